@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// nnc: a declarative neural-network compiler and interpreter.
+// Modules in pipeline order: CYAML -> NNCSpec -> NNCIR -> (NNCKernels) -> NNCRuntime -> nnc.
+import PackageDescription
+import Foundation
+
+// Numeric code is compiled optimized even in debug builds (tests train real
+// networks), with the host's vector unit enabled. NNC_PORTABLE=1 builds a
+// portable binary (no target CPU), e.g. for distribution.
+let portable = ProcessInfo.processInfo.environment["NNC_PORTABLE"] == "1"
+#if arch(x86_64)
+let hostCPUFlags = portable ? [] : ["-target-cpu", "x86-64-v3"]   // AVX2 + FMA (Haswell, Zen)
+#elseif arch(arm64)
+let hostCPUFlags: [String] = []                                     // NEON is baseline on arm64
+#else
+let hostCPUFlags: [String] = []
+#endif
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-wmo"] + hostCPUFlags, .when(configuration: .debug)),
+    .unsafeFlags(["-Ounchecked", "-wmo"] + hostCPUFlags, .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "nnc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nnc", targets: ["nnc"]),
+        .library(name: "NNCSpec", targets: ["NNCSpec"]),
+        .library(name: "NNCIR", targets: ["NNCIR"]),
+        .library(name: "NNCKernels", targets: ["NNCKernels"]),
+        .library(name: "NNCRuntime", targets: ["NNCRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "NNCSpec", dependencies: ["CYAML"]),
+        .target(name: "NNCIR", dependencies: ["NNCSpec"]),
+        .target(name: "NNCKernels", swiftSettings: numericSettings),
+        .target(name: "NNCRuntime", dependencies: ["NNCIR", "NNCKernels"],
+                resources: [.copy("Resources")], swiftSettings: numericSettings),
+        .executableTarget(
+            name: "nnc",
+            dependencies: [
+                "NNCSpec", "NNCIR", "NNCRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNCIRTests", dependencies: ["NNCIR"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
+        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime"]),
+        .testTarget(name: "NNCCLITests", dependencies: ["NNCSpec", "NNCIR"]),
+    ]
+)
