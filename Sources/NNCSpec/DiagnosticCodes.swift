@@ -16,7 +16,8 @@ public struct DiagnosticCode: Sendable, Hashable {
 
 public enum DiagnosticCodes {
     public static func lookup(_ code: String) -> DiagnosticCode? {
-        all.first { $0.code.caseInsensitiveCompare(code) == .orderedSame }
+        let wanted = code.uppercased()
+        return all.first { $0.code == wanted }
     }
 
     public static let all: [DiagnosticCode] = [

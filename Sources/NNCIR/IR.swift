@@ -1,0 +1,1 @@
+// NNCIR: the IR graph and its passes.

@@ -1,0 +1,1 @@
+// NNCRuntime: plans, the interpreter, learning rules, data.
