@@ -9,7 +9,10 @@ import Foundation
 // portable binary (no target CPU), e.g. for distribution.
 let portable = ProcessInfo.processInfo.environment["NNC_PORTABLE"] == "1"
 #if arch(x86_64)
-let hostCPUFlags = portable ? [] : ["-target-cpu", "x86-64-v3"]   // AVX2 + FMA (Haswell, Zen)
+// AVX2 + FMA (Haswell and later, Zen) when the building machine has them.
+let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+let hasAVX2FMA = cpuInfo.contains(" avx2") && cpuInfo.contains(" fma")
+let hostCPUFlags = (portable || !hasAVX2FMA) ? [] : ["-target-cpu", "haswell"]
 #elseif arch(arm64)
 let hostCPUFlags: [String] = []                                     // NEON is baseline on arm64
 #else
