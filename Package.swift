@@ -19,8 +19,8 @@ let hostCPUFlags: [String] = []                                     // NEON is b
 let hostCPUFlags: [String] = []
 #endif
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-O", "-wmo"] + hostCPUFlags, .when(configuration: .debug)),
-    .unsafeFlags(["-Ounchecked", "-wmo"] + hostCPUFlags, .when(configuration: .release)),
+    .unsafeFlags(["-O"] + hostCPUFlags, .when(configuration: .debug)),
+    .unsafeFlags(["-Ounchecked"] + hostCPUFlags, .when(configuration: .release)),
 ]
 
 let package = Package(
