@@ -1,0 +1,88 @@
+import NNCSpec
+
+/// What a data set looks like, known from its spec alone (no data is read):
+/// the shape of one example and the form of its targets.
+public struct DataDescription: Sendable, Equatable {
+    public enum Targets: Sendable, Equatable {
+        case none
+        /// Class indices; the class count when known.
+        case classes(Int?)
+        /// A vector (or a sequence of vectors) per example.
+        case vectors(Shape)
+        /// Not known before the data is read (files).
+        case unknown
+    }
+    /// nil: not known before the file is read.
+    public var input: Shape?
+    public var targets: Targets
+
+    /// Describes a dataset; `modelInput` fills in what `random` copies from the model.
+    public static func describe(_ d: DatasetSpec, modelInput: Shape?) -> DataDescription {
+        var result: DataDescription
+        switch d.form {
+        case .builtin(let source): result = builtin(source, modelInput: modelInput)
+        case .inline(let inputs, let targets):
+            let t: Targets
+            switch targets {
+            case .none: t = .none
+            case .classes(let c)?: t = .classes((c.max() ?? 0) + 1)
+            case .vectors(let v)?: t = .vectors([.fixed(v.first?.count ?? 0)])
+            }
+            result = DataDescription(input: [.fixed(inputs.first?.count ?? 0)], targets: t)
+        case .csv(let o): result = DataDescription(input: nil, targets: o.label == .none ? .none : .classes(o.classes))
+        case .idx(_, let labels): result = DataDescription(input: nil, targets: labels == nil ? .none : .classes(nil))
+        case .npy(_, let targets): result = DataDescription(input: nil, targets: targets == nil ? .none : .unknown)
+        }
+        if d.oneHot, case .classes(let k?) = result.targets { result.targets = .vectors([.fixed(k)]) }
+        if d.oneHot, case .classes(nil) = result.targets { result.targets = .unknown }
+        return result
+    }
+
+    static func builtin(_ s: BuiltinSource, modelInput: Shape?) -> DataDescription {
+        func vector(_ n: Int) -> Shape { [.fixed(n)] }
+        switch s {
+        case .digits(let image): return DataDescription(input: image ? [.fixed(1), .fixed(8), .fixed(8)] : vector(64), targets: .classes(10))
+        case .iris(let classes): return DataDescription(input: vector(4), targets: .classes(classes?.count ?? 3))
+        case .logic(_, let n): return DataDescription(input: vector(n), targets: .classes(2))
+        case .parity(let bits), .majority(let bits): return DataDescription(input: vector(bits), targets: .classes(2))
+        case .blobs(let k, let d, _, _): return DataDescription(input: vector(d), targets: .classes(k))
+        case .barsAndStripes(let n, let image):
+            return DataDescription(input: image ? [.fixed(1), .fixed(n), .fixed(n)] : vector(n * n), targets: .classes(2))
+        case .patterns(_, let units, _, let pairs):
+            return DataDescription(input: vector(units), targets: pairs.map { .vectors(vector($0.units)) } ?? .none)
+        case .letters(let h, let w, let count, let image):
+            return DataDescription(input: image ? [.fixed(1), .fixed(h), .fixed(w)] : vector(h * w), targets: .classes(count))
+        case .reber:
+            // Strings vary in length: T is fixed per batch when the data arrives.
+            return DataDescription(input: [.symbol("T"), .fixed(7)], targets: .vectors([.symbol("T"), .fixed(7)]))
+        case .adding(let t, _): return DataDescription(input: [.fixed(t), .fixed(2)], targets: .vectors(vector(1)))
+        case .sine(let t, _): return DataDescription(input: [.fixed(t), .fixed(1)], targets: .vectors([.fixed(t), .fixed(1)]))
+        case .random(_, let classes, let length):
+            let shape = modelInput.map { dims in
+                dims.map { d -> Dim in if case .symbol = d, let length { return .fixed(length) }; return d }
+            }
+            return DataDescription(input: shape, targets: .classes(classes))
+        }
+    }
+}
+
+/// Binds symbolic dimensions while matching two shapes: `[T, 7]` matches `[50, 7]` with T = 50.
+struct ShapeMatcher {
+    var bindings: [String: Dim] = [:]
+
+    mutating func match(_ expected: Shape, _ found: Shape) -> Bool {
+        guard expected.count == found.count else { return false }
+        for (e, f) in zip(expected, found) {
+            switch (e, f) {
+            case (.fixed(let a), .fixed(let b)): if a != b { return false }
+            case (.symbol(let s), _), (_, .symbol(let s)):
+                let other = (e == .symbol(s)) ? f : e
+                if let bound = bindings[s], bound != other, !isSymbol(bound), !isSymbol(other) { return false }
+                if bindings[s] == nil || isSymbol(bindings[s]!) { bindings[s] = other }
+            }
+        }
+        return true
+    }
+
+    private func isSymbol(_ d: Dim) -> Bool { if case .symbol = d { return true }; return false }
+}

@@ -1,0 +1,68 @@
+import NNCSpec
+
+/// The IR: the model as a graph of nodes in evaluation order (node 0 is the
+/// input), each with its resolved inputs and, after shape inference, its
+/// output shape. Lowered from the typed spec by `Lowering`.
+
+public enum IROp: Sendable {
+    case input
+    case layer(LayerOp)
+
+    public var kindName: String {
+        switch self {
+        case .input: return "input"
+        case .layer(let op): return op.kindName
+        }
+    }
+}
+
+public struct IRNode: Sendable {
+    public var id: Int
+    public var name: String
+    public var op: IROp
+    /// Indices of the nodes it reads (earlier nodes only).
+    public var inputs: [Int]
+    /// Output shape; nil when unknown because of an error (its own or an input's).
+    public var shape: Shape?
+    /// Where diagnostics about this node point.
+    public var span: SourceSpan
+    /// False for a layer that had errors before shape inference (its output stays unknown).
+    public var valid: Bool = true
+    /// Span of each option's value, by option name.
+    public var optionSpans: [String: SourceSpan] = [:]
+    /// Learnable parameters and multiply-adds per example (filled by shape inference).
+    public var parameters: Int = 0
+    public var multiplyAdds: SymbolicCount = .zero
+}
+
+/// A count that may grow with a symbolic dimension: `value` × `symbol` (or just `value`).
+public struct SymbolicCount: Sendable, Equatable, CustomStringConvertible {
+    public var value: Int
+    public var symbol: String?
+    public static let zero = SymbolicCount(value: 0, symbol: nil)
+    public var description: String {
+        guard let symbol else { return formatCount(value) }
+        return "\(formatCount(value))·\(symbol)"
+    }
+}
+
+/// 1234567 -> "1,234,567".
+public func formatCount(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return n < 0 ? "-" + out : out
+}
+
+public struct Graph: Sendable {
+    public var nodes: [IRNode]
+    /// The node whose output is the model's output (the last layer).
+    public var output: Int
+
+    /// Nodes that are layers (everything but the input), in order.
+    public var layers: ArraySlice<IRNode> { nodes.dropFirst() }
+    public var totalParameters: Int { nodes.reduce(0) { $0 &+ $1.parameters } }
+}

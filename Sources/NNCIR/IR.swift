@@ -1,1 +1,0 @@
-// NNCIR: the IR graph and its passes.

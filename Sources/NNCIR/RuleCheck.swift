@@ -1,0 +1,294 @@
+import NNCSpec
+
+/// Pass 3: the spec's sections against each other: data against the model's
+/// input and output, the loss against the output, the learning rule against
+/// the layers it must train, and options that need other options.
+struct RuleCheck {
+    let spec: Spec
+    let graph: Graph
+    var diagnostics: DiagnosticBag
+
+    var output: IRNode { graph.nodes[graph.output] }
+    var trainable: [IRNode] { graph.layers.filter { Self.hasParameters($0.op) } }
+
+    static func hasParameters(_ op: IROp) -> Bool {
+        guard case .layer(let l) = op else { return false }
+        switch l {
+        case .dense, .threshold, .hopfield, .conv2d, .rnn, .lstm, .pca: return true
+        case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return false
+        }
+    }
+
+    /// Rules that can train each kind of layer, for messages.
+    static func rules(for op: LayerOp) -> [LearningRule] {
+        switch op {
+        case .dense: return [.backprop, .hebbian, .delta, .leastSquares]
+        case .threshold: return [.perceptron, .hebbian, .clippedHebbian]
+        case .hopfield: return [.hebbian]
+        case .conv2d, .rnn, .lstm: return [.backprop]
+        case .pca: return [.pca]
+        case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return []
+        }
+    }
+
+    /// The activation applied last on the path to the output, if any.
+    func finalActivation() -> ActivationKind? {
+        var id = graph.output
+        while id > 0, case .layer(let op) = graph.nodes[id].op {
+            switch op {
+            case .activation(let a): return a
+            case .dense(let o): return o.activation
+            case .conv2d(let o): return o.activation
+            case .rnn(let o): return o.output?.activation ?? o.activation
+            case .lstm: return .tanh
+            case .threshold(let o): return o.bipolar ? .sign : .step
+            case .hopfield: return .sign
+            case .dropout, .noise, .flatten, .pool:
+                guard let next = graph.nodes[id].inputs.first else { return nil }
+                id = next
+            case .pca, .add, .concat: return .linear
+            }
+        }
+        return nil
+    }
+
+    mutating func error(_ code: String, _ message: String, at span: SourceSpan, notes: [DiagnosticNote] = [], help: String? = nil) {
+        diagnostics.add(.error(code, message, at: span, notes: notes, help: help))
+    }
+
+    mutating func run() {
+        checkData()
+        if let train = spec.train { checkTrain(train) } else { checkFixed() }
+        if let evaluate = spec.evaluate { checkEvaluate(evaluate) }
+    }
+
+    // MARK: data against the model
+
+    mutating func checkData() {
+        guard let data = spec.data, let model = spec.model else { return }
+        let train = DataDescription.describe(data.train, modelInput: model.input)
+        var parts = [("data", data.train, train)]
+        if let test = data.test { parts.append(("test data", test, DataDescription.describe(test, modelInput: model.input))) }
+        for (what, dataset, description) in parts {
+            guard let input = description.input else { continue }
+            var matcher = ShapeMatcher()
+            if !matcher.match(model.input, input) {
+                var help = "write 'input: \(NNCSpec.describe(input))'"
+                if case .builtin(let s) = dataset.form, ["digits", "bars_and_stripes", "letters"].contains(s.name) {
+                    help += " (or add 'image: true' to the source for [1, H, W] images)"
+                }
+                error("E0401", "the model's input is \(NNCSpec.describe(model.input)) but the \(what) gives examples of shape \(NNCSpec.describe(input))",
+                      at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined here", at: dataset.span)], help: help)
+                return
+            }
+            checkTargets(description.targets, dataset: dataset, what: what)
+        }
+    }
+
+    mutating func checkTargets(_ targets: DataDescription.Targets, dataset: DatasetSpec, what: String) {
+        guard let outShape = output.shape else { return }
+        let rule = spec.train?.rule
+        if spec.train?.targetIsInput == true || rule == .pca { return }
+        if case .hopfield = opOf(output), rule == .hebbian || rule == nil { return }
+        let units = outShape.last?.fixed
+        let note = DiagnosticNote("the \(what) is defined here", at: dataset.span)
+        switch targets {
+        case .classes(let k?):
+            guard let units else { return }
+            // One output unit can separate two classes (step, sigmoid, sign).
+            if units != k && !(units == 1 && k == 2) {
+                error("E0402", "the \(what) has \(k) classes but '\(output.name)' gives \(units) output\(units == 1 ? "" : "s")",
+                      at: output.span, notes: [note],
+                      help: "give the last layer \(k) units (one per class)" + (k == 2 ? " or 1 unit for two classes" : ""))
+            }
+        case .vectors(let shape):
+            var matcher = ShapeMatcher()
+            if !matcher.match(outShape, shape) {
+                error("E0402", "the \(what)'s targets have shape \(NNCSpec.describe(shape)) but '\(output.name)' gives \(NNCSpec.describe(outShape))",
+                      at: output.span, notes: [note], help: "make the output shape match the targets")
+            }
+        case .none:
+            guard let train = spec.train, train.rule != .hebbian else { return }
+            error("E0404", "rule '\(train.rule.rawValue)' compares outputs with targets, but the \(what) has none",
+                  at: train.spans["rule"] ?? train.span, notes: [note],
+                  help: "give the data targets, or set 'target: input' for auto-association")
+        case .classes(nil), .unknown:
+            break
+        }
+    }
+
+    func opOf(_ node: IRNode) -> LayerOp? { if case .layer(let op) = node.op { return op }; return nil }
+
+    // MARK: training
+
+    mutating func checkTrain(_ train: TrainSpec) {
+        let ruleSpan = train.spans["rule"] ?? train.span
+        let trainable = self.trainable
+        if trainable.isEmpty && graph.layers.allSatisfy(\.valid) {
+            error("E0505", "the model has no learnable parameters, so there is nothing to train", at: train.span,
+                  help: "remove 'train', or add a layer with parameters")
+            return
+        }
+        // Which layers the rule can train.
+        for node in trainable {
+            guard let op = opOf(node) else { continue }
+            let able = Self.rules(for: op)
+            guard able.contains(train.rule) else {
+                error("E0501", "rule '\(train.rule.rawValue)' cannot train '\(node.name)' (\(op.kindName))", at: node.span,
+                      notes: [DiagnosticNote("the rule is chosen here", at: ruleSpan)],
+                      help: "rules that train '\(op.kindName)': \(able.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            checkLayerForRule(node, op, train)
+        }
+        if train.rule != .backprop && trainable.count > 1 {
+            error("E0502", "rule '\(train.rule.rawValue)' trains a single layer, the model has \(trainable.count): \(trainable.map { "'\($0.name)'" }.joined(separator: ", "))",
+                  at: ruleSpan, help: "train one layer with '\(train.rule.rawValue)', or use 'backprop' for a deeper model")
+        }
+        if train.rule == .backprop { checkGradientPath(train) }
+        checkLoss(train)
+        checkOptions(train)
+    }
+
+    mutating func checkLayerForRule(_ node: IRNode, _ op: LayerOp, _ train: TrainSpec) {
+        switch (train.rule, op) {
+        case (.hebbian, .dense(let o)) where o.bias:
+            error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
+                  help: "add 'bias: false' to '\(node.name)'")
+        case (.clippedHebbian, .threshold(let o)) where o.bipolar:
+            error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
+                  help: "use 'output: binary'")
+        case (.leastSquares, .dense(let o)) where o.activation != .linear, (.delta, .dense(let o)) where o.activation != .linear:
+            error("E0501", "rule '\(train.rule.rawValue)' fits a linear layer; '\(node.name)' has activation '\(o.activation.rawValue)'",
+                  at: node.optionSpans["activation"] ?? node.span, help: "remove the activation, or use 'backprop'")
+        default:
+            break
+        }
+    }
+
+    /// Backprop needs a gradient through every layer between a trainable layer and the output.
+    mutating func checkGradientPath(_ train: TrainSpec) {
+        guard let firstTrainable = trainable.first?.id else { return }
+        for node in graph.layers where node.id >= firstTrainable {
+            guard let op = opOf(node) else { continue }
+            var blocker: String?
+            switch op {
+            case .activation(let a) where !a.isDifferentiable: blocker = a.rawValue
+            case .dense(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
+            case .conv2d(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
+            default: break
+            }
+            if let blocker {
+                error("E0501", "rule 'backprop' cannot pass a gradient through '\(node.name)' (\(blocker) is flat almost everywhere)",
+                      at: node.span, notes: [DiagnosticNote("the rule is chosen here", at: train.spans["rule"] ?? train.span)],
+                      help: "use a differentiable activation (sigmoid, tanh, relu), or train a single threshold layer with 'perceptron'")
+            }
+        }
+    }
+
+    mutating func checkLoss(_ train: TrainSpec) {
+        guard train.rule == .backprop || train.rule == .delta, let loss = train.loss, let act = finalActivation() else { return }
+        let span = train.spans["loss"] ?? train.span
+        let note = DiagnosticNote("the output comes from '\(output.name)' (line \(output.span.start.line))", at: output.span)
+        switch loss {
+        case .crossEntropy:
+            if [.relu, .tanh, .arctan, .step, .sign].contains(act) {
+                error("E0503", "'cross_entropy' needs class probabilities (softmax) or logits (linear), but the output activation is '\(act.rawValue)'",
+                      at: span, notes: [note], help: "end the model with '- softmax' (or a linear dense layer)")
+            } else if act == .sigmoid, (output.shape?.last?.fixed ?? 1) > 1 {
+                diagnostics.add(.warning("W0301", "'cross_entropy' after sigmoid outputs; softmax is the usual pairing",
+                                         at: span, notes: [note], help: "use '- softmax' or 'binary_cross_entropy'"))
+            }
+        case .binaryCrossEntropy:
+            if ![.sigmoid, .softmax, .linear].contains(act) {
+                error("E0503", "'binary_cross_entropy' needs outputs in (0, 1), but the output activation is '\(act.rawValue)'",
+                      at: span, notes: [note], help: "use 'activation: sigmoid' on the last layer")
+            }
+        case .sse, .mse:
+            if act == .softmax {
+                diagnostics.add(.warning("W0301", "'\(loss.rawValue)' after softmax learns slowly; 'cross_entropy' is the usual pairing",
+                                         at: span, notes: [note], help: "use 'loss: cross_entropy'"))
+            }
+        }
+    }
+
+    mutating func checkOptions(_ train: TrainSpec) {
+        let rule = train.rule
+        if let span = train.spans["rate"], !rule.isPerExample {
+            error("E0504", "'rate' is the step of hebbian, perceptron and delta; rule '\(rule.rawValue)' does not use it",
+                  at: span, help: rule == .backprop ? "set the learning rate with 'optimizer: {sgd: {lr: ...}}'" : "remove 'rate'")
+        }
+        if rule != .backprop {
+            for key in ["optimizer", "schedule", "clip", "loss", "bptt"] where train.spans[key] != nil && !(key == "loss" && rule == .delta) {
+                diagnostics.add(.warning("W0101", "'\(key)' has no effect with rule '\(rule.rawValue)'",
+                                         at: train.spans[key] ?? train.span, help: "remove '\(key)'"))
+            }
+        }
+        if rule.isClosedForm, let span = train.spans["epochs"] {
+            diagnostics.add(.warning("W0101", "'epochs' has no effect: rule '\(rule.rawValue)' is solved in closed form",
+                                     at: span, help: "remove 'epochs'"))
+        }
+        if let span = train.spans["bptt"], rule == .backprop,
+           !graph.layers.contains(where: { if case .layer(.rnn) = $0.op { return true }; if case .layer(.lstm) = $0.op { return true }; return false }) {
+            error("E0504", "'bptt' truncates backpropagation through time, but the model has no rnn or lstm layer",
+                  at: span, help: "remove 'bptt'")
+        }
+        for node in graph.layers {
+            guard case .layer(.dense(let o)) = node.op else { continue }
+            if o.penalty.contractive > 0 && ![.sigmoid, .tanh].contains(o.activation) {
+                error("E0504", "'contractive' penalty needs a dense layer with sigmoid or tanh; '\(node.name)' has '\(o.activation.rawValue)'",
+                      at: node.optionSpans["penalty"] ?? node.span, help: "use 'activation: sigmoid' or 'tanh' on '\(node.name)'")
+            }
+            if !o.penalty.isEmpty && rule != .backprop {
+                diagnostics.add(.warning("W0101", "'penalty' on '\(node.name)' has no effect with rule '\(rule.rawValue)'",
+                                         at: node.optionSpans["penalty"] ?? node.span, help: "remove 'penalty' or use backprop"))
+            }
+        }
+        if train.targetIsInput, let outShape = output.shape, let input = spec.model?.input {
+            var matcher = ShapeMatcher()
+            if !matcher.match(input, outShape) {
+                error("E0504", "'target: input' needs the output to have the input's shape \(NNCSpec.describe(input)); '\(output.name)' gives \(NNCSpec.describe(outShape))",
+                      at: train.spans["target"] ?? train.span,
+                      notes: [DiagnosticNote("the output comes from '\(output.name)'", at: output.span)],
+                      help: "end the model with a layer of \(NNCSpec.describe(input)) units")
+            }
+        }
+    }
+
+    /// Without `train`, weights must be given where they cannot be random.
+    mutating func checkFixed() {
+        for node in graph.layers {
+            guard let op = opOf(node) else { continue }
+            switch op {
+            case .threshold(let o):
+                let hasThreshold: Bool = { if case .auto? = o.threshold { return false }; return o.threshold != nil }()
+                if o.weights == nil || !hasThreshold {
+                    error("E0506", "'\(node.name)' keeps fixed weights without a 'train' section, so it needs 'weights' and a numeric 'threshold'",
+                          at: node.span, help: "give 'weights' and 'threshold', or add 'train: {rule: perceptron}'")
+                }
+            case .hopfield:
+                error("E0506", "'\(node.name)' stores patterns only through training", at: node.span,
+                      help: "add 'train: {rule: hebbian}'")
+            case .pca:
+                error("E0506", "'\(node.name)' is fitted only through training", at: node.span, help: "add 'train: {rule: pca}'")
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: evaluate
+
+    mutating func checkEvaluate(_ e: EvaluateSpec) {
+        if e.onTest == true, let data = spec.data, data.test == nil, data.split == nil {
+            error("E0406", "'on: test' but the data has no test part", at: e.spans["on"] ?? e.span,
+                  help: "add 'test:' or 'split:' to data, or evaluate 'on: train'")
+        }
+        guard let metrics = e.metrics, let list = e.spans["metrics"] else { return }
+        let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
+        for metric in metrics where (metric == "energy" || metric == "sweeps") && !hasHopfield {
+            error("E0504", "metric '\(metric)' traces Hopfield updates, but the model has no hopfield layer", at: list,
+                  help: "remove '\(metric)'")
+        }
+    }
+}

@@ -1,0 +1,351 @@
+/// The typed spec: what a user wrote, with defaults applied where the spec
+/// language fixes them, and the location of everything for later diagnostics.
+/// Built from validated `Value`s by `SpecBuilder`; read by the IR lowering.
+
+public struct Spec: Sendable {
+    public var file: String
+    public var name: String
+    public var description: String?
+    public var seed: UInt64
+    public var data: DataSpec?
+    /// nil when the model section is missing or invalid.
+    public var model: ModelSpec?
+    public var train: TrainSpec?
+    public var evaluate: EvaluateSpec?
+    /// Span of each top-level key's value ("data", "model", ...).
+    public var spans: [String: SourceSpan]
+    /// Whether a section had errors (its checks that depend on it are skipped).
+    public var invalidSections: Set<String>
+}
+
+// MARK: data
+
+public struct DataSpec: Sendable {
+    public var train: DatasetSpec
+    public var test: DatasetSpec?
+    /// Fractions for splitting `train` (shuffled with the seed); test = 1 − train when absent.
+    public var split: (train: Double, test: Double)?
+    public var span: SourceSpan
+}
+
+public struct DatasetSpec: Sendable {
+    public var form: DatasetForm
+    public var limit: Int?
+    public var shuffle: Bool
+    public var normalize: Normalization?
+    public var encoding: Encoding?
+    public var oneHot: Bool
+    public var span: SourceSpan
+}
+
+public enum Normalization: Sendable, Equatable { case standardize, minmax, scale(Double) }
+public enum Encoding: String, Sendable { case binary, bipolar }
+
+public enum DatasetForm: Sendable {
+    case builtin(BuiltinSource)
+    /// Rows of numbers; targets are rows (vectors) or single numbers (class indices).
+    case inline(inputs: [[Double]], targets: InlineTargets?)
+    case csv(CSVOptions)
+    case idx(images: String, labels: String?)
+    case npy(inputs: String, targets: String?)
+}
+
+public enum InlineTargets: Sendable {
+    case classes([Int])
+    case vectors([[Double]])
+}
+
+public struct CSVOptions: Sendable {
+    public enum Label: Sendable, Equatable { case last, first, none, column(Int) }
+    /// Resolved against the spec's folder.
+    public var path: String
+    public var label: Label
+    public var header: Bool
+    public var classes: Int?
+}
+
+public enum LogicFunction: String, Sendable, CaseIterable { case and, or, nand, nor, xor, not }
+
+public enum BuiltinSource: Sendable {
+    case digits(image: Bool)
+    case iris(classes: [Int]?)
+    case logic(LogicFunction, inputs: Int)
+    case parity(bits: Int)
+    case majority(bits: Int)
+    case blobs(classes: Int, dims: Int, count: Int, spread: Double)
+    case barsAndStripes(size: Int, image: Bool)
+    case patterns(count: Int, units: Int, density: Double, pairs: (units: Int, density: Double)?)
+    case letters(height: Int, width: Int, count: Int, image: Bool)
+    case reber(embedded: Bool, count: Int)
+    case adding(length: Int, count: Int)
+    case sine(length: Int, count: Int)
+    case random(count: Int, classes: Int, length: Int?)
+
+    public var name: String {
+        switch self {
+        case .digits: return "digits"
+        case .iris: return "iris"
+        case .logic(let f, _): return f.rawValue
+        case .parity: return "parity"
+        case .majority: return "majority"
+        case .blobs: return "blobs"
+        case .barsAndStripes: return "bars_and_stripes"
+        case .patterns: return "patterns"
+        case .letters: return "letters"
+        case .reber: return "reber"
+        case .adding: return "adding"
+        case .sine: return "sine"
+        case .random: return "random"
+        }
+    }
+}
+
+// MARK: model
+
+public struct ModelSpec: Sendable {
+    public var input: Shape
+    public var inputSpan: SourceSpan
+    /// In order; nil where a layer item was invalid (its index is kept for default names).
+    public var layers: [LayerSpec?]
+    public var span: SourceSpan
+}
+
+public struct LayerSpec: Sendable {
+    public var name: String
+    /// The names it reads; nil: the previous layer (or the input for the first).
+    public var from: [(name: String, span: SourceSpan)]?
+    public var op: LayerOp
+    /// The layer kind's key in the source (where diagnostics point).
+    public var span: SourceSpan
+    /// 0-based position in `layers`.
+    public var index: Int
+    /// Span of each option's value, by option name.
+    public var optionSpans: [String: SourceSpan]
+}
+
+public enum ActivationKind: String, Sendable, CaseIterable {
+    case linear, relu, sigmoid, tanh, arctan, softmax, step, sign
+    /// Accepts the spec's alias `logistic` for sigmoid.
+    public init?(name: String) {
+        if name == "logistic" { self = .sigmoid } else if let a = ActivationKind(rawValue: name) { self = a } else { return nil }
+    }
+    /// Whether a gradient flows through it (step and sign are flat almost everywhere).
+    public var isDifferentiable: Bool { self != .step && self != .sign }
+}
+
+public enum Initializer: Sendable, Equatable {
+    case xavier, he, zeros
+    case uniform(Double)
+    case normal(Double)
+}
+
+public struct Penalty: Sendable, Equatable {
+    public var l1: Double = 0
+    public var l2: Double = 0
+    public var contractive: Double = 0
+    public var isEmpty: Bool { l1 == 0 && l2 == 0 && contractive == 0 }
+}
+
+public struct DenseOptions: Sendable {
+    public var units: Int
+    public var activation: ActivationKind
+    public var bias: Bool
+    public var initializer: Initializer?
+    public var penalty: Penalty
+}
+
+public enum ThresholdValue: Sendable, Equatable {
+    case same(Double)
+    case perUnit([Double])
+    /// s = l − ½ − tolerance, l = active inputs (binary associative memory).
+    case auto
+}
+
+public struct ThresholdOptions: Sendable {
+    public var units: Int
+    public var weights: [[Double]]?
+    public var threshold: ThresholdValue?
+    public var tolerance: Double
+    public var bipolar: Bool
+}
+
+public struct HopfieldOptions: Sendable {
+    public var synchronous: Bool
+    public var randomOrder: Bool
+    public var maxSweeps: Int
+    public var selfWeight: Double
+}
+
+public enum Padding: Sendable, Equatable {
+    case valid, same
+    case explicit(Int, Int)
+}
+
+public struct Conv2DOptions: Sendable {
+    public var filters: Int
+    public var kernel: (Int, Int)
+    public var stride: (Int, Int)
+    public var padding: Padding
+    public var activation: ActivationKind
+    public var bias: Bool
+    public var initializer: Initializer?
+}
+
+public struct PoolOptions: Sendable {
+    public var isMax: Bool
+    public var size: (Int, Int)
+    public var stride: (Int, Int)
+}
+
+public enum NoiseKind: Sendable, Equatable {
+    case gaussian(Double)
+    case mask(Double)
+    case saltPepper(Double)
+}
+
+public struct RNNOptions: Sendable {
+    public var units: Int
+    public var activation: ActivationKind
+    public var feedbackFromOutput: Bool
+    public var output: (units: Int, activation: ActivationKind)?
+    public var returnSequence: Bool
+    public var leak: Double
+    public var skip: Int?
+    public var bias: Bool
+    public var initializer: Initializer?
+}
+
+public struct LSTMOptions: Sendable {
+    public var units: Int
+    public var returnSequence: Bool
+    public var forgetBias: Double
+    public var initializer: Initializer?
+}
+
+/// Every layer kind of spec v1. Switches over it have no `default:`, so a new
+/// kind makes the compiler point at every place that must learn it.
+public enum LayerOp: Sendable {
+    case dense(DenseOptions)
+    case threshold(ThresholdOptions)
+    case hopfield(HopfieldOptions)
+    case conv2d(Conv2DOptions)
+    case pool(PoolOptions)
+    case flatten
+    case activation(ActivationKind)
+    case dropout(rate: Double)
+    case noise(NoiseKind)
+    case rnn(RNNOptions)
+    case lstm(LSTMOptions)
+    case pca(components: Int)
+    case add
+    case concat
+
+    /// The kind as written in specs.
+    public var kindName: String {
+        switch self {
+        case .dense: return "dense"
+        case .threshold: return "threshold"
+        case .hopfield: return "hopfield"
+        case .conv2d: return "conv2d"
+        case .pool(let p): return p.isMax ? "maxpool" : "avgpool"
+        case .flatten: return "flatten"
+        case .activation(let a): return a.rawValue
+        case .dropout: return "dropout"
+        case .noise: return "noise"
+        case .rnn: return "rnn"
+        case .lstm: return "lstm"
+        case .pca: return "pca"
+        case .add: return "add"
+        case .concat: return "concat"
+        }
+    }
+}
+
+// MARK: train
+
+public enum LearningRule: String, Sendable, CaseIterable {
+    case backprop, hebbian, perceptron, delta
+    case clippedHebbian = "clipped_hebbian"
+    case leastSquares = "least_squares"
+    case pca
+    /// Rules that update once per example, in epochs.
+    public var isPerExample: Bool { self == .hebbian || self == .perceptron || self == .delta }
+    /// Rules solved in closed form (no epochs).
+    public var isClosedForm: Bool { self == .clippedHebbian || self == .leastSquares || self == .pca }
+}
+
+public enum LossKind: String, Sendable, CaseIterable {
+    case sse, mse
+    case crossEntropy = "cross_entropy"
+    case binaryCrossEntropy = "binary_cross_entropy"
+}
+
+public enum OptimizerSpec: Sendable, Equatable {
+    case sgd(lr: Double, momentum: Double, nesterov: Bool)
+    case adam(lr: Double, beta1: Double, beta2: Double, eps: Double)
+    public var learningRate: Double {
+        switch self {
+        case .sgd(let lr, _, _), .adam(let lr, _, _, _): return lr
+        }
+    }
+}
+
+public enum ScheduleSpec: Sendable, Equatable {
+    case constant
+    case step(every: Int, factor: Double)
+    case exponential(decay: Double)
+    case cosine(minLR: Double, period: Int?)
+    case cyclic(minLR: Double, maxLR: Double, period: Int)
+}
+
+public enum RateSpec: Sendable, Equatable {
+    case fixed(Double)
+    /// ε_x = 1/‖x‖ (the perceptron convergence theorem's normalized step).
+    case normalized
+}
+
+public struct StopSpec: Sendable, Equatable {
+    public var accuracy: Double?
+    public var loss: Double?
+    public var noErrors: Bool = false
+}
+
+public struct TrainSpec: Sendable {
+    public var rule: LearningRule
+    /// nil: chosen from the output (see docs/spec.md).
+    public var loss: LossKind?
+    public var targetIsInput: Bool
+    public var optimizer: OptimizerSpec
+    public var schedule: ScheduleSpec
+    /// nil: the rule's default.
+    public var epochs: Int?
+    public var batch: Int?
+    public var shuffle: Bool
+    public var clipNorm: Double?
+    public var bpttTruncate: Int?
+    public var stop: StopSpec
+    public var rate: RateSpec?
+    /// Span of each key's value, by key.
+    public var spans: [String: SourceSpan]
+    public var span: SourceSpan
+
+    public var effectiveEpochs: Int { epochs ?? (rule.isPerExample ? 100 : rule.isClosedForm ? 1 : 10) }
+    public var effectiveBatch: Int { batch ?? (rule == .backprop ? 32 : 1) }
+}
+
+// MARK: evaluate
+
+public enum Corruption: Sendable, Equatable {
+    case flip(Double)
+    case mask(Double)
+    case gaussian(Double)
+}
+
+public struct EvaluateSpec: Sendable {
+    public var onTest: Bool?
+    public var metrics: [String]?
+    public var corrupt: Corruption?
+    public var show: Int
+    public var spans: [String: SourceSpan]
+    public var span: SourceSpan
+}

@@ -1,0 +1,493 @@
+/// Builds the typed `Spec` from a YAML root: validates each section against
+/// `SpecSchema`, then reads the valid values into AST types and checks the
+/// rules that tie options together within a section. Cross-section checks
+/// (shapes, data against model, rules against layers) are the IR's job.
+
+public struct SpecBuilder {
+    var v = Validator()
+    let file: String
+
+    public init(file: String) { self.file = file }
+
+    /// Returns the spec (nil when the root is not a mapping) and every diagnostic.
+    public static func build(root: YAMLNode, file: String) -> (Spec?, [Diagnostic]) {
+        var b = SpecBuilder(file: file)
+        let spec = b.buildSpec(root)
+        return (spec, b.v.diagnostics.diagnostics)
+    }
+
+    mutating func error(_ code: String, _ message: String, at span: SourceSpan,
+                        notes: [DiagnosticNote] = [], help: String? = nil) {
+        v.report(.error(code, message, at: span, notes: notes, help: help))
+    }
+
+    mutating func buildSpec(_ root: YAMLNode) -> Spec? {
+        guard let pairs = root.mapping else {
+            error("E0103", "a spec must be a mapping with keys nnc, model, ...; found \(root.kindDescription)", at: root.span,
+                  help: "start the file with 'nnc: 1'")
+            return nil
+        }
+        let schema = SpecSchema.root
+        var spec = Spec(file: file, name: defaultName(file), description: nil, seed: 0,
+                        data: nil, model: nil, train: nil, evaluate: nil, spans: [:], invalidSections: [])
+        let present = Set(pairs.compactMap { $0.key.scalar })
+        for pair in pairs {
+            guard let key = pair.key.scalar else { continue }
+            guard let field = schema.field(key) else {
+                v.reportUnknownKey(key, at: pair.key.span, allowed: schema.fields.map(\.name), in: "the spec", schema: schema)
+                continue
+            }
+            spec.spans[key] = pair.value.span
+            let node = pair.value
+            switch key {
+            case "nnc":
+                if let value = v.validate(node, as: field.type, what: "'nnc'"), let version = value.integer, version != 1 {
+                    error("E0109", "this nnc reads spec version 1, the file says \(version)", at: node.span, help: "write 'nnc: 1'")
+                }
+            case "name": spec.name = v.validate(node, as: field.type, what: "'name'")?.text ?? spec.name
+            case "description": spec.description = v.validate(node, as: field.type, what: "'description'")?.text
+            case "seed": if let s = v.validate(node, as: field.type, what: "'seed'")?.integer { spec.seed = UInt64(s) }
+            case "data":
+                spec.data = buildData(node)
+            case "model":
+                spec.model = buildModel(node)
+            case "train":
+                if let value = v.validate(node, as: field.type, what: "'train'") { spec.train = buildTrain(value) }
+            case "evaluate":
+                if let value = v.validate(node, as: field.type, what: "'evaluate'") { spec.evaluate = buildEvaluate(value) }
+            default:
+                break
+            }
+            let sectionOK: Bool = switch key {
+            case "data": spec.data != nil
+            case "model": spec.model != nil
+            case "train": spec.train != nil
+            case "evaluate": spec.evaluate != nil
+            default: true
+            }
+            if !sectionOK { spec.invalidSections.insert(key) }
+        }
+        for field in schema.fields where field.required && !present.contains(field.name) {
+            error("E0102", "the spec needs '\(field.name)' (\(field.doc))", at: root.span,
+                  help: field.name == "nnc" ? "add 'nnc: 1' as the first line" : "add a '\(field.name):' section")
+            spec.invalidSections.insert(field.name)
+        }
+        return spec
+    }
+
+    func defaultName(_ path: String) -> String {
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        for ext in [".yaml", ".yml"] where base.hasSuffix(ext) { return String(base.dropLast(ext.count)) }
+        return base
+    }
+
+    /// A path in the spec, relative to the spec file's folder.
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return String(file[...slash]) + path
+    }
+
+    // MARK: data
+
+    mutating func buildData(_ node: YAMLNode) -> DataSpec? {
+        guard let value = v.validate(node, as: .object(SpecSchema.dataSchema), what: "'data'") else { return nil }
+        if let trainValue = value["train"] {
+            for key in ["limit", "shuffle", "normalize", "encoding", "one_hot", "split"] where value.has(key) {
+                error("E0110", "'\(key)' cannot stand beside 'train' in 'data'", at: value.keySpan(key) ?? value.span,
+                      help: "put '\(key)' inside 'train:' (and 'test:')")
+                return nil
+            }
+            guard let train = dataset(trainValue) else { return nil }
+            let test = value["test"].flatMap { dataset($0) }
+            if value.has("test") && test == nil { return nil }
+            return DataSpec(train: train, test: test, split: nil, span: value.span)
+        }
+        if value.has("test") {
+            error("E0110", "'test' needs 'train' beside it; a single data set is split with 'split'",
+                  at: value.keySpan("test") ?? value.span, help: "write 'data: {train: ..., test: ...}' or 'split: {train: 0.8, test: 0.2}'")
+            return nil
+        }
+        guard let train = dataset(value) else { return nil }
+        var split: (Double, Double)?
+        if let s = value["split"] {
+            let trainFraction = s["train"]?.number ?? 0.8
+            let testFraction = s["test"]?.number ?? (1 - trainFraction)
+            if trainFraction + testFraction > 1 + 1e-9 || testFraction <= 0 {
+                error("E0111", "split fractions train \(formatNumber(trainFraction)) + test \(formatNumber(testFraction)) must leave a positive test part and add up to at most 1",
+                      at: s.span, help: "e.g. split: {train: 0.8, test: 0.2}")
+                return nil
+            }
+            split = (trainFraction, testFraction)
+        }
+        return DataSpec(train: train, test: nil, split: split, span: value.span)
+    }
+
+    mutating func dataset(_ value: Value) -> DatasetSpec? {
+        var form: DatasetForm?
+        if let source = value["source"]?.text {
+            form = builtin(source, value)
+        } else if let inline = value["inline"] {
+            form = inlineData(inline)
+        } else if let csv = value["csv"], let path = csv["path"]?.text {
+            var label = CSVOptions.Label.last
+            if let l = csv["label"] {
+                switch l.kind {
+                case .integer(let n): label = .column(n)
+                case .text("first"): label = .first
+                case .text("none"): label = .none
+                default: label = .last
+                }
+            }
+            form = .csv(CSVOptions(path: resolve(path), label: label, header: csv["header"]?.bool ?? false,
+                                   classes: csv["classes"]?.integer))
+        } else if let idx = value["idx"], let images = idx["images"]?.text {
+            form = .idx(images: resolve(images), labels: idx["labels"]?.text.map(resolve))
+        } else if let npy = value["npy"], let inputs = npy["inputs"]?.text {
+            form = .npy(inputs: resolve(inputs), targets: npy["targets"]?.text.map(resolve))
+        }
+        guard let form else { return nil }
+        var normalize: Normalization?
+        if let n = value["normalize"] {
+            switch n.kind {
+            case .text("standardize"): normalize = .standardize
+            case .text("minmax"): normalize = .minmax
+            default: normalize = n["scale"]?.number.map(Normalization.scale)
+            }
+        }
+        return DatasetSpec(form: form, limit: value["limit"]?.integer, shuffle: value["shuffle"]?.bool ?? false,
+                           normalize: normalize, encoding: value["encoding"]?.text.flatMap(Encoding.init(rawValue:)),
+                           oneHot: value["one_hot"]?.bool ?? false, span: value.span)
+    }
+
+    mutating func builtin(_ name: String, _ o: Value) -> DatasetForm? {
+        func int(_ key: String, _ fallback: Int) -> Int { o[key]?.integer ?? fallback }
+        func num(_ key: String, _ fallback: Double) -> Double { o[key]?.number ?? fallback }
+        func bool(_ key: String) -> Bool { o[key]?.bool ?? false }
+        switch name {
+        case "digits": return .builtin(.digits(image: bool("image")))
+        case "iris":
+            let classes = o["classes"]?.list?.compactMap(\.integer)
+            if let classes, Set(classes).count != classes.count {
+                error("E0403", "iris 'classes' lists a class twice", at: o["classes"]?.span ?? o.span)
+                return nil
+            }
+            return .builtin(.iris(classes: classes))
+        case "and", "or", "nand", "nor", "xor", "not":
+            guard let f = LogicFunction(rawValue: name) else { return nil }
+            return .builtin(.logic(f, inputs: f == .not ? 1 : int("inputs", 2)))
+        case "parity": return .builtin(.parity(bits: int("bits", 4)))
+        case "majority": return .builtin(.majority(bits: int("bits", 5)))
+        case "blobs":
+            return .builtin(.blobs(classes: int("classes", 2), dims: int("dims", 2), count: int("count", 200), spread: num("spread", 0.5)))
+        case "bars_and_stripes": return .builtin(.barsAndStripes(size: int("size", 4), image: bool("image")))
+        case "patterns":
+            let pairs = o["pairs"].map { (units: $0["units"]?.integer ?? 1, density: $0["density"]?.number ?? 0.5) }
+            return .builtin(.patterns(count: int("count", 10), units: int("units", 100), density: num("density", 0.5), pairs: pairs))
+        case "letters":
+            let size = o["size"]?.list?.compactMap(\.integer) ?? [7, 5]
+            guard size.count == 2 else { return nil }
+            if size[0] < 3 || size[1] < 3 {
+                error("E0403", "letters need at least 3×3 pixels, found \(size[0])×\(size[1])", at: o["size"]?.span ?? o.span)
+                return nil
+            }
+            return .builtin(.letters(height: size[0], width: size[1], count: int("count", 26), image: bool("image")))
+        case "reber": return .builtin(.reber(embedded: bool("embedded"), count: int("count", 1000)))
+        case "adding": return .builtin(.adding(length: int("length", 50), count: int("count", 1000)))
+        case "sine": return .builtin(.sine(length: int("length", 50), count: int("count", 500)))
+        case "random": return .builtin(.random(count: int("count", 256), classes: int("classes", 10), length: o["length"]?.integer))
+        default: return nil
+        }
+    }
+
+    mutating func inlineData(_ value: Value) -> DatasetForm? {
+        guard let rows = value["inputs"]?.list else { return nil }
+        let inputs = rows.map { $0.list?.compactMap(\.number) ?? [] }
+        let width = inputs.first?.count ?? 0
+        for (i, row) in inputs.enumerated() where row.count != width {
+            error("E0405", "inline input row \(i + 1) has \(row.count) values, the first row has \(width)", at: rows[i].span,
+                  help: "give every example the same number of values")
+            return nil
+        }
+        var targets: InlineTargets?
+        if let t = value["targets"], let items = t.list {
+            guard items.count == inputs.count else {
+                error("E0405", "inline data has \(inputs.count) input rows but \(items.count) targets", at: t.span,
+                      help: "give one target per input row")
+                return nil
+            }
+            if items.allSatisfy({ $0.list == nil }) {
+                var classes: [Int] = []
+                for item in items {
+                    guard let n = item.number, n >= 0, n == n.rounded(), n < 1e9 else {
+                        error("E0405", "a single-number target is a class index (a whole number ≥ 0); found \(item.number.map(formatNumber) ?? "?")",
+                              at: item.span, help: "write vector targets as lists, e.g. [0.5]")
+                        return nil
+                    }
+                    classes.append(Int(n))
+                }
+                targets = .classes(classes)
+            } else if items.allSatisfy({ $0.list != nil }) {
+                let vectors = items.map { $0.list?.compactMap(\.number) ?? [] }
+                let tw = vectors.first?.count ?? 0
+                for (i, row) in vectors.enumerated() where row.count != tw || tw == 0 {
+                    error("E0405", "inline target row \(i + 1) has \(row.count) values, the first has \(tw)", at: items[i].span)
+                    return nil
+                }
+                targets = .vectors(vectors)
+            } else {
+                error("E0405", "inline targets mix lists and numbers", at: t.span,
+                      help: "write all targets as class indices or all as lists")
+                return nil
+            }
+        }
+        return .inline(inputs: inputs, targets: targets)
+    }
+
+    // MARK: model
+
+    mutating func buildModel(_ node: YAMLNode) -> ModelSpec? {
+        // Layers are validated one by one, so that one bad layer does not hide the others.
+        let schema = SpecSchema.modelSchema
+        guard let pairs = node.mapping else {
+            _ = v.typeError(node, .object(schema), "'model'")
+            return nil
+        }
+        var input: Value?
+        var layers: [LayerSpec?]?
+        for pair in pairs {
+            guard let key = pair.key.scalar else { continue }
+            switch key {
+            case "input":
+                input = v.validate(pair.value, as: .shape, what: "'input'")
+            case "layers":
+                guard let items = pair.value.sequence else {
+                    error("E0103", "'layers' must be a list of layers, found \(pair.value.kindDescription)", at: pair.value.span,
+                          help: "write each layer on its own line starting with '- '")
+                    continue
+                }
+                if items.isEmpty {
+                    error("E0205", "the model has no layers", at: pair.value.span, help: "add at least one layer")
+                    continue
+                }
+                layers = items.enumerated().map { layer($0.element, index: $0.offset) }
+            default:
+                v.reportUnknownKey(key, at: pair.key.span, allowed: schema.fields.map(\.name), in: "'model'", schema: schema)
+            }
+        }
+        for field in schema.fields where !pairs.contains(where: { $0.key.scalar == field.name }) {
+            error("E0102", "'model' needs '\(field.name)' (\(field.doc))", at: node.span,
+                  help: field.name == "input" ? "add e.g. 'input: [64]'" : "add 'layers:' with a list of layers")
+        }
+        guard let input, let shape = input.shape, let layers else { return nil }
+        return ModelSpec(input: shape, inputSpan: input.span, layers: layers, span: node.span)
+    }
+
+    mutating func layer(_ node: YAMLNode, index: Int) -> LayerSpec? {
+        guard let value = v.validate(node, as: .variant(SpecSchema.layerSchema), what: "layer \(index + 1)"),
+              let (kind, payload) = value.variant else { return nil }
+        let o = payload ?? Value(kind: .object([]), span: value.span)
+        var spans: [String: SourceSpan] = [:]
+        for m in o.members ?? [] { spans[m.key] = m.value.span }
+        let name = o["name"]?.text ?? "\(kind == "logistic" ? "sigmoid" : kind)\(index + 1)"
+        var from: [(name: String, span: SourceSpan)]?
+        if let f = o["from"] {
+            if let t = f.text { from = [(t, f.span)] } else { from = f.list?.compactMap { item in item.text.map { ($0, item.span) } } }
+        }
+        guard let op = layerOp(kind, o, at: value.span) else { return nil }
+        return LayerSpec(name: name, from: from, op: op, span: value.span, index: index, optionSpans: spans)
+    }
+
+    func activation(_ o: Value, _ key: String = "activation", _ fallback: ActivationKind = .linear) -> ActivationKind {
+        o[key]?.text.flatMap(ActivationKind.init(name:)) ?? fallback
+    }
+
+    func pair(_ value: Value?, _ fallback: (Int, Int)) -> (Int, Int) {
+        guard let value else { return fallback }
+        if let n = value.integer { return (n, n) }
+        let l = value.list?.compactMap(\.integer) ?? []
+        return l.count == 2 ? (l[0], l[1]) : fallback
+    }
+
+    func initializer(_ o: Value) -> Initializer? {
+        guard let (name, payload) = o["init"]?.variant else { return nil }
+        switch name {
+        case "xavier": return .xavier
+        case "he": return .he
+        case "zeros": return .zeros
+        case "uniform": return .uniform(payload?.number ?? 0.05)
+        case "normal": return .normal(payload?.number ?? 0.05)
+        default: return nil
+        }
+    }
+
+    mutating func layerOp(_ kind: String, _ o: Value, at span: SourceSpan) -> LayerOp? {
+        switch kind {
+        case "dense":
+            var penalty = Penalty()
+            if let p = o["penalty"] {
+                penalty.l1 = p["l1"]?.number ?? 0
+                penalty.l2 = p["l2"]?.number ?? 0
+                penalty.contractive = p["contractive"]?.number ?? 0
+            }
+            return .dense(DenseOptions(units: o["units"]?.integer ?? 1, activation: activation(o), bias: o["bias"]?.bool ?? true,
+                                       initializer: initializer(o), penalty: penalty))
+        case "threshold":
+            var threshold: ThresholdValue?
+            if let t = o["threshold"] {
+                if t.text == "auto" { threshold = .auto }
+                else if let n = t.number { threshold = .same(n) }
+                else if let l = t.list { threshold = .perUnit(l.compactMap(\.number)) }
+            }
+            let weights = o["weights"]?.list?.map { $0.list?.compactMap(\.number) ?? [] }
+            if o.has("tolerance"), threshold != .auto {
+                error("E0110", "'tolerance' lowers 'threshold: auto' only", at: o.keySpan("tolerance") ?? span,
+                      help: "add 'threshold: auto' or remove 'tolerance'")
+                return nil
+            }
+            return .threshold(ThresholdOptions(units: o["units"]?.integer ?? 1, weights: weights, threshold: threshold,
+                                               tolerance: o["tolerance"]?.number ?? 0, bipolar: o["output"]?.text == "bipolar"))
+        case "hopfield":
+            return .hopfield(HopfieldOptions(synchronous: o["update"]?.text == "sync", randomOrder: o["order"]?.text != "sequential",
+                                             maxSweeps: o["max_sweeps"]?.integer ?? 100, selfWeight: o["self_weight"]?.number ?? 0))
+        case "conv2d":
+            var padding = Padding.valid
+            if let p = o["padding"] {
+                if p.text == "same" { padding = .same }
+                else if p.text == "valid" { padding = .valid }
+                else { let (h, w) = pair(p, (0, 0)); padding = .explicit(h, w) }
+            }
+            if let p = o["padding"], p.integer == nil, p.list != nil {
+                let l = p.list?.compactMap(\.integer) ?? []
+                if l.count == 2 { padding = .explicit(l[0], l[1]) }
+            }
+            return .conv2d(Conv2DOptions(filters: o["filters"]?.integer ?? 1, kernel: pair(o["kernel"], (1, 1)),
+                                         stride: pair(o["stride"], (1, 1)), padding: padding, activation: activation(o),
+                                         bias: o["bias"]?.bool ?? true, initializer: initializer(o)))
+        case "maxpool", "avgpool":
+            let size = pair(o["size"], (2, 2))
+            return .pool(PoolOptions(isMax: kind == "maxpool", size: size, stride: pair(o["stride"], size)))
+        case "flatten": return .flatten
+        case "relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign":
+            return ActivationKind(name: kind).map(LayerOp.activation)
+        case "dropout":
+            let rate = o["rate"]?.number ?? 0
+            if rate >= 1 {
+                error("E0105", "dropout 'rate' must be below 1 (1 drops every unit), found \(formatNumber(rate))",
+                      at: o["rate"]?.span ?? span)
+                return nil
+            }
+            return .dropout(rate: rate)
+        case "noise":
+            if let g = o["gaussian"]?.number { return .noise(.gaussian(g)) }
+            if let m = o["mask"]?.number { return .noise(.mask(m)) }
+            if let s = o["salt_pepper"]?.number { return .noise(.saltPepper(s)) }
+            return nil
+        case "rnn":
+            let leak = o["leak"]?.number ?? 0
+            if leak >= 1 {
+                error("E0105", "'leak' must be below 1 (at 1 the units never change), found \(formatNumber(leak))",
+                      at: o["leak"]?.span ?? span)
+                return nil
+            }
+            let output = o["output"].map { (units: $0["units"]?.integer ?? 1, activation: activation($0, "activation", .softmax)) }
+            return .rnn(RNNOptions(units: o["units"]?.integer ?? 1, activation: activation(o, "activation", .tanh),
+                                   feedbackFromOutput: o["feedback"]?.text == "output", output: output,
+                                   returnSequence: o["return"]?.text != "last", leak: leak, skip: o["skip"]?.integer,
+                                   bias: o["bias"]?.bool ?? true, initializer: initializer(o)))
+        case "lstm":
+            return .lstm(LSTMOptions(units: o["units"]?.integer ?? 1, returnSequence: o["return"]?.text != "last",
+                                     forgetBias: o["forget_bias"]?.number ?? 1, initializer: initializer(o)))
+        case "pca": return .pca(components: o["components"]?.integer ?? 1)
+        case "add": return .add
+        case "concat": return .concat
+        default: return nil
+        }
+    }
+
+    // MARK: train and evaluate
+
+    mutating func buildTrain(_ t: Value) -> TrainSpec? {
+        var spans: [String: SourceSpan] = [:]
+        for m in t.members ?? [] { spans[m.key] = m.value.span }
+        let rule = t["rule"]?.text.flatMap(LearningRule.init(rawValue:)) ?? .backprop
+        var optimizer = OptimizerSpec.sgd(lr: 0.01, momentum: 0, nesterov: false)
+        if let (name, p) = t["optimizer"]?.variant {
+            if name == "adam" {
+                optimizer = .adam(lr: p?["lr"]?.number ?? 0.001, beta1: p?["beta1"]?.number ?? 0.9,
+                                  beta2: p?["beta2"]?.number ?? 0.999, eps: p?["eps"]?.number ?? 1e-8)
+            } else {
+                optimizer = .sgd(lr: p?["lr"]?.number ?? 0.01, momentum: p?["momentum"]?.number ?? 0,
+                                 nesterov: p?["nesterov"]?.bool ?? false)
+            }
+            for key in ["momentum", "beta1", "beta2"] {
+                if let x = p?[key], let n = x.number, n >= 1 {
+                    error("E0105", "'\(key)' must be below 1, found \(formatNumber(n))", at: x.span)
+                    return nil
+                }
+            }
+            if case .sgd(_, let momentum, true) = optimizer, momentum == 0 {
+                v.report(.warning("W0101", "'nesterov' has no effect without momentum", at: p?.keySpan("nesterov") ?? t.span,
+                                  help: "add 'momentum: 0.9' or remove 'nesterov'"))
+            }
+        }
+        var schedule = ScheduleSpec.constant
+        if let (name, p) = t["schedule"]?.variant {
+            switch name {
+            case "step": schedule = .step(every: p?["every"]?.integer ?? 1, factor: p?["factor"]?.number ?? 1)
+            case "exponential": schedule = .exponential(decay: p?["decay"]?.number ?? 1)
+            case "cosine": schedule = .cosine(minLR: p?["min_lr"]?.number ?? 0, period: p?["period"]?.integer)
+            case "cyclic":
+                let lo = p?["min_lr"]?.number ?? 0, hi = p?["max_lr"]?.number ?? 0
+                if lo > hi {
+                    error("E0110", "cyclic 'min_lr' \(formatNumber(lo)) is above 'max_lr' \(formatNumber(hi))", at: p?.span ?? t.span)
+                    return nil
+                }
+                schedule = .cyclic(minLR: lo, maxLR: hi, period: p?["period"]?.integer ?? 1)
+            default: schedule = .constant
+            }
+        }
+        if optimizer.learningRate > 10 {
+            v.report(.warning("W0501", "learning rate \(formatNumber(optimizer.learningRate)) is unusually large; training will probably diverge",
+                              at: spans["optimizer"] ?? t.span, help: "start below 1"))
+        }
+        var stop = StopSpec()
+        if let s = t["stop"] {
+            stop.accuracy = s["accuracy"]?.number
+            stop.loss = s["loss"]?.number
+            stop.noErrors = s["no_errors"]?.bool ?? false
+        }
+        var rate: RateSpec?
+        if let r = t["rate"] { rate = r.text == "normalized" ? .normalized : r.number.map(RateSpec.fixed) }
+        return TrainSpec(rule: rule, loss: t["loss"]?.text.flatMap(LossKind.init(rawValue:)),
+                         targetIsInput: t["target"]?.text == "input", optimizer: optimizer, schedule: schedule,
+                         epochs: t["epochs"]?.integer, batch: t["batch"]?.integer, shuffle: t["shuffle"]?.bool ?? true,
+                         clipNorm: t["clip"]?["norm"]?.number, bpttTruncate: t["bptt"]?["truncate"]?.integer,
+                         stop: stop, rate: rate, spans: spans, span: t.span)
+    }
+
+    mutating func buildEvaluate(_ e: Value) -> EvaluateSpec? {
+        var spans: [String: SourceSpan] = [:]
+        for m in e.members ?? [] { spans[m.key] = m.value.span }
+        var corrupt: Corruption?
+        if let c = e["corrupt"] {
+            if let f = c["flip"]?.number { corrupt = .flip(f) }
+            else if let m = c["mask"]?.number { corrupt = .mask(m) }
+            else if let g = c["gaussian"]?.number { corrupt = .gaussian(g) }
+        }
+        let metrics = e["metrics"]?.list?.compactMap(\.text)
+        if let metrics, let list = e["metrics"]?.list {
+            var seen: [String: SourceSpan] = [:]
+            for (m, item) in zip(metrics, list) {
+                if let first = seen[m] {
+                    error("E0110", "metric '\(m)' is listed twice", at: item.span,
+                          notes: [DiagnosticNote("first listed here", at: first)], help: "remove one")
+                    return nil
+                }
+                seen[m] = item.span
+            }
+        }
+        return EvaluateSpec(onTest: e["on"]?.text.map { $0 == "test" }, metrics: metrics, corrupt: corrupt,
+                            show: e["show"]?.integer ?? 8, spans: spans, span: e.span)
+    }
+}
