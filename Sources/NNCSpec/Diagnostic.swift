@@ -46,6 +46,12 @@ public struct Diagnostic: Hashable, Sendable {
         Diagnostic(.error, code, message, file: span.file, span: span, notes: notes, help: help)
     }
 
+    /// An error about a whole file, with no position in it (an empty file, a file too large).
+    public static func error(_ code: String, _ message: String, file: String,
+                             notes: [DiagnosticNote] = [], help: String? = nil) -> Diagnostic {
+        Diagnostic(.error, code, message, file: file, span: nil, notes: notes, help: help)
+    }
+
     public static func warning(_ code: String, _ message: String, at span: SourceSpan,
                                notes: [DiagnosticNote] = [], help: String? = nil) -> Diagnostic {
         Diagnostic(.warning, code, message, file: span.file, span: span, notes: notes, help: help)

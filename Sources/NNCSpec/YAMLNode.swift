@@ -1,6 +1,8 @@
 /// A YAML document as a tree of located nodes: what `YAMLReader` builds from
 /// libyaml's events, and what the spec decoder reads. Anchors and aliases are
-/// already expanded; scalars are kept as text (typing them is the decoder's job).
+/// already expanded (the copy made for `*name` has the alias's span at its
+/// root, the spans of the anchored text inside; YAML 1.1 merge keys `<<` are
+/// resolved); scalars are kept as text (typing them is the decoder's job).
 
 public enum ScalarStyle: Sendable, Hashable {
     /// Unquoted: `true`, `12`, `null`, `~` may mean non-strings.

@@ -1,0 +1,54 @@
+/// `--format github`: one GitHub Actions workflow command per diagnostic,
+///
+///     ::error file=specs/bad.yaml,line=14,col=7,endColumn=11,title=E0301::message%0Anote: ...%0Ahelp: ...
+///
+/// `::warning` for warnings and `::notice` for notes. `endColumn` is the last
+/// underlined column (inclusive) and is given only for a span on one line
+/// (GitHub takes columns only within one line); a diagnostic without a span
+/// has `file` and `title` only. Notes and help follow the message on their
+/// own lines. Escaping follows GitHub's runner: in the message `%`, CR and LF
+/// become %25, %0D, %0A; in property values `:` and `,` also become %3A, %2C.
+extension DiagnosticRenderer {
+    public func github(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map { Self.githubCommand(of: $0) + "\n" }.joined()
+    }
+
+    static func githubCommand(of d: Diagnostic) -> String {
+        let command: String
+        switch d.severity {
+        case .error: command = "error"
+        case .warning: command = "warning"
+        case .note: command = "notice"
+        }
+        var properties = [("file", d.file)]
+        if let span = d.span {
+            properties.append(("line", String(span.start.line)))
+            properties.append(("col", String(span.start.column)))
+            if span.end.line == span.start.line {
+                properties.append(("endColumn", String(max(span.start.column, span.end.column - 1))))
+            }
+        }
+        properties.append(("title", d.code))
+        let list = properties.map { "\($0.0)=\(escapeProperty($0.1))" }.joined(separator: ",")
+        return "::\(command) \(list)::\(escapeData(fullMessage(d)))"
+    }
+
+    static func escapeData(_ s: String) -> String { escape(s, property: false) }
+
+    static func escapeProperty(_ s: String) -> String { escape(s, property: true) }
+
+    private static func escape(_ s: String, property: Bool) -> String {
+        var out = ""
+        for character in s.unicodeScalars {
+            switch character {
+            case "%": out += "%25"
+            case "\r": out += "%0D"
+            case "\n": out += "%0A"
+            case ":" where property: out += "%3A"
+            case "," where property: out += "%2C"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+}
