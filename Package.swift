@@ -55,7 +55,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNCIRTests", dependencies: ["NNCIR"]),
+        .testTarget(name: "NNCIRTests", dependencies: ["NNCIR"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime"]),
         .testTarget(name: "NNCCLITests", dependencies: ["NNCSpec", "NNCIR"]),

@@ -85,6 +85,8 @@ enum Lowering {
     }
 
     static func warnUnused(_ graph: Graph, into diagnostics: inout DiagnosticBag) {
+        // A layer whose reader had errors only looks unused: say nothing then.
+        guard graph.nodes.allSatisfy(\.valid) else { return }
         var read = Set<Int>()
         for node in graph.nodes { read.formUnion(node.inputs) }
         for node in graph.layers where node.id != graph.output && !read.contains(node.id) && node.valid {

@@ -58,7 +58,7 @@ struct RuleCheck {
 
     mutating func run() {
         checkData()
-        if let train = spec.train { checkTrain(train) } else { checkFixed() }
+        if let train = spec.train { checkTrain(train) } else if !spec.invalidSections.contains("train") { checkFixed() }
         if let evaluate = spec.evaluate { checkEvaluate(evaluate) }
     }
 
@@ -97,8 +97,9 @@ struct RuleCheck {
             guard let units else { return }
             // One output unit can separate two classes (step, sigmoid, sign).
             if units != k && !(units == 1 && k == 2) {
-                error("E0402", "the \(what) has \(k) classes but '\(output.name)' gives \(units) output\(units == 1 ? "" : "s")",
-                      at: output.span, notes: [note],
+                let layer = widthSetter()
+                error("E0402", "the \(what) has \(k) classes but '\(layer.name)' gives \(units) output\(units == 1 ? "" : "s")",
+                      at: layer.optionSpans["units"] ?? layer.span, notes: [note],
                       help: "give the last layer \(k) units (one per class)" + (k == 2 ? " or 1 unit for two classes" : ""))
             }
         case .vectors(let shape):
@@ -115,6 +116,19 @@ struct RuleCheck {
         case .classes(nil), .unknown:
             break
         }
+    }
+
+    /// The layer that decides the output's width: the output, or the last layer before
+    /// a run of shape-preserving ones (activations, dropout, noise).
+    func widthSetter() -> IRNode {
+        var node = output
+        while case .layer(let op) = node.op, let input = node.inputs.first, input > 0 {
+            switch op {
+            case .activation, .dropout, .noise: node = graph.nodes[input]
+            default: return node
+            }
+        }
+        return node
     }
 
     func opOf(_ node: IRNode) -> LayerOp? { if case .layer(let op) = node.op { return op }; return nil }
@@ -158,13 +172,18 @@ struct RuleCheck {
         case (.clippedHebbian, .threshold(let o)) where o.bipolar:
             error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
                   help: "use 'output: binary'")
-        case (.leastSquares, .dense(let o)) where o.activation != .linear, (.delta, .dense(let o)) where o.activation != .linear:
-            error("E0501", "rule '\(train.rule.rawValue)' fits a linear layer; '\(node.name)' has activation '\(o.activation.rawValue)'",
-                  at: node.optionSpans["activation"] ?? node.span, help: "remove the activation, or use 'backprop'")
+        case (.leastSquares, .dense(let o)) where !Self.linearFitActivations.contains(o.activation),
+             (.delta, .dense(let o)) where !Self.linearFitActivations.contains(o.activation):
+            error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
+                  at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
         default:
             break
         }
     }
+
+    /// Activations a linear fit (least squares, delta) can sit under: the fit is of Wx, the
+    /// activation only thresholds it at recall (Adaline).
+    static let linearFitActivations: Set<ActivationKind> = [.linear, .sign, .step]
 
     /// Backprop needs a gradient through every layer between a trainable layer and the output.
     mutating func checkGradientPath(_ train: TrainSpec) {

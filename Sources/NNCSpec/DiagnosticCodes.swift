@@ -244,3 +244,21 @@ public enum DiagnosticCodes {
               fix: "Use a learning rate below 1 to start with."),
     ]
 }
+
+extension DiagnosticCodes {
+    /// The long text `nnc explain` prints (and docs/diagnostics.md repeats).
+    public static func explanation(_ c: DiagnosticCode) -> String {
+        let example = c.example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        return """
+        \(c.code): \(c.title)
+
+        \(c.explanation)
+
+        Example:
+
+        \(example)
+
+        Fix: \(c.fix)
+        """
+    }
+}

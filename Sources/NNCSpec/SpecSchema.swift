@@ -17,7 +17,7 @@ public enum SpecSchema {
 
     // MARK: model
 
-    static let initSchema = SchemaType.variant(VariantSchema(what: "initializer", cases: [
+    public static let initSchema = SchemaType.variant(VariantSchema(what: "initializer", cases: [
         VariantCase("xavier", nil, "Glorot uniform, U(±√(6/(fan_in+fan_out))); default for sigmoid/tanh/linear"),
         VariantCase("he", nil, "He normal, N(0, 2/fan_in); default for relu"),
         VariantCase("uniform", .positive, bare: false, "U(−a, a)"),
@@ -125,7 +125,7 @@ public enum SpecSchema {
               "the layer(s) it reads (default: the previous layer; `input` is the model's input)"),
     ])
 
-    static let modelSchema = ObjectSchema([
+    public static let modelSchema = ObjectSchema([
         Field("input", .shape, required: true, "input shape without the batch dimension"),
         Field("layers", .list(.variant(layerSchema), minCount: 0, maxCount: 100_000), required: true, "the layers in order"),
     ])
@@ -217,7 +217,7 @@ public enum SpecSchema {
     static let datasetSchema = ObjectSchema(datasetFields, exactlyOneOf: [datasetForms],
                                             discriminator: Discriminator(key: "source", extraFields: builtinSources))
 
-    static let dataSchema = ObjectSchema(datasetFields + [
+    public static let dataSchema = ObjectSchema(datasetFields + [
         Field("train", .object(datasetSchema), "training examples"),
         Field("test", .object(datasetSchema), "test examples"),
         Field("split", .object(ObjectSchema([
@@ -230,7 +230,7 @@ public enum SpecSchema {
     // MARK: train
 
     static let lrField = Field("lr", .positive, "learning rate")
-    static let optimizerSchema = SchemaType.variant(VariantSchema(what: "optimizer", cases: [
+    public static let optimizerSchema = SchemaType.variant(VariantSchema(what: "optimizer", cases: [
         VariantCase("sgd", .object(ObjectSchema([
             Field("lr", .positive, default: "0.01", "learning rate"),
             Field("momentum", .number(min: 0, max: 1, exclusiveMin: false), default: "0", "momentum (< 1)"),
@@ -244,7 +244,7 @@ public enum SpecSchema {
         ])), "Adam (Kingma & Ba 2015)"),
     ]))
 
-    static let scheduleSchema = SchemaType.variant(VariantSchema(what: "schedule", cases: [
+    public static let scheduleSchema = SchemaType.variant(VariantSchema(what: "schedule", cases: [
         VariantCase("constant", nil, "the optimizer's lr throughout"),
         VariantCase("step", .object(ObjectSchema([
             Field("every", .positiveInt, required: true, "epochs between steps"),
@@ -264,9 +264,9 @@ public enum SpecSchema {
         ])), bare: false, "triangular cyclic rate"),
     ]))
 
-    static let trainSchema = ObjectSchema([
+    public static let trainSchema = ObjectSchema([
         Field("rule", .keyword(rules), default: "backprop", "learning rule"),
-        Field("loss", .keyword(losses), "loss (default: cross_entropy after softmax, sse otherwise)"),
+        Field("loss", .keyword(losses), "loss (default: cross_entropy after softmax, mse otherwise)"),
         Field("target", .keyword(["labels", "input"]), default: "labels", "targets from the data, or the input itself (autoencoders)"),
         Field("optimizer", optimizerSchema, default: "sgd", "optimizer for backprop"),
         Field("schedule", scheduleSchema, default: "constant", "learning-rate schedule per epoch"),
@@ -288,7 +288,7 @@ public enum SpecSchema {
 
     // MARK: evaluate
 
-    static let evaluateSchema = ObjectSchema([
+    public static let evaluateSchema = ObjectSchema([
         Field("on", .keyword(["test", "train"]), "data to evaluate on (default: test when present)"),
         Field("metrics", .list(.keyword(metrics), minCount: 1, maxCount: 32), "metrics (default: those that fit the task)"),
         Field("corrupt", .object(ObjectSchema([

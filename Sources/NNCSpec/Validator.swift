@@ -63,11 +63,13 @@ public struct Validator {
             fields += extra
         }
         var members: [Value.Member] = []
+        var likelyMeant = Set<String>()   // misspelt keys: not reported missing as well
         for pair in pairs {
             guard let key = pair.key.scalar else { ok = false; continue }   // the reader rejects such keys
             guard let field = fields.first(where: { $0.name == key }) else {
                 ok = false
                 reportUnknownKey(key, at: pair.key.span, allowed: fields.map(\.name), in: what, schema: schema)
+                if let meant = closest(to: key, in: fields.map(\.name)) { likelyMeant.insert(meant) }
                 continue
             }
             if let v = validate(pair.value, as: field.type, what: "'\(key)'") {
@@ -79,6 +81,7 @@ public struct Validator {
         let present = Set(pairs.compactMap { $0.key.scalar })
         for field in fields where field.required && !present.contains(field.name) {
             ok = false
+            if likelyMeant.contains(field.name) { continue }
             report(.error("E0102", "\(what) needs '\(field.name)' (\(field.doc))", at: node.span,
                           help: "add '\(field.name): ...' (\(field.type.summary))"))
         }
@@ -197,16 +200,24 @@ public struct Validator {
         guard !fitting.isEmpty else { return typeError(node, .anyOf(alternatives), what) }
         if fitting.count == 1 { return validate(node, as: fitting[0], what: what) }
         // Several alternatives fit the node's kind: take the first that accepts it;
-        // otherwise report the one that fits the text best (numeric-looking → number).
-        var best: Validator?
+        // otherwise report the one that fits the text best (numeric-looking → a number type).
+        let numericText = Self.looksNumeric(node)
+        var chosen: (trial: Validator, matches: Bool)?
         for alt in fitting {
             var trial = Validator()
             if let v = trial.validate(node, as: alt, what: what) { return v }
-            let numericAlt: Bool = { if case .integer = alt { return true }; if case .number = alt { return true }; return false }()
-            if best == nil || numericAlt == Self.looksNumeric(node) { if best == nil || numericAlt { best = trial } }
+            let matches = Self.isNumeric(alt) == numericText
+            if chosen == nil || (matches && chosen?.matches == false) { chosen = (trial, matches) }
         }
-        diagnostics.add(contentsOf: best?.diagnostics.diagnostics ?? [])
+        diagnostics.add(contentsOf: chosen?.trial.diagnostics.diagnostics ?? [])
         return nil
+    }
+
+    static func isNumeric(_ t: SchemaType) -> Bool {
+        switch t {
+        case .integer, .number: return true
+        default: return false
+        }
     }
 
     static func looksNumeric(_ node: YAMLNode) -> Bool {
@@ -340,8 +351,7 @@ public struct Validator {
         guard names.contains(s) else {
             var help = "allowed: " + names.joined(separator: ", ")
             if let c = closest(to: s, in: names) { help = "did you mean '\(c)'? " + help }
-            report(.error("E0104", "\(what) must be one of \(names.joined(separator: ", ")); found '\(s)'",
-                          at: node.span, help: help))
+            report(.error("E0104", "unknown value '\(s)' for \(what)", at: node.span, help: help))
             return nil
         }
         return Value(kind: .text(s), span: node.span)

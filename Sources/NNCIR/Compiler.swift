@@ -1,0 +1,51 @@
+import NNCSpec
+
+/// The front half of nnc, in pipeline order: YAML → typed spec → IR graph →
+/// shape inference → cross-section rule checks. Every pass reports all the
+/// independent errors it finds; a part with errors is skipped by later passes.
+public struct CheckResult: Sendable {
+    public var file: SourceFile
+    public var spec: Spec?
+    /// The model with inferred shapes; nil when the model section could not be read.
+    public var graph: Graph?
+    /// Sorted by position.
+    public var diagnostics: [Diagnostic]
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+}
+
+public enum Compiler {
+    public static func check(_ file: SourceFile) -> CheckResult {
+        let read = YAMLReader.read(file)
+        var bag = DiagnosticBag()
+        bag.add(contentsOf: read.diagnostics)
+        guard let root = read.root else {
+            return CheckResult(file: file, spec: nil, graph: nil, diagnostics: sorted(bag.diagnostics))
+        }
+        let (spec, specDiagnostics) = SpecBuilder.build(root: root, file: file.path)
+        bag.add(contentsOf: specDiagnostics)
+        var graph: Graph?
+        if let spec, let model = spec.model {
+            var g = Lowering.lower(model, file: file.path, into: &bag)
+            var inference = ShapeInference(graph: g, diagnostics: bag)
+            inference.run()
+            g = inference.graph
+            bag = inference.diagnostics
+            var rules = RuleCheck(spec: spec, graph: g, diagnostics: bag)
+            rules.run()
+            bag = rules.diagnostics
+            graph = g
+        }
+        return CheckResult(file: file, spec: spec, graph: graph, diagnostics: sorted(bag.diagnostics))
+    }
+
+    /// Stable order: by line and column; diagnostics without a position first.
+    static func sorted(_ ds: [Diagnostic]) -> [Diagnostic] {
+        ds.enumerated().sorted { a, b in
+            let la = a.element.span?.start ?? SourceLocation(line: 0, column: 0)
+            let lb = b.element.span?.start ?? SourceLocation(line: 0, column: 0)
+            return la != lb ? la < lb : a.offset < b.offset
+        }.map(\.element)
+    }
+}

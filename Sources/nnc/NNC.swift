@@ -1,0 +1,22 @@
+import ArgumentParser
+import NNCSpec
+
+/// The command line: a thin shell over the library (each command parses its
+/// flags, calls NNCIR/NNCRuntime, prints, and maps the outcome to an exit code).
+@main
+struct NNC: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "nnc",
+        abstract: "A declarative neural-network compiler and interpreter.",
+        version: version,
+        subcommands: [Check.self, Summary.self, Schema.self, Explain.self]
+    )
+}
+
+/// Exit codes of cli.md.
+enum Exit {
+    static let specErrors = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let runFailed = ExitCode(3)
+}

@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum Terminal {
+    static var stderrIsTerminal: Bool { isatty(2) == 1 && getenvString("NO_COLOR") == nil && getenvString("TERM") != "dumb" }
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    static func getenvString(_ name: String) -> String? {
+        guard let p = getenv(name) else { return nil }
+        return String(cString: p)
+    }
+
+    static func writeError(_ text: String) {
+        // write(2) directly: unbuffered, and no shared C stream to guard.
+        var s = text
+        s.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(2, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+}
