@@ -1,0 +1,69 @@
+import NNCKernels
+
+/// `letters`: bitmap capital letters for Hopfield networks and auto-associative
+/// recall.
+///
+/// Each letter of the built-in 5x7 font (`LetterFont`) is resampled to H×W by
+/// nearest neighbour, each axis stretched on its own (pixel centres map to
+/// pixel centres: source row ⌊(r + ½) · 7 / H⌋), so [7, 5] is the font itself.
+/// Values 0/1; labels 0..<count (the letter's index); class names "A", "B", ….
+/// Inputs [H·W] (or [1, H, W] with `image`). Sizes so small that two chosen
+/// letters become the same image are rejected.
+public struct LettersSource: DataSource, Equatable {
+    /// [H, W].
+    public var size: [Int]
+    /// The first `count` letters of the alphabet (1...26).
+    public var count: Int
+    /// Images of shape [1, H, W] instead of vectors [H·W].
+    public var image: Bool
+
+    public init(size: [Int] = [7, 5], count: Int = 26, image: Bool = false) {
+        self.size = size
+        self.count = count
+        self.image = image
+    }
+
+    public func describe() throws -> DatasetDescription {
+        try validate()
+        return DatasetDescription(inputShape: shape.fixedDims, targets: .classes(count: count), count: count,
+                                  inputValues: .binary)
+    }
+
+    public func generate(rng: inout SeededRandom) throws -> Dataset {
+        try validate()
+        let (h, w) = (size[0], size[1])
+        let pixels = h * w
+        var inputs = [Float](repeating: 0, count: count * pixels)
+        for letter in 0..<count {
+            for r in 0..<h {
+                let sourceRow = (2 * r + 1) * LetterFont.height / (2 * h)
+                for c in 0..<w {
+                    let sourceColumn = (2 * c + 1) * LetterFont.width / (2 * w)
+                    if LetterFont.pixel(letter, sourceRow, sourceColumn) { inputs[letter * pixels + r * w + c] = 1 }
+                }
+            }
+        }
+        let names = (0..<count).map { String(UnicodeScalar(UInt8(ascii: "A") + UInt8($0))) }
+        var seen: [ArraySlice<Float>: Int] = [:]
+        for letter in 0..<count {
+            let bitmap = inputs[(letter * pixels)..<((letter + 1) * pixels)]
+            if let earlier = seen[bitmap] {
+                throw DataError.invalidOption(
+                    "letters: at size \(size), '\(names[earlier])' and '\(names[letter])' are the same image; use a larger size")
+            }
+            seen[bitmap] = letter
+        }
+        return try Dataset(inputs: inputs, inputShape: shape, targets: .classes((0..<count).map { Int32($0) }, classCount: count),
+                           classNames: names)
+    }
+
+    private var shape: [Int] { image ? [1] + size : [size.reduce(1, *)] }
+
+    private func validate() throws {
+        guard size.count == 2, size.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
+            throw DataError.invalidOption("letters: size must be [height, width], each in 1...4096, got \(size)")
+        }
+        guard (1...26).contains(count) else { throw DataError.invalidOption("letters: count must be in 1...26, got \(count)") }
+        _ = try SizeLimits.elements([count, size[0], size[1]], "letters")
+    }
+}
