@@ -58,6 +58,6 @@ let package = Package(
         .testTarget(name: "NNCIRTests", dependencies: ["NNCIR"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime"]),
-        .testTarget(name: "NNCCLITests", dependencies: ["NNCSpec", "NNCIR"]),
+        .testTarget(name: "NNCCLITests", dependencies: ["nnc", "NNCSpec", "NNCIR"], resources: [.copy("Fixtures")]),
     ]
 )
