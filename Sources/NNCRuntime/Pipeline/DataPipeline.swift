@@ -1,0 +1,129 @@
+import NNCKernels
+import NNCSpec
+
+/// From a spec's `data` section to training and test datasets: load or
+/// generate, then limit, shuffle, split, encode, one-hot and normalize (with
+/// statistics from the training part), in that order.
+public struct PreparedData: Sendable {
+    public var train: Dataset
+    public var test: Dataset?
+    public var normalization: NormalizationStats?
+}
+
+public enum DataPipeline {
+    /// `modelInput` resolves `random`'s shape. `rng` is the run's data stream.
+    public static func prepare(_ data: DataSpec, modelInput: Shape, rng: inout SeededRandom) throws -> PreparedData {
+        var train = try load(data.train, modelInput: modelInput, rng: &rng)
+        var test = try data.test.map { try load($0, modelInput: modelInput, rng: &rng) }
+        if let split = data.split {
+            let parts = try train.split(fractions: [split.train, split.test], rng: &rng)
+            guard parts.count == 2 else { throw DataError(.invalidOption, "split gave \(parts.count) parts") }
+            train = parts[0]
+            test = parts[1]
+        }
+        // Encoding and one-hot are per example: apply to both parts as the spec says.
+        train = try finish(train, data.train)
+        test = try test.map { try finish($0, data.test ?? data.train) }
+        var stats: NormalizationStats?
+        if let method = data.train.normalize {
+            let fitted = try NormalizationStats.fit(runtime(method), to: train)
+            train = try fitted.apply(to: train)
+            test = try test.map { try fitted.apply(to: $0) }
+            stats = fitted
+        }
+        return PreparedData(train: train, test: test, normalization: stats)
+    }
+
+    static func runtime(_ n: NNCSpec.Normalization) -> Normalization {
+        switch n {
+        case .standardize: return .standardize
+        case .minmax: return .minmax
+        case .scale(let k): return .scale(Float(k))
+        }
+    }
+
+    static func finish(_ data: Dataset, _ spec: DatasetSpec) throws -> Dataset {
+        var d = data
+        if let e = spec.encoding { d = try d.encoded(e == .bipolar ? .bipolar : .binary) }
+        if spec.oneHot { d = try d.oneHot() }
+        return d
+    }
+
+    /// One dataset: loaded or generated, then limited and shuffled.
+    static func load(_ spec: DatasetSpec, modelInput: Shape, rng: inout SeededRandom) throws -> Dataset {
+        var d: Dataset
+        switch spec.form {
+        case .builtin(let source):
+            var sourceRNG = rng.split(0x5EED)
+            d = try builtin(source, modelInput: modelInput).generate(rng: &sourceRNG)
+        case .inline(let inputs, let targets):
+            let t: InlineTargets? = targets.map {
+                switch $0 {
+                case .classes(let c): return .classes(c.map(Float.init))
+                case .vectors(let v): return .vectors(v.map { $0.map(Float.init) })
+                }
+            }
+            d = try Dataset.inline(inputs: inputs.map { $0.map(Float.init) }, targets: t, inputShape: fixedShape(modelInput))
+        case .csv(let o):
+            let label: CSVLabel
+            switch o.label {
+            case .last: label = .last
+            case .first: label = .first
+            case .none: label = .none
+            case .column(let n): label = .column(n)
+            }
+            d = try Dataset.loadCSV(path: o.path, label: label, header: o.header, classes: o.classes)
+        case .idx(let images, let labels):
+            d = try Dataset.loadIDX(images: images, labels: labels)
+        case .npy(let inputs, let targets):
+            d = try Dataset.loadNPY(inputs: inputs, targets: targets)
+        }
+        if let n = spec.limit { d = try d.limit(n) }
+        if spec.shuffle { d = d.shuffled(rng: &rng) }
+        return d
+    }
+
+    /// The model's input shape when every dimension is a number (inline rows then take it).
+    static func fixedShape(_ shape: Shape) -> [Int]? {
+        let dims = shape.compactMap(\.fixed)
+        return dims.count == shape.count ? dims : nil
+    }
+
+    static func builtin(_ s: NNCSpec.BuiltinSource, modelInput: Shape) -> BuiltinSource {
+        switch s {
+        case .digits(let image): return .digits(DigitsSource(image: image))
+        case .iris(let classes): return .iris(IrisSource(classes: classes))
+        case .logic(let f, let inputs):
+            let function: BooleanFunction = switch f {
+            case .and: .and
+            case .or: .or
+            case .nand: .nand
+            case .nor: .nor
+            case .xor: .xor
+            case .not: .not
+            }
+            return .truthTable(TruthTableSource(function: function, inputs: f == .not ? nil : inputs))
+        case .parity(let bits): return .truthTable(TruthTableSource(function: .parity, inputs: bits))
+        case .majority(let bits): return .truthTable(TruthTableSource(function: .majority, inputs: bits))
+        case .blobs(let k, let d, let n, let spread):
+            return .blobs(BlobsSource(classes: k, dims: d, count: n, spread: spread))
+        case .barsAndStripes(let size, let image): return .barsAndStripes(BarsAndStripesSource(size: size, image: image))
+        case .patterns(let count, let units, let density, let pairs):
+            return .patterns(PatternsSource(count: count, units: units, density: density,
+                                            pairs: pairs.map { PatternsSource.Pairs(units: $0.units, density: $0.density) }))
+        case .letters(let h, let w, let count, let image):
+            return .letters(LettersSource(size: [h, w], count: count, image: image))
+        case .reber(let embedded, let count): return .reber(ReberSource(embedded: embedded, count: count))
+        case .adding(let length, let count): return .adding(AddingSource(length: length, count: count))
+        case .sine(let length, let count): return .sine(SineSource(length: length, count: count))
+        case .random(let count, let classes, let length):
+            let shape = modelInput.map { d -> DataDim in
+                switch d {
+                case .fixed(let n): return .fixed(n)
+                case .symbol(let s): return .symbol(s)
+                }
+            }
+            return .random(RandomSource(shape: shape, count: count, classes: classes, length: length))
+        }
+    }
+}
