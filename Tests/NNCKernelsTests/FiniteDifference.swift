@@ -1,0 +1,76 @@
+import XCTest
+import NNCKernels
+
+// Shared test tools: central differences, closeness assertions, seeded data.
+
+/// Central difference of `loss` w.r.t. values[index]:
+/// (L(v + h) − L(v − h)) / (v₊ − v₋), where v₊ and v₋ are the Float values
+/// actually stored, so the rounding of the step does not bias the quotient.
+/// The losses are Double; `values[index]` is restored afterwards.
+func centralDifference(_ values: inout [Float], _ index: Int, step: Float, _ loss: ([Float]) -> Double) -> Double {
+    let original = values[index]
+    values[index] = original + step
+    let plus = values[index]
+    let lossPlus = loss(values)
+    values[index] = original - step
+    let minus = values[index]
+    let lossMinus = loss(values)
+    values[index] = original
+    return (lossPlus - lossMinus) / (Double(plus) - Double(minus))
+}
+
+/// Central difference in Double (for oracles written in Double).
+func centralDifference(_ values: inout [Double], _ index: Int, step: Double, _ loss: ([Double]) -> Double) -> Double {
+    let original = values[index]
+    values[index] = original + step
+    let lossPlus = loss(values)
+    values[index] = original - step
+    let lossMinus = loss(values)
+    values[index] = original
+    return (lossPlus - lossMinus) / (2 * step)
+}
+
+/// The whole numerical gradient of `loss` w.r.t. `values`.
+func numericalGradient(_ values: [Float], step: Float, _ loss: ([Float]) -> Double) -> [Double] {
+    numericalGradient(values, step: { _ in step }, loss)
+}
+
+/// The same with a step chosen per value (e.g. relative to small probabilities).
+func numericalGradient(_ values: [Float], step: (Float) -> Float, _ loss: ([Float]) -> Double) -> [Double] {
+    var v = values
+    return (0..<values.count).map { centralDifference(&v, $0, step: step(values[$0]), loss) }
+}
+
+/// Asserts |actual − expected| ≤ atol + rtol·|expected| for every element and
+/// reports the worst offender.
+func assertClose<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
+    _ actual: [A], _ expected: [E], atol: Double, rtol: Double, _ what: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertEqual(actual.count, expected.count, "\(what): count", file: file, line: line)
+    var worst = 0.0, worstIndex = -1
+    for i in 0..<min(actual.count, expected.count) {
+        let a = Double(actual[i]), e = Double(expected[i])
+        let excess = abs(a - e) - (atol + rtol * abs(e))
+        if excess > worst || a.isNaN || e.isNaN {
+            worst = a.isNaN || e.isNaN ? .infinity : excess
+            worstIndex = i
+        }
+    }
+    if worstIndex >= 0 {
+        XCTFail("\(what): element \(worstIndex) is \(actual[worstIndex]), expected \(expected[worstIndex]) "
+                + "(atol \(atol), rtol \(rtol))", file: file, line: line)
+    }
+}
+
+/// Uniform values in [−scale, scale), from a seeded generator.
+func randomArray(_ count: Int, _ random: inout SeededRandom, scale: Float = 1) -> [Float] {
+    (0..<count).map { _ in (2 * random.uniformFloat() - 1) * scale }
+}
+
+/// Σ_i a_i b_i in Double: the test loss L = ⟨output, R⟩ has gradient R.
+func dot<A: BinaryFloatingPoint>(_ a: [A], _ b: [Float]) -> Double {
+    var s = 0.0
+    for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
+    return s
+}
