@@ -7,28 +7,6 @@ import Darwin
 #endif
 
 final class ActivationTests: XCTestCase {
-    /// f in Double, written here independently of the library (softmax per row).
-    private func exactForward(_ a: Activation, _ x: [Double], width: Int) -> [Double] {
-        switch a {
-        case .linear: return x
-        case .relu: return x.map { max($0, 0) }
-        case .sigmoid: return x.map { 1 / (1 + exp(-$0)) }
-        case .tanh: return x.map { tanh($0) }
-        case .arctan: return x.map { atan($0) }
-        case .step: return x.map { $0 >= 0 ? 1 : 0 }
-        case .sign: return x.map { $0 >= 0 ? 1 : -1 }
-        case .softmax:
-            var y = x
-            for r in 0..<(x.count / width) {
-                let row = x[(r * width)..<((r + 1) * width)]
-                let m = row.max() ?? 0
-                let s = row.reduce(0) { $0 + exp($1 - m) }
-                for j in 0..<width { y[r * width + j] = exp(x[r * width + j] - m) / s }
-            }
-            return y
-        }
-    }
-
     private func forward(_ a: Activation, _ x: [Float], rows: Int, width: Int, reference: Bool = false) -> [Float] {
         var y = [Float](repeating: .nan, count: x.count)
         if reference {
@@ -89,7 +67,7 @@ final class ActivationTests: XCTestCase {
         for a in Activation.allCases {
             let fast = forward(a, x, rows: rows, width: width)
             let reference = forward(a, x, rows: rows, width: width, reference: true)
-            let exact = exactForward(a, x.map(Double.init), width: width)
+            let exact = exactActivation(a, x.map(Double.init), width: width)
             assertClose(fast, exact, atol: 1e-7, rtol: 3e-7, "\(a) fast vs exact")
             assertClose(reference, exact, atol: 0, rtol: 1e-7, "\(a) reference vs exact")
         }
@@ -121,7 +99,7 @@ final class ActivationTests: XCTestCase {
             // d/dx_i of L = Σ r ⊙ f(x), in Double.
             var xd = x.map(Double.init)
             let numeric = (0..<xd.count).map { i in
-                centralDifference(&xd, i, step: 1e-5) { v in dot(exactForward(a, v, width: width), r) }
+                centralDifference(&xd, i, step: 1e-5) { v in dot(exactActivation(a, v, width: width), r) }
             }
             assertClose(dx, numeric, atol: 1e-6, rtol: 1e-5, "\(a) fast backward vs finite differences")
             assertClose(dxReference, numeric, atol: 1e-6, rtol: 1e-5, "\(a) reference backward vs finite differences")
@@ -131,7 +109,7 @@ final class ActivationTests: XCTestCase {
     func testSoftmaxIsStableAndShiftInvariant() {
         let x: [Float] = [1000, 1001, 1002, -1000, -999, -998]
         let y = forward(.softmax, x, rows: 2, width: 3)
-        let exact = exactForward(.softmax, [0, 1, 2], width: 3)
+        let exact = exactActivation(.softmax, [0, 1, 2], width: 3)
         assertClose(Array(y[0..<3]), exact, atol: 0, rtol: 3e-7, "shifted up")
         assertClose(Array(y[3..<6]), exact, atol: 0, rtol: 3e-7, "shifted down")
         XCTAssertEqual(Double(y[0..<3].reduce(0, +)), 1, accuracy: 1e-6)

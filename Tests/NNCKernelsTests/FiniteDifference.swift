@@ -1,5 +1,10 @@
 import XCTest
 import NNCKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // Shared test tools: central differences, closeness assertions, seeded data.
 
@@ -73,4 +78,26 @@ func dot<A: BinaryFloatingPoint>(_ a: [A], _ b: [Float]) -> Double {
     var s = 0.0
     for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
     return s
+}
+
+/// f in Double, written independently of the library (softmax per row of `width`).
+func exactActivation(_ a: Activation, _ x: [Double], width: Int) -> [Double] {
+    switch a {
+    case .linear: return x
+    case .relu: return x.map { max($0, 0) }
+    case .sigmoid: return x.map { 1 / (1 + exp(-$0)) }
+    case .tanh: return x.map { tanh($0) }
+    case .arctan: return x.map { atan($0) }
+    case .step: return x.map { $0 >= 0 ? 1 : 0 }
+    case .sign: return x.map { $0 >= 0 ? 1 : -1 }
+    case .softmax:
+        var y = x
+        for r in 0..<(x.count / width) {
+            let row = x[(r * width)..<((r + 1) * width)]
+            let m = row.max() ?? 0
+            let s = row.reduce(0) { $0 + exp($1 - m) }
+            for j in 0..<width { y[r * width + j] = exp(x[r * width + j] - m) / s }
+        }
+        return y
+    }
 }
