@@ -1,0 +1,391 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `lstm` layer: the standard cell, forward over a batch of sequences
+/// and backward by BPTT.
+///
+///   [i, f, g, o](t) = W_x x(t) + W_h h(t−1) + b      (4H pre-activations)
+///   i = σ(·), f = σ(·), C̃ = g = tanh(·), o = σ(·)
+///   C(t) = f ⊙ C(t−1) + i ⊙ C̃,   h(t) = o ⊙ tanh(C(t)),   h(−1) = C(−1) = 0
+///
+/// Gate order in every 4H block: i, f, g, o (PyTorch's). `forget_bias` is
+/// not a kernel concern: the runtime adds it to b[H..<2H] at initialization
+/// and the kernel just uses b.
+///
+/// Shapes: N batch, T steps, F input, H hidden. Input [N, T, F] and output
+/// ([N, T, H] sequence or [N, H] last) are batch-major; the stored state is
+/// time-major so each step's slab is contiguous.
+///
+/// Fused design: the input part of all four gates for all steps is ONE gemm
+/// ([N·T, F]·[F, 4H]); each step is ONE gemm for the recurrent part of all
+/// four gates ([N, H]·[H, 4H]) and ONE elementwise cell pass (SIMD8 sigmoid
+/// and tanh, see `Vec8`). Backward: per step one elementwise pass and one
+/// gemm for dh(t−1); dW_x, dW_h, db and dx are then single gemms (a column
+/// sum for db) over all steps.
+///
+/// Lengths and truncation behave exactly as in `rnn` (Recurrent.swift):
+/// padded steps carry h and C, output 0, and pass gradients unchanged;
+/// truncation k cuts dh and dC at window starts t = k, 2k, ...
+///
+/// Parameter gradients ACCUMULATE (+=); dInput is ASSIGNED (=).
+public struct LSTMShape: Sendable, Equatable {
+    public var batch: Int
+    public var steps: Int
+    public var inputSize: Int
+    public var hiddenSize: Int
+    /// true: output [N, T, H]; false (`return: last`): output [N, H].
+    public var returnSequence: Bool
+
+    public init(batch: Int, steps: Int, inputSize: Int, hiddenSize: Int, returnSequence: Bool = true) {
+        self.batch = batch
+        self.steps = steps
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.returnSequence = returnSequence
+    }
+
+    public var gateSize: Int { 4 * hiddenSize }
+    /// Floats of the layer output.
+    public var outputCount: Int { batch * (returnSequence ? steps : 1) * hiddenSize }
+
+    // Parameters: [W_x [4H, F] | W_h [4H, H] | b [4H]].
+    public var inputWeightOffset: Int { 0 }
+    public var recurrentWeightOffset: Int { gateSize * inputSize }
+    public var biasOffset: Int { recurrentWeightOffset + gateSize * hiddenSize }
+    public var parameterCount: Int { biasOffset + gateSize }
+
+    public var parameterSlices: [ParameterSlice] {
+        [
+            ParameterSlice(name: "input_weight", offset: inputWeightOffset, shape: [gateSize, inputSize]),
+            ParameterSlice(name: "recurrent_weight", offset: recurrentWeightOffset, shape: [gateSize, hiddenSize]),
+            ParameterSlice(name: "bias", offset: biasOffset, shape: [gateSize]),
+        ]
+    }
+
+    // Storage (time-major): x [T, N, F] | gates [T, N, 4H] (activated i, f, g, o)
+    // | h [T+1, N, H] | C [T+1, N, H] (slot s = step s−1, slot 0 = 0).
+    var storageGatesOffset: Int { steps * batch * inputSize }
+    var storageHiddenOffset: Int { storageGatesOffset + steps * batch * gateSize }
+    var storageCellOffset: Int { storageHiddenOffset + (steps + 1) * batch * hiddenSize }
+    /// Floats forward stores for backward: T·N·F + T·N·4H + 2·(T+1)·N·H.
+    public var storageCount: Int { storageCellOffset + (steps + 1) * batch * hiddenSize }
+
+    // Workspace: dGates [T, N, 4H] | dh(t−1) [N, H] | dC(t−1) [N, H] | dx [T, N, F].
+    var workspaceHiddenOffset: Int { steps * batch * gateSize }
+    var workspaceCellOffset: Int { workspaceHiddenOffset + batch * hiddenSize }
+    var workspaceInputOffset: Int { workspaceCellOffset + batch * hiddenSize }
+    /// Floats of scratch backward needs: T·N·4H + 2·N·H + T·N·F.
+    public var workspaceCount: Int { workspaceInputOffset + steps * batch * inputSize }
+}
+
+// MARK: - Fused kernels
+
+/// Forward over the batch of sequences.
+/// - output: [N, T, H] (sequence) or [N, H] (last).
+/// - storage: [shape.storageCount], written here, read by `lstmBackward`.
+/// - input: [N, T, F]; parameters: [shape.parameterCount]; lengths: [N] or nil.
+public func lstmForward(
+    output: UnsafeMutablePointer<Float>,
+    storage: UnsafeMutablePointer<Float>,
+    input: UnsafePointer<Float>,
+    parameters: UnsafePointer<Float>,
+    lengths: UnsafePointer<Int32>?,
+    shape: LSTMShape,
+    pool: ThreadPool? = nil
+) {
+    let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
+    let g4 = shape.gateSize, nh = n * h, ng = n * g4
+    let xs = storage, gates = storage + shape.storageGatesOffset
+    let hs = storage + shape.storageHiddenOffset, cs = storage + shape.storageCellOffset
+    let wx = parameters + shape.inputWeightOffset, wh = parameters + shape.recurrentWeightOffset
+    let b = parameters + shape.biasOffset
+
+    batchToTimeMajor(xs, input, batch: n, steps: steps, width: f)
+    gemm(.none, .transposed, m: steps * n, n: g4, k: f, alpha: 1, a: xs, lda: f, b: wx, ldb: f,
+         beta: 0, c: gates, ldc: g4, pool: pool)
+    hs.update(repeating: 0, count: nh)
+    cs.update(repeating: 0, count: nh)
+    for t in 0..<steps {
+        if t > 0 {
+            gemm(.none, .transposed, m: n, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
+                 beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
+        }
+        lstmCellForward(gates + t * ng, hNext: hs + (t + 1) * nh, cNext: cs + (t + 1) * nh,
+                        hPrevious: hs + t * nh, cPrevious: cs + t * nh, bias: b, step: t,
+                        sequenceOutput: shape.returnSequence ? output : nil, lengths: lengths, shape: shape)
+    }
+    if !shape.returnSequence {
+        writeRecurrentOutput(output, states: hs, width: h, batch: n, steps: steps, returnSequence: false,
+                             lengths: lengths)
+    }
+}
+
+/// Backward (BPTT) from the gradient of the layer output.
+/// - dInput: [N, T, F] or nil; ASSIGNED.
+/// - dParameters: [shape.parameterCount]; ACCUMULATED.
+/// - workspace: [shape.workspaceCount] scratch.
+/// - dOutput: like the forward's output; storage, parameters, lengths: as in forward.
+/// - truncation: k > 0 for truncated BPTT in windows of k steps; 0 for full.
+public func lstmBackward(
+    dInput: UnsafeMutablePointer<Float>?,
+    dParameters: UnsafeMutablePointer<Float>,
+    workspace: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    storage: UnsafePointer<Float>,
+    parameters: UnsafePointer<Float>,
+    lengths: UnsafePointer<Int32>?,
+    shape: LSTMShape,
+    truncation: Int = 0,
+    pool: ThreadPool? = nil
+) {
+    let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
+    let g4 = shape.gateSize, nh = n * h, ng = n * g4
+    guard steps > 0 else { return }
+    let xs = storage, gates = storage + shape.storageGatesOffset
+    let hs = storage + shape.storageHiddenOffset, cs = storage + shape.storageCellOffset
+    let wx = parameters + shape.inputWeightOffset, wh = parameters + shape.recurrentWeightOffset
+    let dwx = dParameters + shape.inputWeightOffset, dwh = dParameters + shape.recurrentWeightOffset
+    let db = dParameters + shape.biasOffset
+    let dGates = workspace, dhCarry = workspace + shape.workspaceHiddenOffset
+    let dcCarry = workspace + shape.workspaceCellOffset, dxs = workspace + shape.workspaceInputOffset
+
+    dhCarry.update(repeating: 0, count: nh)
+    dcCarry.update(repeating: 0, count: nh)
+    for t in stride(from: steps - 1, through: 0, by: -1) {
+        let cut = crossesWindow(from: t, to: t - 1, truncation: truncation)
+        lstmCellBackward(dGates + t * ng, dhCarry: dhCarry, dcCarry: dcCarry, dOutput: dOutput,
+                         gates: gates + t * ng, cNow: cs + (t + 1) * nh, cPrevious: cs + t * nh,
+                         step: t, cut: cut, lengths: lengths, shape: shape)
+        if t > 0 && !cut {
+            gemm(.none, .none, m: n, n: h, k: g4, alpha: 1, a: dGates + t * ng, lda: g4, b: wh, ldb: h,
+                 beta: 1, c: dhCarry, ldc: h, pool: pool)
+        }
+    }
+    gemm(.transposed, .none, m: g4, n: f, k: steps * n, alpha: 1, a: dGates, lda: g4, b: xs, ldb: f,
+         beta: 1, c: dwx, ldc: f, pool: pool)
+    if steps > 1 {
+        // Step t pairs with h(t−1) = slot t; step 0's h(−1) = 0 adds nothing.
+        gemm(.transposed, .none, m: g4, n: h, k: (steps - 1) * n, alpha: 1, a: dGates + ng, lda: g4,
+             b: hs + nh, ldb: h, beta: 1, c: dwh, ldc: h, pool: pool)
+    }
+    addColumnSums(db, dGates, rows: steps * n, width: g4)
+    if let dInput {
+        gemm(.none, .none, m: steps * n, n: f, k: g4, alpha: 1, a: dGates, lda: g4, b: wx, ldb: f,
+             beta: 0, c: dxs, ldc: f, pool: pool)
+        timeToBatchMajor(dInput, dxs, batch: n, steps: steps, width: f)
+    }
+}
+
+/// One step's cell pass. gates: [N, 4H], in: pre-activations without b;
+/// out: i, f, g, o. hNext, cNext, hPrevious, cPrevious: [N, H]; bias: [4H];
+/// sequenceOutput: the layer output [N, T, H] when returning the sequence.
+private func lstmCellForward(
+    _ gates: UnsafeMutablePointer<Float>,
+    hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>,
+    hPrevious: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>, step t: Int,
+    sequenceOutput: UnsafeMutablePointer<Float>?,
+    lengths: UnsafePointer<Int32>?, shape: LSTMShape
+) {
+    let h = shape.hiddenSize, steps = shape.steps
+    for n in 0..<shape.batch {
+        let g = gates + n * 4 * h
+        let hn = hNext + n * h, cn = cNext + n * h, hp = hPrevious + n * h, cp = cPrevious + n * h
+        let out = sequenceOutput.map { $0 + (n * steps + t) * h }
+        guard t < sequenceLength(lengths, n, steps: steps) else {
+            hn.update(from: hp, count: h)
+            cn.update(from: cp, count: h)
+            out?.update(repeating: 0, count: h)
+            continue
+        }
+        var j = 0
+        while j < h {
+            let lanes = min(8, h - j)
+            let i = Vec8.sigmoid(Vec8.load(g + j, count: lanes) + Vec8.load(bias + j, count: lanes))
+            let f = Vec8.sigmoid(Vec8.load(g + h + j, count: lanes) + Vec8.load(bias + h + j, count: lanes))
+            let c̃ = Vec8.tanh(Vec8.load(g + 2 * h + j, count: lanes) + Vec8.load(bias + 2 * h + j, count: lanes))
+            let o = Vec8.sigmoid(Vec8.load(g + 3 * h + j, count: lanes) + Vec8.load(bias + 3 * h + j, count: lanes))
+            let c = (i * c̃).addingProduct(f, Vec8.load(cp + j, count: lanes))
+            let hv = o * Vec8.tanh(c)
+            Vec8.store(i, g + j, count: lanes)
+            Vec8.store(f, g + h + j, count: lanes)
+            Vec8.store(c̃, g + 2 * h + j, count: lanes)
+            Vec8.store(o, g + 3 * h + j, count: lanes)
+            Vec8.store(c, cn + j, count: lanes)
+            Vec8.store(hv, hn + j, count: lanes)
+            if let out { Vec8.store(hv, out + j, count: lanes) }
+            j += 8
+        }
+    }
+}
+
+/// One step's cell backward. Reads dh = dhCarry + dOutput(t) and dC = dcCarry;
+/// writes the gate pre-activation gradients dGates [N, 4H], dcCarry = dC ⊙ f
+/// (0 when cut) and dhCarry = 0, to which the caller's gemm adds dGates·W_h.
+/// Padded examples: dGates = 0, dh and dC carried unchanged.
+/// gates: [N, 4H] activated; cNow, cPrevious, dhCarry, dcCarry: [N, H];
+/// dOutput: the layer output gradient ([N, T, H] or [N, H]).
+private func lstmCellBackward(
+    _ dGates: UnsafeMutablePointer<Float>,
+    dhCarry: UnsafeMutablePointer<Float>, dcCarry: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    gates: UnsafePointer<Float>, cNow: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>,
+    step t: Int, cut: Bool,
+    lengths: UnsafePointer<Int32>?, shape: LSTMShape
+) {
+    let h = shape.hiddenSize, steps = shape.steps
+    let keepCell = Vec8.V(repeating: cut ? 0 : 1)
+    for n in 0..<shape.batch {
+        let dg = dGates + n * 4 * h, g = gates + n * 4 * h
+        let dhn = dhCarry + n * h, dcn = dcCarry + n * h, c = cNow + n * h, cp = cPrevious + n * h
+        let active = t < sequenceLength(lengths, n, steps: steps)
+        // The output gradient of this step: every valid step (sequence), or step T−1 (last).
+        let dOut: UnsafePointer<Float>? = shape.returnSequence
+            ? (active ? dOutput + (n * steps + t) * h : nil)
+            : (t == steps - 1 ? dOutput + n * h : nil)
+        guard active else {
+            if let dOut { addInPlace(dhn, dOut, count: h) }
+            dg.update(repeating: 0, count: 4 * h)
+            continue
+        }
+        var j = 0
+        while j < h {
+            let lanes = min(8, h - j)
+            var dh = Vec8.load(dhn + j, count: lanes)
+            if let dOut { dh += Vec8.load(dOut + j, count: lanes) }
+            let i = Vec8.load(g + j, count: lanes), f = Vec8.load(g + h + j, count: lanes)
+            let c̃ = Vec8.load(g + 2 * h + j, count: lanes), o = Vec8.load(g + 3 * h + j, count: lanes)
+            let tc = Vec8.tanh(Vec8.load(c + j, count: lanes))
+            let dc = Vec8.load(dcn + j, count: lanes).addingProduct(dh * o, 1 - tc * tc)
+            Vec8.store(dc * i * (1 - i) * c̃, dg + j, count: lanes)
+            Vec8.store(dc * Vec8.load(cp + j, count: lanes) * f * (1 - f), dg + h + j, count: lanes)
+            Vec8.store(dc * i * (1 - c̃ * c̃), dg + 2 * h + j, count: lanes)
+            Vec8.store(dh * tc * o * (1 - o), dg + 3 * h + j, count: lanes)
+            Vec8.store(dc * f * keepCell, dcn + j, count: lanes)
+            Vec8.store(Vec8.V(), dhn + j, count: lanes)
+            j += 8
+        }
+    }
+}
+
+// MARK: - Naive reference (test oracle): per example, per step, per gate, in Double
+
+/// What the reference forward computed, batch-major, in Double.
+public struct LSTMReferenceTape: Sendable {
+    /// [N, T, H] each: the activated gates at valid steps (0 past the length).
+    public var input: [Double], forget: [Double], candidate: [Double], output: [Double]
+    /// [N, T+1, H] each: slot s holds the value at step s−1; slot 0 is 0.
+    public var hidden: [Double], cell: [Double]
+    /// The layer output, laid out as `lstmForward`'s.
+    public var layerOutput: [Double]
+}
+
+/// Reference forward, unfused: each gate its own loops. Allocates.
+/// input: [N, T, F]; parameters: [shape.parameterCount]; lengths: [N] or nil.
+public func lstmForwardReference(input x: [Float], parameters: [Float], lengths: [Int32]?,
+                                 shape: LSTMShape) -> LSTMReferenceTape {
+    let bN = shape.batch, sT = shape.steps, sF = shape.inputSize, sH = shape.hiddenSize
+    let p = parameters.map(Double.init)
+    var tape = LSTMReferenceTape(
+        input: .init(repeating: 0, count: bN * sT * sH), forget: .init(repeating: 0, count: bN * sT * sH),
+        candidate: .init(repeating: 0, count: bN * sT * sH), output: .init(repeating: 0, count: bN * sT * sH),
+        hidden: .init(repeating: 0, count: bN * (sT + 1) * sH), cell: .init(repeating: 0, count: bN * (sT + 1) * sH),
+        layerOutput: .init(repeating: 0, count: shape.outputCount))
+    // Pre-activation of gate `gate` (0 i, 1 f, 2 g, 3 o), unit j.
+    func preactivation(_ gate: Int, _ j: Int, _ n: Int, _ t: Int, _ hPrev: [Double], _ hBase: Int) -> Double {
+        let row = gate * sH + j
+        var a = p[shape.biasOffset + row]
+        for i in 0..<sF { a += p[shape.inputWeightOffset + row * sF + i] * Double(x[(n * sT + t) * sF + i]) }
+        for k in 0..<sH { a += p[shape.recurrentWeightOffset + row * sH + k] * hPrev[hBase + k] }
+        return a
+    }
+    for n in 0..<bN {
+        let length = referenceLength(lengths, n, sT)
+        for t in 0..<sT {
+            let prev = (n * (sT + 1) + t) * sH, now = prev + sH, at = (n * sT + t) * sH
+            guard t < length else {
+                for j in 0..<sH {
+                    tape.hidden[now + j] = tape.hidden[prev + j]
+                    tape.cell[now + j] = tape.cell[prev + j]
+                }
+                continue
+            }
+            let hPrev = tape.hidden
+            for j in 0..<sH { tape.input[at + j] = 1 / (1 + exp(-preactivation(0, j, n, t, hPrev, prev))) }
+            for j in 0..<sH { tape.forget[at + j] = 1 / (1 + exp(-preactivation(1, j, n, t, hPrev, prev))) }
+            for j in 0..<sH { tape.candidate[at + j] = tanh(preactivation(2, j, n, t, hPrev, prev)) }
+            for j in 0..<sH { tape.output[at + j] = 1 / (1 + exp(-preactivation(3, j, n, t, hPrev, prev))) }
+            for j in 0..<sH {
+                tape.cell[now + j] = tape.forget[at + j] * tape.cell[prev + j] + tape.input[at + j] * tape.candidate[at + j]
+                tape.hidden[now + j] = tape.output[at + j] * tanh(tape.cell[now + j])
+            }
+            if shape.returnSequence {
+                for j in 0..<sH { tape.layerOutput[(n * sT + t) * sH + j] = tape.hidden[now + j] }
+            }
+        }
+        if !shape.returnSequence {
+            for j in 0..<sH { tape.layerOutput[n * sH + j] = tape.hidden[(n * (sT + 1) + sT) * sH + j] }
+        }
+    }
+    return tape
+}
+
+/// Reference backward, unfused, one example at a time. Returns dInput
+/// [N, T, F] and dParameters [parameterCount] (fresh, not accumulated).
+/// dOutput: like the layer output. Allocates.
+public func lstmBackwardReference(dOutput: [Float], tape: LSTMReferenceTape, input x: [Float], parameters: [Float],
+                                  lengths: [Int32]?, shape: LSTMShape,
+                                  truncation: Int = 0) -> (dInput: [Double], dParameters: [Double]) {
+    let bN = shape.batch, sT = shape.steps, sF = shape.inputSize, sH = shape.hiddenSize
+    let p = parameters.map(Double.init)
+    var dp = [Double](repeating: 0, count: shape.parameterCount)
+    var dx = [Double](repeating: 0, count: bN * sT * sF)
+    for n in 0..<bN {
+        let length = referenceLength(lengths, n, sT)
+        var dh = [[Double]](repeating: [Double](repeating: 0, count: sH), count: sT)
+        var dc = [[Double]](repeating: [Double](repeating: 0, count: sH), count: sT)
+        if shape.returnSequence {
+            for t in 0..<length { for j in 0..<sH { dh[t][j] += Double(dOutput[(n * sT + t) * sH + j]) } }
+        } else {
+            for j in 0..<sH { dh[sT - 1][j] += Double(dOutput[n * sH + j]) }
+        }
+        for t in stride(from: sT - 1, through: 0, by: -1) {
+            let prev = (n * (sT + 1) + t) * sH, now = prev + sH, at = (n * sT + t) * sH
+            guard t < length else {
+                if t > 0 { for j in 0..<sH { dh[t - 1][j] += dh[t][j]; dc[t - 1][j] += dc[t][j] } }
+                continue
+            }
+            let passes = t > 0 && !crossesWindow(from: t, to: t - 1, truncation: truncation)
+            // Pre-activation gradients per gate.
+            var da = [[Double]](repeating: [Double](repeating: 0, count: sH), count: 4)
+            for j in 0..<sH {
+                let i = tape.input[at + j], f = tape.forget[at + j], g = tape.candidate[at + j], o = tape.output[at + j]
+                let tc = tanh(tape.cell[now + j])
+                let dcj = dc[t][j] + dh[t][j] * o * (1 - tc * tc)
+                da[0][j] = dcj * g * i * (1 - i)
+                da[1][j] = dcj * tape.cell[prev + j] * f * (1 - f)
+                da[2][j] = dcj * i * (1 - g * g)
+                da[3][j] = dh[t][j] * tc * o * (1 - o)
+                if passes { dc[t - 1][j] += dcj * f }
+            }
+            for gate in 0..<4 {
+                for j in 0..<sH {
+                    let row = gate * sH + j, d = da[gate][j]
+                    dp[shape.biasOffset + row] += d
+                    for i in 0..<sF {
+                        dp[shape.inputWeightOffset + row * sF + i] += d * Double(x[(n * sT + t) * sF + i])
+                        dx[(n * sT + t) * sF + i] += p[shape.inputWeightOffset + row * sF + i] * d
+                    }
+                    for k in 0..<sH {
+                        dp[shape.recurrentWeightOffset + row * sH + k] += d * tape.hidden[prev + k]
+                        if passes { dh[t - 1][k] += p[shape.recurrentWeightOffset + row * sH + k] * d }
+                    }
+                }
+            }
+        }
+    }
+    return (dx, dp)
+}

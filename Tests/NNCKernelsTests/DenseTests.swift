@@ -1,0 +1,125 @@
+import XCTest
+import NNCKernels
+
+final class DenseTests: XCTestCase {
+    private let batch = 5, inputSize = 7, outputSize = 13
+
+    private struct Layer {
+        var x: [Float], w: [Float], b: [Float]
+    }
+
+    private func layer(seed: UInt64) -> Layer {
+        var random = SeededRandom(seed: seed)
+        return Layer(x: randomArray(batch * inputSize, &random, scale: 1.5),
+                     w: randomArray(outputSize * inputSize, &random, scale: 0.6),
+                     b: randomArray(outputSize, &random, scale: 0.5))
+    }
+
+    /// y = act(x·Wᵀ + b) in Double, from the definition.
+    private func exactForward(_ a: Activation, x: [Double], w: [Double], b: [Double]) -> [Double] {
+        var z = [Double](repeating: 0, count: batch * outputSize)
+        for n in 0..<batch {
+            for j in 0..<outputSize {
+                var s = b[j]
+                for i in 0..<inputSize { s += x[n * inputSize + i] * w[j * inputSize + i] }
+                z[n * outputSize + j] = s
+            }
+        }
+        return exactActivation(a, z, width: outputSize)
+    }
+
+    func testFusedForwardEqualsUnfusedReference() {
+        let l = layer(seed: 20)
+        for a in Activation.allCases {
+            for withBias in [true, false] {
+                var fused = [Float](repeating: .nan, count: batch * outputSize), unfused = fused
+                denseForward(output: &fused, input: l.x, weight: l.w, bias: withBias ? l.b : nil,
+                             batch: batch, inputSize: inputSize, outputSize: outputSize, activation: a)
+                denseForwardReference(output: &unfused, input: l.x, weight: l.w, bias: withBias ? l.b : nil,
+                                      batch: batch, inputSize: inputSize, outputSize: outputSize, activation: a)
+                if a == .step || a == .sign {
+                    // Discontinuous: compare away from the threshold only.
+                    var pre = [Float](repeating: 0, count: batch * outputSize)
+                    denseForwardReference(output: &pre, input: l.x, weight: l.w, bias: withBias ? l.b : nil,
+                                          batch: batch, inputSize: inputSize, outputSize: outputSize, activation: .linear)
+                    for i in pre.indices where abs(pre[i]) > 1e-5 { XCTAssertEqual(fused[i], unfused[i], "\(a)") }
+                } else {
+                    assertClose(fused, unfused, atol: 2e-6, rtol: 2e-6, "\(a) bias \(withBias)")
+                }
+            }
+        }
+    }
+
+    func testFusedBiasActivationPassEqualsSeparatePasses() {
+        var random = SeededRandom(seed: 21)
+        let rows = 3, width = 19
+        let z = randomArray(rows * width, &random, scale: 3), b = randomArray(width, &random)
+        for a in Activation.allCases {
+            var fused = z, separate = z
+            biasActivationForward(a, output: &fused, bias: b, rows: rows, width: width)
+            biasAdd(output: &separate, bias: b, rows: rows, width: width)
+            let added = separate
+            activationForward(a, output: &separate, input: added, rows: rows, width: width)
+            XCTAssertEqual(fused, separate, "\(a): the fused pass does the same float operations")
+        }
+    }
+
+    func testBackwardMatchesFiniteDifferencesAndAccumulates() {
+        let l = layer(seed: 22)
+        var random = SeededRandom(seed: 23)
+        let r = randomArray(batch * outputSize, &random)       // L = ⟨y, r⟩, so dL/dy = r
+        for a in [Activation.linear, .relu, .sigmoid, .tanh, .arctan, .softmax] {
+            var y = [Float](repeating: 0, count: batch * outputSize)
+            denseForward(output: &y, input: l.x, weight: l.w, bias: l.b,
+                         batch: batch, inputSize: inputSize, outputSize: outputSize, activation: a)
+            // Parameter gradients accumulate: start them at 1.
+            var dx = [Float](repeating: .nan, count: batch * inputSize)
+            var dw = [Float](repeating: 1, count: outputSize * inputSize)
+            var db = [Float](repeating: 1, count: outputSize)
+            var dz = [Float](repeating: .nan, count: batch * outputSize)
+            denseBackward(dInput: &dx, dWeight: &dw, dBias: &db, dPreactivation: &dz, dOutput: r, output: y,
+                          input: l.x, weight: l.w, batch: batch, inputSize: inputSize, outputSize: outputSize,
+                          activation: a)
+
+            let x = l.x.map(Double.init), w = l.w.map(Double.init), b = l.b.map(Double.init)
+            func numeric(_ values: [Double], _ loss: ([Double]) -> Double) -> [Double] {
+                var v = values
+                return (0..<v.count).map { centralDifference(&v, $0, step: 1e-6, loss) }
+            }
+            let nx = numeric(x) { dot(exactForward(a, x: $0, w: w, b: b), r) }
+            let nw = numeric(w) { dot(exactForward(a, x: x, w: $0, b: b), r) }
+            let nb = numeric(b) { dot(exactForward(a, x: x, w: w, b: $0), r) }
+            assertClose(dx, nx, atol: 2e-6, rtol: 1e-4, "\(a) dx")
+            assertClose(dw.map { $0 - 1 }, nw, atol: 2e-6, rtol: 1e-4, "\(a) dW")
+            assertClose(db.map { $0 - 1 }, nb, atol: 2e-6, rtol: 1e-4, "\(a) db")
+
+            // The unfused reference backward agrees.
+            var rdx = dx, rdw = [Float](repeating: 1, count: dw.count), rdb = [Float](repeating: 1, count: db.count)
+            var rdz = dz
+            denseBackwardReference(dInput: &rdx, dWeight: &rdw, dBias: &rdb, dPreactivation: &rdz, dOutput: r,
+                                   output: y, input: l.x, weight: l.w, batch: batch, inputSize: inputSize,
+                                   outputSize: outputSize, activation: a)
+            assertClose(dx, rdx, atol: 1e-6, rtol: 1e-5, "\(a) dx vs reference")
+            assertClose(dw, rdw, atol: 1e-6, rtol: 1e-5, "\(a) dW vs reference")
+            assertClose(db, rdb, atol: 1e-6, rtol: 1e-5, "\(a) db vs reference")
+        }
+    }
+
+    func testBackwardWithoutInputGradientOrBias() {
+        let l = layer(seed: 24)
+        var y = [Float](repeating: 0, count: batch * outputSize)
+        denseForward(output: &y, input: l.x, weight: l.w, bias: nil,
+                     batch: batch, inputSize: inputSize, outputSize: outputSize, activation: .tanh)
+        var random = SeededRandom(seed: 25)
+        let r = randomArray(batch * outputSize, &random)
+        var dw = [Float](repeating: 0, count: outputSize * inputSize), dwFull = dw
+        var dz = [Float](repeating: 0, count: batch * outputSize), dx = [Float](repeating: 0, count: batch * inputSize)
+        var db = [Float](repeating: 0, count: outputSize)
+        denseBackward(dInput: nil, dWeight: &dw, dBias: nil, dPreactivation: &dz, dOutput: r, output: y,
+                      input: l.x, weight: l.w, batch: batch, inputSize: inputSize, outputSize: outputSize, activation: .tanh)
+        denseBackward(dInput: &dx, dWeight: &dwFull, dBias: &db, dPreactivation: &dz, dOutput: r, output: y,
+                      input: l.x, weight: l.w, batch: batch, inputSize: inputSize, outputSize: outputSize, activation: .tanh)
+        XCTAssertEqual(dw, dwFull)
+        XCTAssertTrue(dw.contains { $0 != 0 })
+    }
+}
