@@ -83,7 +83,7 @@ public func gemm(
         }
     }
     let threads = pool?.threadCount ?? 1
-    guard let pool, threads > 1, m * n * k >= GEMMBlocking.parallelWork else {
+    guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
         compute(rows: 0..<m, cols: 0..<n)
         return
     }
@@ -105,6 +105,12 @@ public func gemm(
             compute(rows: (t * height)..<min(m, (t + 1) * height), cols: 0..<n)
         }
     }
+}
+
+/// Whether `gemm` would split a product of this size over threads; callers
+/// with many small products (conv per image) parallelize over them instead.
+func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
+    m * n * k >= GEMMBlocking.parallelWork
 }
 
 // MARK: - Blocking parameters
