@@ -434,14 +434,14 @@ private func packB(_ p: GEMMProblem, depth: Range<Int>, cols: Range<Int>, into d
         } else {
             // Stored [n, k]: column j of the sliver is contiguous; write strided.
             let src = p.b + j0 * p.ldb + depth.lowerBound
-            var qDone = 0
-            if live == nr {
-                // Whole 8×8 blocks through registers; the rest element by element.
-                qDone = kc / 8 * 8
-                for q0 in stride(from: 0, to: qDone, by: 8) {
-                    transpose8x8(from: src + q0, stride: p.ldb, to: out + q0 * nr, outStride: nr)
-                    transpose8x8(from: src + 8 * p.ldb + q0, stride: p.ldb, to: out + q0 * nr + 8, outStride: nr)
-                }
+            // 8×8 blocks through registers (columns past `live` read as 0);
+            // the last kc % 8 rows element by element.
+            let qDone = kc / 8 * 8
+            let lowLive = min(live, 8), highLive = live - lowLive
+            for q0 in stride(from: 0, to: qDone, by: 8) {
+                transpose8x8(from: src + q0, stride: p.ldb, rows: lowLive, to: out + q0 * nr, outStride: nr)
+                transpose8x8(from: src + 8 * p.ldb + q0, stride: p.ldb, rows: highLive,
+                             to: out + q0 * nr + 8, outStride: nr)
             }
             for j in 0..<nr {
                 if j < live {
@@ -457,12 +457,13 @@ private func packB(_ p: GEMMProblem, depth: Range<Int>, cols: Range<Int>, into d
     }
 }
 
-/// dst[t * outStride + j] = src[j * stride + t] for an 8×8 block.
+/// dst[t * outStride + j] = src[j * stride + t] for t, j in 0..<8, where
+/// source rows j >= `rows` are not read and count as zero.
 @inline(__always)
-private func transpose8x8(from src: UnsafePointer<Float>, stride: Int,
+private func transpose8x8(from src: UnsafePointer<Float>, stride: Int, rows: Int,
                           to dst: UnsafeMutablePointer<Float>, outStride: Int) {
     typealias V = SIMD8<Float>
-    func row(_ j: Int) -> V { UnsafeRawPointer(src + j * stride).loadUnaligned(as: V.self) }
+    func row(_ j: Int) -> V { j < rows ? UnsafeRawPointer(src + j * stride).loadUnaligned(as: V.self) : V() }
     let v0 = row(0), v1 = row(1), v2 = row(2), v3 = row(3)
     let v4 = row(4), v5 = row(5), v6 = row(6), v7 = row(7)
     for t in 0..<8 {

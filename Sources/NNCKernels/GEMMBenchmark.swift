@@ -50,3 +50,46 @@ public func gemmBenchmark(
 public func gemmBenchmark(n: Int, threads: Int, samples: Int = 7) -> Double {
     gemmBenchmark(m: n, n: n, k: n, threads: threads, samples: samples)
 }
+
+/// Median seconds of one `conv2dForward` and of one `conv2dBackward` (with
+/// dInput, dWeight and dBias) for `geometry` with `threads` threads, after a
+/// warm-up call of each. Deterministic inputs.
+public func conv2dBenchmark(geometry g: Conv2DGeometry, threads: Int, samples: Int = 7)
+    -> (forward: Double, backward: Double) {
+    precondition(g.isValid && samples > 0, "conv2dBenchmark needs a valid geometry")
+    var rng = SeededRandom(seed: 0x636F6E76)
+    let input = (0..<g.inputCount).map { _ in rng.uniformFloat() - 0.5 }
+    let weight = (0..<g.weightCount).map { _ in rng.uniformFloat() - 0.5 }
+    let bias = (0..<g.outChannels).map { _ in rng.uniformFloat() - 0.5 }
+    let dOutput = (0..<g.outputCount).map { _ in rng.uniformFloat() - 0.5 }
+    var output = [Float](repeating: 0, count: g.outputCount)
+    var dInput = [Float](repeating: 0, count: g.inputCount)
+    var dWeight = [Float](repeating: 0, count: g.weightCount)
+    var dBias = [Float](repeating: 0, count: g.outChannels)
+    var workspace = [Float](repeating: 0, count: conv2dWorkspaceSize(geometry: g, threads: threads))
+    let pool = ThreadPool(threads: threads)
+    let clock = ContinuousClock()
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+    var forwardTimes: [Double] = [], backwardTimes: [Double] = []
+    workspace.withUnsafeMutableBufferPointer { ws in
+        for sample in 0...samples {
+            let forward = clock.measure {
+                conv2dForward(output: &output, input: input, weight: weight, bias: bias,
+                              geometry: g, workspace: ws, pool: pool)
+            }
+            let backward = clock.measure {
+                conv2dBackward(dInput: &dInput, dWeight: &dWeight, dBias: &dBias, dOutput: dOutput,
+                               input: input, weight: weight, geometry: g, workspace: ws, pool: pool)
+            }
+            if sample > 0 {  // sample 0 is the warm-up
+                forwardTimes.append(seconds(forward))
+                backwardTimes.append(seconds(backward))
+            }
+        }
+    }
+    forwardTimes.sort()
+    backwardTimes.sort()
+    return (forwardTimes[samples / 2], backwardTimes[samples / 2])
+}

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import NNCKernels
 
@@ -209,4 +210,30 @@ private func lossInDouble(_ g: Conv2DGeometry, input: [Double], weight: [Double]
         }
     }
     return loss
+}
+
+/// Conv timings, skipped unless NNC_BENCH=1:
+///   NNC_BENCH=1 swift test -c release --filter Conv2DBenchmarkTests
+final class Conv2DBenchmarkTests: XCTestCase {
+    func testReportTimes() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["NNC_BENCH"] == "1", "set NNC_BENCH=1 to run")
+        let shapes = [
+            ("LeNet conv1", Conv2DGeometry(batch: 64, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 6,
+                                           kernelHeight: 5, kernelWidth: 5, padH: 2, padW: 2)),
+            ("LeNet conv2", Conv2DGeometry(batch: 64, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16,
+                                           kernelHeight: 5, kernelWidth: 5)),
+            ("CIFAR 3x3 32ch", Conv2DGeometry(batch: 64, inChannels: 32, inHeight: 16, inWidth: 16, outChannels: 32,
+                                              kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1)),
+        ]
+        for (name, g) in shapes {
+            for threads in [1, 2] {
+                let t = conv2dBenchmark(geometry: g, threads: threads)
+                let flops = 2.0 * Double(g.batch * g.outChannels * g.outPlane * g.patchSize)
+                print(String(format: "conv %@ threads=%d  forward %.3f ms (%.1f GFLOP/s)  backward %.3f ms (%.1f GFLOP/s)",
+                             name, threads, t.forward * 1e3, flops / t.forward / 1e9,
+                             t.backward * 1e3, 2 * flops / t.backward / 1e9))
+                XCTAssertGreaterThan(t.forward, 0)
+            }
+        }
+    }
 }
