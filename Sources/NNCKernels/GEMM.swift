@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// General matrix multiply, the engine under dense, conv and recurrent layers.
 ///
 ///   C[m, n] = alpha * op(A)[m, k] · op(B)[k, n] + beta * C[m, n]
@@ -5,6 +11,16 @@
 /// Row-major. op(X) is X or Xᵀ. `lda`, `ldb`, `ldc` are the row strides of the
 /// matrices as stored (A is [m, k] stored, or [k, m] stored when transposed).
 /// beta == 0 overwrites C without reading it (C may hold NaN garbage).
+///
+/// How the fast path works (Goto/BLIS): C is computed in 6×16 register tiles
+/// (12 `SIMD8<Float>` accumulators). For each KC-deep slice of k, a panel of
+/// op(B) is packed into 16-column slivers and blocks of op(A) into 6-row
+/// slivers (alpha folded in), both zero-padded to whole tiles, so one
+/// micro-kernel serves every transposition and every edge. The sum for each
+/// C element runs over k in the same order whatever the blocking of m and n,
+/// so results are bit-identical for any thread count. With m <= 4 rows,
+/// packing B costs more than it saves, and `gemmFewRows` streams B instead.
+/// Packing buffers live in a per-thread workspace reused across calls.
 
 public enum Transpose: Sendable {
     case none
@@ -36,7 +52,8 @@ public func gemmReference(
 }
 
 /// The fast GEMM (same contract as `gemmReference`). `pool` splits the work
-/// over threads when the product is large enough to pay for it.
+/// over threads when the product is large enough to pay for it; smaller
+/// products run on the calling thread only.
 public func gemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int,
@@ -47,7 +64,495 @@ public func gemm(
     c: UnsafeMutablePointer<Float>, ldc: Int,
     pool: ThreadPool? = nil
 ) {
-    // Placeholder until the packed SIMD kernel lands: the reference.
-    gemmReference(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                  b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    guard m > 0, n > 0 else { return }
+    if k == 0 || alpha == 0 {
+        scaleMatrix(c, rows: m, cols: n, ldc: ldc, beta: beta)
+        return
+    }
+    let problem = GEMMProblem(transA: transA, transB: transB, k: k, alpha: alpha,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    // A few rows (batch-1 inference, a recurrent step) do too little work per
+    // element of B to pay for packing it: stream B instead.
+    let fewRows = m <= GEMMBlocking.fewRows
+    func compute(rows: Range<Int>, cols: Range<Int>) {
+        let scratch = GEMMScratch.forCurrentThread()
+        if fewRows {
+            gemmFewRows(problem, rows: rows, cols: cols, scratch: scratch)
+        } else {
+            gemmBlocked(problem, rows: rows, cols: cols, scratch: scratch)
+        }
+    }
+    let threads = pool?.threadCount ?? 1
+    guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
+        compute(rows: 0..<m, cols: 0..<n)
+        return
+    }
+    // One task per thread, splitting the larger side at whole register tiles.
+    // (Measured: more, smaller tasks cost more in duplicate packing and
+    // hand-offs than they gain in balance, even with one core busy elsewhere;
+    // a worker slow to wake simply leaves its task to the caller.)
+    let tasksWanted = threads
+    if n >= m {
+        let width = roundUp((n + tasksWanted - 1) / tasksWanted, GEMMBlocking.nr)
+        let tasks = (n + width - 1) / width
+        pool.parallelFor(tasks) { t in
+            compute(rows: 0..<m, cols: (t * width)..<min(n, (t + 1) * width))
+        }
+    } else {
+        let height = roundUp((m + tasksWanted - 1) / tasksWanted, GEMMBlocking.mr)
+        let tasks = (m + height - 1) / height
+        pool.parallelFor(tasks) { t in
+            compute(rows: (t * height)..<min(m, (t + 1) * height), cols: 0..<n)
+        }
+    }
+}
+
+/// Whether `gemm` would split a product of this size over threads; callers
+/// with many small products (conv per image) parallelize over them instead.
+func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
+    m * n * k >= GEMMBlocking.parallelWork
+}
+
+// MARK: - Blocking parameters
+
+private enum GEMMBlocking {
+    /// Register tile: 6 rows × 16 columns = 12 ymm accumulators, plus 2 for B
+    /// and 1 for the broadcast A value: 15 of the 16 AVX2 registers.
+    static let mr = 6
+    static let nr = 16
+    /// Depth of a packed slice: one B sliver (KC×16) and one A sliver (6×KC)
+    /// take 22 KB and stay in the 32 KB L1 during the micro-kernel.
+    static let kc = 256
+    /// Rows of A per packed block: MC×KC floats = 144 KB, resident in L2.
+    static let mc = 144
+    /// Columns of B per packed panel: KC×NC floats = 4 MB, in L3.
+    static let nc = 4096
+    /// m·n·k below which (≈ 50 µs of work) a second thread costs more
+    /// (hand-off, duplicate packing, cache traffic) than it saves; measured
+    /// with `gemmBenchmark` on 2 cores.
+    static let parallelWork = 1 << 21
+    /// m at or below which `gemmFewRows` beats packing (measured).
+    static let fewRows = 4
+}
+
+@inline(__always)
+private func roundUp(_ x: Int, _ multiple: Int) -> Int {
+    (x + multiple - 1) / multiple * multiple
+}
+
+/// Everything about one gemm call except the block being computed.
+private struct GEMMProblem {
+    let transA: Transpose
+    let transB: Transpose
+    let k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>
+    let lda: Int
+    let b: UnsafePointer<Float>
+    let ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>
+    let ldc: Int
+}
+
+/// C[m, n] = beta * C (beta == 0 writes zeros without reading C).
+private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldc: Int, beta: Float) {
+    if beta == 1 { return }
+    for i in 0..<rows {
+        let row = c + i * ldc
+        if beta == 0 {
+            row.update(repeating: 0, count: cols)
+        } else {
+            for j in 0..<cols { row[j] *= beta }
+        }
+    }
+}
+
+// MARK: - Per-thread packing workspace
+
+/// Packing buffers owned by one thread, grown on first use and then reused, so
+/// steady-state gemm calls do not allocate. Reached through a pthread key;
+/// freed when the thread exits.
+private final class GEMMScratch {
+    /// Packed block of op(A): ceil(MC/6) slivers of KC×6 floats.
+    let packedA: UnsafeMutablePointer<Float>
+    /// Packed panel of op(B): slivers of KC×16 floats; `packedBCapacity` floats.
+    /// The few-rows path keeps its copy of alpha·op(A) here instead.
+    private(set) var packedB: UnsafeMutablePointer<Float>
+    private var packedBCapacity: Int
+    /// A 6×16 tile for edge blocks that do not fill the register tile.
+    let edgeTile: UnsafeMutablePointer<Float>
+
+    init() {
+        packedA = GEMMScratch.allocateFloats(roundUp(GEMMBlocking.mc, GEMMBlocking.mr) * GEMMBlocking.kc)
+        packedBCapacity = 0
+        packedB = GEMMScratch.allocateFloats(0)
+        edgeTile = GEMMScratch.allocateFloats(GEMMBlocking.mr * GEMMBlocking.nr)
+    }
+
+    deinit {
+        packedA.deallocate()
+        packedB.deallocate()
+        edgeTile.deallocate()
+    }
+
+    /// Makes room for `floats` floats in `packedB`.
+    func reserveB(_ floats: Int) {
+        if floats <= packedBCapacity { return }
+        packedB.deallocate()
+        packedB = GEMMScratch.allocateFloats(floats)
+        packedBCapacity = floats
+    }
+
+    /// 64-byte aligned (one cache line) buffer.
+    private static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 16))
+    }
+
+    /// The calling thread's workspace, created on its first gemm.
+    static func forCurrentThread() -> GEMMScratch {
+        if let raw = pthread_getspecific(scratchKey) {
+            return Unmanaged<GEMMScratch>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let scratch = GEMMScratch()
+        pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch
+    }
+}
+
+/// The thread-local slot holding each thread's `GEMMScratch` (retained); the
+/// destructor releases it when the thread exits.
+private let scratchKey: pthread_key_t = {
+    var key = pthread_key_t()
+    #if canImport(Glibc)
+    pthread_key_create(&key) { raw in
+        if let raw { Unmanaged<GEMMScratch>.fromOpaque(raw).release() }
+    }
+    #else
+    pthread_key_create(&key) { raw in
+        Unmanaged<GEMMScratch>.fromOpaque(raw).release()
+    }
+    #endif
+    return key
+}()
+
+// MARK: - Blocked driver
+
+/// Computes the block rows × cols of C on the calling thread.
+private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, scratch: GEMMScratch) {
+    let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
+    let panelWidth = min(GEMMBlocking.nc, roundUp(cols.count, nr))
+    scratch.reserveB(panelWidth * GEMMBlocking.kc)
+    let packedA = scratch.packedA, packedB = scratch.packedB, edgeTile = scratch.edgeTile
+
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(GEMMBlocking.nc, cols.upperBound - jc)
+        var pc = 0
+        while pc < p.k {
+            let kc = min(GEMMBlocking.kc, p.k - pc)
+            packB(p, depth: pc..<(pc + kc), cols: jc..<(jc + nc), into: packedB)
+            // The first slice applies beta; later slices accumulate onto it.
+            let beta: Float = pc == 0 ? p.beta : 1
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mc = min(GEMMBlocking.mc, rows.upperBound - ic)
+                packA(p, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
+                var jr = 0
+                while jr < nc {
+                    let bSliver = packedB + jr * kc
+                    var ir = 0
+                    while ir < mc {
+                        microKernel6x16(
+                            kc: kc, a: packedA + ir * kc, b: bSliver,
+                            c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
+                            rows: min(mr, mc - ir), cols: min(nr, nc - jr),
+                            beta: beta, edgeTile: edgeTile)
+                        ir += mr
+                    }
+                    jr += nr
+                }
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
+
+// MARK: - Few rows
+
+/// C[rows, cols] for a handful of rows, without packing B: alpha·op(A)[rows, :]
+/// is copied to contiguous rows, then op(B) is streamed once. For B stored
+/// [k, n], each row of B is added into the C rows (kept in L1) scaled by
+/// A[i, p]; for B stored [n, k], each C element is a dot product of two
+/// contiguous rows. Sums run over k in a fixed order.
+private func gemmFewRows(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, scratch: GEMMScratch) {
+    typealias V = SIMD8<Float>
+    let k = p.k
+    scratch.reserveB(rows.count * k)
+    let aRows = scratch.packedB
+    for (r, i) in rows.enumerated() {
+        let dst = aRows + r * k
+        if p.transA == .none {
+            let src = p.a + i * p.lda
+            for q in 0..<k { dst[q] = p.alpha * src[q] }
+        } else {
+            for q in 0..<k { dst[q] = p.alpha * p.a[q * p.lda + i] }
+        }
+    }
+    let width = cols.count
+    let vectorWidth = width / 8 * 8
+
+    if p.transB == .none {
+        scaleMatrix(p.c + rows.lowerBound * p.ldc + cols.lowerBound, rows: rows.count, cols: width,
+                    ldc: p.ldc, beta: p.beta)
+        for q in 0..<k {
+            let bRow = UnsafeRawPointer(p.b + q * p.ldb + cols.lowerBound)
+            for r in 0..<rows.count {
+                let cRow = p.c + (rows.lowerBound + r) * p.ldc + cols.lowerBound
+                let raw = UnsafeMutableRawPointer(cRow)
+                let scalar = aRows[r * k + q]
+                let s = V(repeating: scalar)
+                var offset = 0
+                while offset < vectorWidth * 4 {
+                    let sum = UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: offset, as: V.self)
+                        .addingProduct(s, bRow.loadUnaligned(fromByteOffset: offset, as: V.self))
+                    raw.storeBytes(of: sum, toByteOffset: offset, as: V.self)
+                    offset += 32
+                }
+                let bTail = bRow.assumingMemoryBound(to: Float.self)
+                for j in vectorWidth..<width { cRow[j] = cRow[j].addingProduct(scalar, bTail[j]) }
+            }
+        }
+        return
+    }
+
+    let kVector = k / 16 * 16
+    for j in cols {
+        let bRow = UnsafeRawPointer(p.b + j * p.ldb)
+        let bFloats = p.b + j * p.ldb
+        for r in 0..<rows.count {
+            let aRow = UnsafeRawPointer(aRows + r * k)
+            var s0 = V(), s1 = V()
+            var offset = 0
+            while offset < kVector * 4 {
+                s0.addProduct(aRow.loadUnaligned(fromByteOffset: offset, as: V.self),
+                              bRow.loadUnaligned(fromByteOffset: offset, as: V.self))
+                s1.addProduct(aRow.loadUnaligned(fromByteOffset: offset + 32, as: V.self),
+                              bRow.loadUnaligned(fromByteOffset: offset + 32, as: V.self))
+                offset += 64
+            }
+            var sum = (s0 + s1).sum()
+            for q in kVector..<k { sum = sum.addingProduct(aRows[r * k + q], bFloats[q]) }
+            let cell = p.c + (rows.lowerBound + r) * p.ldc + j
+            cell.pointee = p.beta == 0 ? sum : sum.addingProduct(p.beta, cell.pointee)
+        }
+    }
+}
+
+// MARK: - Packing
+
+/// Packs alpha * op(A)[rows, depth] as 6-row slivers: sliver s holds, for each
+/// p in depth, the 6 values op(A)[rows.lowerBound + 6s + r, p] (r = 0..<6),
+/// zero beyond the last row. Layout [sliver][p][r].
+private func packA(_ p: GEMMProblem, rows: Range<Int>, depth: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+    let mr = GEMMBlocking.mr
+    let kc = depth.count
+    let alpha = p.alpha
+    var out = dst
+    var i0 = rows.lowerBound
+    while i0 < rows.upperBound {
+        let live = min(mr, rows.upperBound - i0)
+        if p.transA == .none {
+            // Row r of the sliver is contiguous in A: read six rows in step.
+            let src = p.a + i0 * p.lda + depth.lowerBound
+            if live == mr {
+                let lda = p.lda
+                for q in 0..<kc {
+                    out[0] = alpha * src[q]
+                    out[1] = alpha * src[lda + q]
+                    out[2] = alpha * src[2 * lda + q]
+                    out[3] = alpha * src[3 * lda + q]
+                    out[4] = alpha * src[4 * lda + q]
+                    out[5] = alpha * src[5 * lda + q]
+                    out += mr
+                }
+            } else {
+                for q in 0..<kc {
+                    for r in 0..<mr {
+                        out[r] = r < live ? alpha * src[r * p.lda + q] : 0
+                    }
+                    out += mr
+                }
+            }
+        } else {
+            // Stored [k, m]: the six values for one p are contiguous.
+            let src = p.a + depth.lowerBound * p.lda + i0
+            for q in 0..<kc {
+                let row = src + q * p.lda
+                for r in 0..<mr {
+                    out[r] = r < live ? alpha * row[r] : 0
+                }
+                out += mr
+            }
+        }
+        i0 += mr
+    }
+}
+
+/// Packs op(B)[depth, cols] as 16-column slivers: sliver s holds, for each p in
+/// depth, the 16 values op(B)[p, cols.lowerBound + 16s + j], zero beyond the
+/// last column. Layout [sliver][p][j].
+private func packB(_ p: GEMMProblem, depth: Range<Int>, cols: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+    let nr = GEMMBlocking.nr
+    let kc = depth.count
+    var out = dst
+    var j0 = cols.lowerBound
+    while j0 < cols.upperBound {
+        let live = min(nr, cols.upperBound - j0)
+        if p.transB == .none {
+            // Stored [k, n]: the 16 values for one p are contiguous.
+            let src = p.b + depth.lowerBound * p.ldb + j0
+            if live == nr {
+                for q in 0..<kc {
+                    let row = UnsafeRawPointer(src + q * p.ldb)
+                    let o = UnsafeMutableRawPointer(out)
+                    o.storeBytes(of: row.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    o.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
+                                 toByteOffset: 32, as: SIMD8<Float>.self)
+                    out += nr
+                }
+            } else {
+                for q in 0..<kc {
+                    let row = src + q * p.ldb
+                    for j in 0..<nr { out[j] = j < live ? row[j] : 0 }
+                    out += nr
+                }
+            }
+        } else {
+            // Stored [n, k]: column j of the sliver is contiguous; write strided.
+            let src = p.b + j0 * p.ldb + depth.lowerBound
+            // 8×8 blocks through registers (columns past `live` read as 0);
+            // the last kc % 8 rows element by element.
+            let qDone = kc / 8 * 8
+            let lowLive = min(live, 8), highLive = live - lowLive
+            for q0 in stride(from: 0, to: qDone, by: 8) {
+                transpose8x8(from: src + q0, stride: p.ldb, rows: lowLive, to: out + q0 * nr, outStride: nr)
+                transpose8x8(from: src + 8 * p.ldb + q0, stride: p.ldb, rows: highLive,
+                             to: out + q0 * nr + 8, outStride: nr)
+            }
+            for j in 0..<nr {
+                if j < live {
+                    let column = src + j * p.ldb
+                    for q in qDone..<kc { out[q * nr + j] = column[q] }
+                } else {
+                    for q in qDone..<kc { out[q * nr + j] = 0 }
+                }
+            }
+            out += kc * nr
+        }
+        j0 += nr
+    }
+}
+
+/// dst[t * outStride + j] = src[j * stride + t] for t, j in 0..<8, where
+/// source rows j >= `rows` are not read and count as zero.
+@inline(__always)
+private func transpose8x8(from src: UnsafePointer<Float>, stride: Int, rows: Int,
+                          to dst: UnsafeMutablePointer<Float>, outStride: Int) {
+    typealias V = SIMD8<Float>
+    func row(_ j: Int) -> V { j < rows ? UnsafeRawPointer(src + j * stride).loadUnaligned(as: V.self) : V() }
+    let v0 = row(0), v1 = row(1), v2 = row(2), v3 = row(3)
+    let v4 = row(4), v5 = row(5), v6 = row(6), v7 = row(7)
+    for t in 0..<8 {
+        UnsafeMutableRawPointer(dst + t * outStride).storeBytes(
+            of: V(v0[t], v1[t], v2[t], v3[t], v4[t], v5[t], v6[t], v7[t]), as: V.self)
+    }
+}
+
+// MARK: - Micro-kernel
+
+/// C[0..<rows, 0..<cols] = A·B + beta * C for one register tile, where A is a
+/// packed 6-row sliver [kc][6] and B a packed 16-column sliver [kc][16].
+/// beta == 0 writes without reading C. Partial tiles (rows < 6 or cols < 16)
+/// go through `edgeTile`.
+@inline(__always)
+private func microKernel6x16(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD8<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+    var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    var ap = a
+    var bp = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let b0 = bp.load(as: V.self)
+        let b1 = bp.load(fromByteOffset: 32, as: V.self)
+        var av = V(repeating: ap[0])
+        c00.addProduct(av, b0); c01.addProduct(av, b1)
+        av = V(repeating: ap[1])
+        c10.addProduct(av, b0); c11.addProduct(av, b1)
+        av = V(repeating: ap[2])
+        c20.addProduct(av, b0); c21.addProduct(av, b1)
+        av = V(repeating: ap[3])
+        c30.addProduct(av, b0); c31.addProduct(av, b1)
+        av = V(repeating: ap[4])
+        c40.addProduct(av, b0); c41.addProduct(av, b1)
+        av = V(repeating: ap[5])
+        c50.addProduct(av, b0); c51.addProduct(av, b1)
+        ap += 6
+        bp += 64
+    }
+
+    if rows == 6 && cols == 16 {
+        storeRow(c00, c01, to: c, beta: beta)
+        storeRow(c10, c11, to: c + ldc, beta: beta)
+        storeRow(c20, c21, to: c + 2 * ldc, beta: beta)
+        storeRow(c30, c31, to: c + 3 * ldc, beta: beta)
+        storeRow(c40, c41, to: c + 4 * ldc, beta: beta)
+        storeRow(c50, c51, to: c + 5 * ldc, beta: beta)
+        return
+    }
+    let t = UnsafeMutableRawPointer(edgeTile)
+    t.storeBytes(of: c00, toByteOffset: 0, as: V.self); t.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+    t.storeBytes(of: c10, toByteOffset: 64, as: V.self); t.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+    t.storeBytes(of: c20, toByteOffset: 128, as: V.self); t.storeBytes(of: c21, toByteOffset: 160, as: V.self)
+    t.storeBytes(of: c30, toByteOffset: 192, as: V.self); t.storeBytes(of: c31, toByteOffset: 224, as: V.self)
+    t.storeBytes(of: c40, toByteOffset: 256, as: V.self); t.storeBytes(of: c41, toByteOffset: 288, as: V.self)
+    t.storeBytes(of: c50, toByteOffset: 320, as: V.self); t.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+    for r in 0..<rows {
+        let dst = c + r * ldc
+        let src = edgeTile + r * 16
+        if beta == 0 {
+            for j in 0..<cols { dst[j] = src[j] }
+        } else if beta == 1 {
+            for j in 0..<cols { dst[j] += src[j] }
+        } else {
+            for j in 0..<cols { dst[j] = src[j] + beta * dst[j] }
+        }
+    }
+}
+
+/// Writes one 16-wide row of a tile: dst = acc + beta * dst.
+@inline(__always)
+private func storeRow(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to dst: UnsafeMutablePointer<Float>, beta: Float) {
+    let d = UnsafeMutableRawPointer(dst)
+    if beta == 0 {
+        d.storeBytes(of: lo, as: SIMD8<Float>.self)
+        d.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+    } else {
+        let old0 = UnsafeRawPointer(d).loadUnaligned(as: SIMD8<Float>.self)
+        let old1 = UnsafeRawPointer(d).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        if beta == 1 {
+            d.storeBytes(of: lo + old0, as: SIMD8<Float>.self)
+            d.storeBytes(of: hi + old1, toByteOffset: 32, as: SIMD8<Float>.self)
+        } else {
+            d.storeBytes(of: lo.addingProduct(SIMD8(repeating: beta), old0), as: SIMD8<Float>.self)
+            d.storeBytes(of: hi.addingProduct(SIMD8(repeating: beta), old1), toByteOffset: 32, as: SIMD8<Float>.self)
+        }
+    }
 }

@@ -1,0 +1,304 @@
+/// 2-D max and average pooling, NCHW, without padding.
+///
+///   input: [N, C, inH, inW]  →  output: [N, C, outH, outW]
+///   outH = floor((inH − windowH) / strideH) + 1 (likewise W): windows that
+///   do not fit are dropped. The stride may differ from the window (overlapping
+///   or gapped windows).
+///
+/// Backward passes ASSIGN (=) dInput: positions no window covers get 0, and
+/// positions covered by several windows get the sum of their contributions.
+/// Planes (one channel of one image) are independent, so the work is split
+/// over planes and results do not depend on the thread count.
+
+/// The sizes of one pooling layer and batch.
+public struct Pool2DGeometry: Sendable, Equatable {
+    public var batch: Int
+    public var channels: Int
+    public var inHeight: Int
+    public var inWidth: Int
+    public var windowHeight: Int
+    public var windowWidth: Int
+    public var strideH: Int
+    public var strideW: Int
+
+    public init(batch: Int, channels: Int, inHeight: Int, inWidth: Int,
+                windowHeight: Int, windowWidth: Int, strideH: Int, strideW: Int) {
+        self.batch = batch
+        self.channels = channels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.windowHeight = windowHeight
+        self.windowWidth = windowWidth
+        self.strideH = strideH
+        self.strideW = strideW
+    }
+
+    /// Square window `size` moved by `stride` in both directions.
+    public init(batch: Int, channels: Int, inHeight: Int, inWidth: Int, size: Int, stride: Int) {
+        self.init(batch: batch, channels: channels, inHeight: inHeight, inWidth: inWidth,
+                  windowHeight: size, windowWidth: size, strideH: stride, strideW: stride)
+    }
+
+    /// floor((inH − windowH) / strideH) + 1
+    public var outHeight: Int { (inHeight - windowHeight) / strideH + 1 }
+    /// floor((inW − windowW) / strideW) + 1
+    public var outWidth: Int { (inWidth - windowWidth) / strideW + 1 }
+    /// Planes: one per channel of each image.
+    public var planes: Int { batch * channels }
+    /// Floats in input [N, C, inH, inW].
+    public var inputCount: Int { planes * inHeight * inWidth }
+    /// Floats in output [N, C, outH, outW].
+    public var outputCount: Int { planes * outHeight * outWidth }
+
+    /// Positive sizes and strides and a window that fits the input. The
+    /// kernels require it.
+    public var isValid: Bool {
+        batch > 0 && channels > 0 && inHeight > 0 && inWidth > 0
+            && windowHeight > 0 && windowWidth > 0 && strideH > 0 && strideW > 0
+            && windowHeight <= inHeight && windowWidth <= inWidth
+    }
+}
+
+/// Runs `body(planes)` over ranges of planes, split across `pool` when the
+/// layer is big enough to pay for a hand-off (about 64K input floats).
+private func forEachPlaneRange(_ g: Pool2DGeometry, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
+    guard let pool, pool.threadCount > 1, g.planes > 1, g.inputCount >= 1 << 16 else {
+        body(0..<g.planes)
+        return
+    }
+    pool.parallelForChunks(g.planes, body)
+}
+
+// MARK: - Max pooling
+
+/// output = the maximum of each window; indices = where it was, as the
+/// offset ih·inW + iw within its input plane (the first maximum on ties; a
+/// NaN in a window wins, so NaN propagates).
+///   input: [N, C, inH, inW]; output, indices: [N, C, outH, outW]
+public func maxPool2dForward(
+    output: UnsafeMutablePointer<Float>,
+    indices: UnsafeMutablePointer<Int32>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "maxPool2dForward: invalid geometry \(g)")
+    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
+    forEachPlaneRange(g, pool: pool) { planes in
+        for plane in planes {
+            let x = input + plane * inPlane
+            let y = output + plane * outH * outW
+            let index = indices + plane * outH * outW
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let start = oh * g.strideH * g.inWidth + ow * g.strideW
+                    var best = x[start]
+                    var bestAt = start
+                    for kh in 0..<g.windowHeight {
+                        let row = start + kh * g.inWidth
+                        for kw in 0..<g.windowWidth {
+                            let v = x[row + kw]
+                            if v > best || (v.isNaN && !best.isNaN) {
+                                best = v
+                                bestAt = row + kw
+                            }
+                        }
+                    }
+                    y[oh * outW + ow] = best
+                    index[oh * outW + ow] = Int32(truncatingIfNeeded: bestAt)
+                }
+            }
+        }
+    }
+}
+
+/// dInput = Σ over windows of dOutput routed to the window's maximum (from
+/// `indices` of `maxPool2dForward`). ASSIGNED.
+///   dOutput, indices: [N, C, outH, outW]; dInput: [N, C, inH, inW]
+public func maxPool2dBackward(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    indices: UnsafePointer<Int32>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "maxPool2dBackward: invalid geometry \(g)")
+    let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+    forEachPlaneRange(g, pool: pool) { planes in
+        for plane in planes {
+            let dx = dInput + plane * inPlane
+            let dy = dOutput + plane * outPlane
+            let index = indices + plane * outPlane
+            dx.update(repeating: 0, count: inPlane)
+            for o in 0..<outPlane {
+                dx[Int(index[o])] += dy[o]
+            }
+        }
+    }
+}
+
+// MARK: - Average pooling
+
+/// output = the mean of each window.
+///   input: [N, C, inH, inW]; output: [N, C, outH, outW]
+public func avgPool2dForward(
+    output: UnsafeMutablePointer<Float>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "avgPool2dForward: invalid geometry \(g)")
+    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
+    let scale = 1 / Float(g.windowHeight * g.windowWidth)
+    forEachPlaneRange(g, pool: pool) { planes in
+        for plane in planes {
+            let x = input + plane * inPlane
+            let y = output + plane * outH * outW
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let start = oh * g.strideH * g.inWidth + ow * g.strideW
+                    var sum: Float = 0
+                    for kh in 0..<g.windowHeight {
+                        let row = x + start + kh * g.inWidth
+                        for kw in 0..<g.windowWidth { sum += row[kw] }
+                    }
+                    y[oh * outW + ow] = sum * scale
+                }
+            }
+        }
+    }
+}
+
+/// dInput = Σ over the windows covering each position of dOutput / window
+/// area. ASSIGNED.
+///   dOutput: [N, C, outH, outW]; dInput: [N, C, inH, inW]
+public func avgPool2dBackward(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "avgPool2dBackward: invalid geometry \(g)")
+    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
+    let scale = 1 / Float(g.windowHeight * g.windowWidth)
+    forEachPlaneRange(g, pool: pool) { planes in
+        for plane in planes {
+            let dx = dInput + plane * inPlane
+            let dy = dOutput + plane * outH * outW
+            dx.update(repeating: 0, count: inPlane)
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    let share = dy[oh * outW + ow] * scale
+                    let start = oh * g.strideH * g.inWidth + ow * g.strideW
+                    for kh in 0..<g.windowHeight {
+                        let row = dx + start + kh * g.inWidth
+                        for kw in 0..<g.windowWidth { row[kw] += share }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Naive references
+
+/// Reference max pooling on plain [N][C][H][W] indexing, with the same
+/// tie and NaN rules and index convention as `maxPool2dForward`.
+public func maxPool2dForwardReference(
+    output: UnsafeMutablePointer<Float>,
+    indices: UnsafeMutablePointer<Int32>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry
+) {
+    precondition(g.isValid, "maxPool2dForwardReference: invalid geometry \(g)")
+    let outH = g.outHeight, outW = g.outWidth
+    for p in 0..<g.planes {
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                var best = -Float.infinity
+                var bestAt = -1
+                for ih in (oh * g.strideH)..<(oh * g.strideH + g.windowHeight) {
+                    for iw in (ow * g.strideW)..<(ow * g.strideW + g.windowWidth) {
+                        let v = input[(p * g.inHeight + ih) * g.inWidth + iw]
+                        if bestAt < 0 || v > best || (v.isNaN && !best.isNaN) {
+                            best = v
+                            bestAt = ih * g.inWidth + iw
+                        }
+                    }
+                }
+                output[(p * outH + oh) * outW + ow] = best
+                indices[(p * outH + oh) * outW + ow] = Int32(bestAt)
+            }
+        }
+    }
+}
+
+/// Reference max-pool backward that finds each window's maximum again from
+/// `input` (rather than trusting indices). dInput ASSIGNED.
+public func maxPool2dBackwardReference(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry
+) {
+    precondition(g.isValid, "maxPool2dBackwardReference: invalid geometry \(g)")
+    let outH = g.outHeight, outW = g.outWidth
+    var output = [Float](repeating: 0, count: g.outputCount)
+    var indices = [Int32](repeating: 0, count: g.outputCount)
+    maxPool2dForwardReference(output: &output, indices: &indices, input: input, geometry: g)
+    dInput.update(repeating: 0, count: g.inputCount)
+    for p in 0..<g.planes {
+        for o in 0..<(outH * outW) {
+            dInput[p * g.inHeight * g.inWidth + Int(indices[p * outH * outW + o])] += dOutput[p * outH * outW + o]
+        }
+    }
+}
+
+/// Reference average pooling, accumulating in Double.
+public func avgPool2dForwardReference(
+    output: UnsafeMutablePointer<Float>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry
+) {
+    precondition(g.isValid, "avgPool2dForwardReference: invalid geometry \(g)")
+    let outH = g.outHeight, outW = g.outWidth
+    let area = Double(g.windowHeight * g.windowWidth)
+    for p in 0..<g.planes {
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                var sum = 0.0
+                for ih in (oh * g.strideH)..<(oh * g.strideH + g.windowHeight) {
+                    for iw in (ow * g.strideW)..<(ow * g.strideW + g.windowWidth) {
+                        sum += Double(input[(p * g.inHeight + ih) * g.inWidth + iw])
+                    }
+                }
+                output[(p * outH + oh) * outW + ow] = Float(sum / area)
+            }
+        }
+    }
+}
+
+/// Reference average-pool backward, gathering for each input position the
+/// windows that cover it (the fast version scatters). dInput ASSIGNED.
+public func avgPool2dBackwardReference(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry
+) {
+    precondition(g.isValid, "avgPool2dBackwardReference: invalid geometry \(g)")
+    let outH = g.outHeight, outW = g.outWidth
+    let area = Double(g.windowHeight * g.windowWidth)
+    for p in 0..<g.planes {
+        for ih in 0..<g.inHeight {
+            for iw in 0..<g.inWidth {
+                var sum = 0.0
+                for oh in 0..<outH where oh * g.strideH <= ih && ih < oh * g.strideH + g.windowHeight {
+                    for ow in 0..<outW where ow * g.strideW <= iw && iw < ow * g.strideW + g.windowWidth {
+                        sum += Double(dOutput[(p * outH + oh) * outW + ow])
+                    }
+                }
+                dInput[(p * g.inHeight + ih) * g.inWidth + iw] = Float(sum / area)
+            }
+        }
+    }
+}

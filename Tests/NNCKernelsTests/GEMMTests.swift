@@ -1,0 +1,210 @@
+import Foundation
+import XCTest
+@testable import NNCKernels
+
+/// Random values in [-1, 1) from a seeded generator.
+func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
+    var rng = SeededRandom(seed: seed)
+    return (0..<count).map { _ in 2 * rng.uniformFloat() - 1 }
+}
+
+final class GEMMTests: XCTestCase {
+    /// Runs gemm and gemmReference on the same random problem (with padded
+    /// leading dimensions when `pad` > 0) and returns the largest error
+    /// relative to the magnitude of the terms, plus whether the padding
+    /// columns of C were left untouched.
+    private func compare(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, beta: Float, pad: Int, pool: ThreadPool?, seed: UInt64
+    ) -> (error: Float, paddingIntact: Bool) {
+        let aRows = transA == .none ? m : k, aCols = transA == .none ? k : m
+        let bRows = transB == .none ? k : n, bCols = transB == .none ? n : k
+        let lda = aCols + pad, ldb = bCols + pad, ldc = n + pad
+        let a = randomFloats(aRows * lda, seed: seed)
+        let b = randomFloats(bRows * ldb, seed: seed + 1)
+        let c0 = randomFloats(m * ldc, seed: seed + 2)
+        var fast = c0, slow = c0
+        gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+             beta: beta, c: &fast, ldc: ldc, pool: pool)
+        gemmReference(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: &slow, ldc: ldc)
+        // Each term is at most 1 in magnitude: k products plus the beta term.
+        let scale = abs(alpha) * Float(k) + abs(beta) + 1
+        var worst: Float = 0
+        var intact = true
+        for i in 0..<m {
+            for j in 0..<ldc {
+                let index = i * ldc + j
+                if j < n {
+                    worst = max(worst, abs(fast[index] - slow[index]) / scale)
+                } else if fast[index] != c0[index] {
+                    intact = false
+                }
+            }
+        }
+        return (worst, intact)
+    }
+
+    func testAllTranspositionsOddSizesOneThread() {
+        let sizes = [1, 3, 7, 17, 33, 65]
+        var seed: UInt64 = 1
+        for transA in [Transpose.none, .transposed] {
+            for transB in [Transpose.none, .transposed] {
+                for m in sizes {
+                    for n in [1, 7, 17, 33] {
+                        let k = sizes[(m + n) % sizes.count]
+                        seed += 3
+                        let result = compare(transA, transB, m: m, n: n, k: k, alpha: 1, beta: 0,
+                                             pad: 0, pool: nil, seed: seed)
+                        XCTAssertLessThan(result.error, 1e-6, "\(transA) \(transB) m=\(m) n=\(n) k=\(k)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sizes that cross the KC (256) and MC (144) block edges and have edge tiles
+    /// in both directions, with padded leading dimensions, alpha and beta.
+    func testBlockEdgesAlphaBetaPaddedStrides() {
+        let pool = ThreadPool(threads: 2)
+        var seed: UInt64 = 100
+        for transA in [Transpose.none, .transposed] {
+            for transB in [Transpose.none, .transposed] {
+                for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-1.5, 0.25), (2, -1)] {
+                    for threads in [nil, pool] {
+                        seed += 3
+                        let result = compare(transA, transB, m: 151, n: 129, k: 263, alpha: alpha, beta: beta,
+                                             pad: 5, pool: threads, seed: seed)
+                        XCTAssertLessThan(result.error, 1e-6, "\(transA) \(transB) alpha=\(alpha) beta=\(beta)")
+                        XCTAssertTrue(result.paddingIntact, "gemm wrote outside the n columns of C")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Large enough to take the threaded path, split along n (wide) and m (tall).
+    func testTwoThreadsWideAndTall() {
+        let pool = ThreadPool(threads: 2)
+        for (m, n, k) in [(33, 517, 129), (517, 33, 129), (129, 129, 129), (3, 1100, 700)] {
+            for transA in [Transpose.none, .transposed] {
+                for transB in [Transpose.none, .transposed] {
+                    let result = compare(transA, transB, m: m, n: n, k: k, alpha: 1, beta: 0.5,
+                                         pad: 3, pool: pool, seed: UInt64(m * 7 + n))
+                    XCTAssertLessThan(result.error, 1e-6, "\(transA) \(transB) m=\(m) n=\(n) k=\(k)")
+                }
+            }
+        }
+    }
+
+    /// Each thread has its own packing workspace: concurrent calls without a
+    /// pool do not disturb each other.
+    func testConcurrentCallersWithoutPool() {
+        let m = 40, n = 50, k = 300
+        let a = randomFloats(m * k, seed: 21), b = randomFloats(k * n, seed: 22)
+        var expected = [Float](repeating: 0, count: m * n)
+        gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &expected, ldc: n)
+        // Each caller writes only its own quarter of the buffer.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4 * m * n)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            guard let base = results.baseAddress else { return }
+            for _ in 0..<20 {
+                gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                     beta: 0, c: base + t * m * n, ldc: n)
+            }
+        }
+        for t in 0..<4 {
+            XCTAssertEqual(Array(results[(t * m * n)..<((t + 1) * m * n)]), expected, "caller \(t)")
+        }
+    }
+
+    /// beta == 0 must not read C: NaN in C must not leak into the result.
+    func testBetaZeroIgnoresNaNInC() {
+        let m = 9, n = 21, k = 5
+        let a = randomFloats(m * k, seed: 7), b = randomFloats(k * n, seed: 8)
+        var c = [Float](repeating: .nan, count: m * n)
+        var expected = [Float](repeating: 0, count: m * n)
+        gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+        gemmReference(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                      beta: 0, c: &expected, ldc: n)
+        for i in 0..<(m * n) { XCTAssertEqual(c[i], expected[i], accuracy: 1e-5) }
+    }
+
+    /// k == 0 and alpha == 0 leave beta * C.
+    func testEmptyDepthAndZeroAlphaScaleC() {
+        let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
+        var c: [Float] = [1, -2, 3, -4]
+        gemm(.none, .none, m: 2, n: 2, k: 0, alpha: 1, a: a, lda: 2, b: b, ldb: 2, beta: 3, c: &c, ldc: 2)
+        XCTAssertEqual(c, [3, -6, 9, -12])
+        gemm(.none, .none, m: 2, n: 2, k: 2, alpha: 0, a: a, lda: 2, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        XCTAssertEqual(c, [0, 0, 0, 0])
+    }
+
+    /// The same call twice gives the same bits, and so do 1 and 2 threads (each
+    /// element sums over k in the same order whatever the split).
+    func testDeterministicAcrossRunsAndThreadCounts() {
+        let m = 130, n = 300, k = 270
+        let a = randomFloats(m * k, seed: 11), b = randomFloats(k * n, seed: 12)
+        let pool = ThreadPool(threads: 2)
+        func run(_ pool: ThreadPool?) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            gemm(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                 beta: 0, c: &c, ldc: n, pool: pool)
+            return c
+        }
+        let first = run(pool)
+        XCTAssertEqual(first, run(pool))
+        XCTAssertEqual(first, run(nil))
+        XCTAssertEqual(first, run(ThreadPool(threads: 1)))
+    }
+}
+
+/// Throughput figures, skipped unless NNC_BENCH=1:
+///   NNC_BENCH=1 swift test -c release --filter GEMMBenchmarkTests
+/// NNC_BENCH_SHAPES="m,n,k,transA,transB;..." (transposition as 0/1) instead
+/// compares 1 and 2 threads on those shapes, best of 5 alternating runs (the
+/// best is the least disturbed by other processes on a shared machine).
+final class GEMMBenchmarkTests: XCTestCase {
+    func testReportThroughput() throws {
+        let environment = ProcessInfo.processInfo.environment
+        try XCTSkipUnless(environment["NNC_BENCH"] == "1", "set NNC_BENCH=1 to run")
+        if let shapes = environment["NNC_BENCH_SHAPES"] {
+            for shape in shapes.split(separator: ";") {
+                let v = shape.split(separator: ",").compactMap { Int($0) }
+                guard v.count == 5 else { XCTFail("bad shape \(shape)"); continue }
+                var best = [0.0, 0.0]
+                for _ in 0..<5 {
+                    for threads in [1, 2] {
+                        let gflops = gemmBenchmark(m: v[0], n: v[1], k: v[2], transA: v[3] == 1 ? .transposed : .none,
+                                                   transB: v[4] == 1 ? .transposed : .none, threads: threads, samples: 5)
+                        best[threads - 1] = max(best[threads - 1], gflops)
+                    }
+                }
+                print(String(format: "gemm %@  1 thread %6.1f  2 threads %6.1f GFLOP/s", String(shape), best[0], best[1]))
+            }
+            return
+        }
+        for n in [256, 512, 1024] {
+            for threads in [1, 2] {
+                let gflops = gemmBenchmark(n: n, threads: threads)
+                print(String(format: "gemm n=%4d threads=%d  %6.1f GFLOP/s", n, threads, gflops))
+                XCTAssertGreaterThan(gflops, 0)
+            }
+        }
+        // Dense layers at training batch sizes (forward and both backward
+        // products), batch-1 inference, and LeNet's first convolution per image.
+        let shapes: [(Int, Int, Int, Transpose, Transpose)] = [
+            (64, 128, 784, .none, .none), (64, 784, 128, .none, .transposed), (784, 128, 64, .transposed, .none),
+            (32, 10, 128, .none, .none), (64, 1024, 1024, .none, .none), (1024, 1024, 64, .transposed, .none),
+            (64, 1024, 1024, .none, .transposed), (1, 512, 512, .none, .none), (6, 784, 25, .none, .none),
+        ]
+        for (m, n, k, transA, transB) in shapes {
+            for threads in [1, 2] {
+                let gflops = gemmBenchmark(m: m, n: n, k: k, transA: transA, transB: transB, threads: threads)
+                print(String(format: "gemm m=%4d n=%4d k=%4d %@%@ threads=%d  %6.1f GFLOP/s",
+                             m, n, k, transA == .none ? "N" : "T", transB == .none ? "N" : "T", threads, gflops))
+            }
+        }
+    }
+}
