@@ -16,12 +16,19 @@ public struct CheckResult: Sendable {
 }
 
 public enum Compiler {
-    public static func check(_ file: SourceFile) -> CheckResult {
+    public static func check(_ file: SourceFile, overrides: [Override] = []) -> CheckResult {
         let read = YAMLReader.read(file)
         var bag = DiagnosticBag()
         bag.add(contentsOf: read.diagnostics)
-        guard let root = read.root else {
+        guard var root = read.root else {
             return CheckResult(file: file, spec: nil, graph: nil, diagnostics: sorted(bag.diagnostics))
+        }
+        for o in overrides {
+            switch o.apply(to: root, file: file.path) {
+            case .success(let changed): root = changed
+            case .failure(let e):
+                bag.add(Diagnostic(.error, "E0110", e.message, file: file.path, span: nil))
+            }
         }
         let (spec, specDiagnostics) = SpecBuilder.build(root: root, file: file.path)
         bag.add(contentsOf: specDiagnostics)

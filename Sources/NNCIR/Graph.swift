@@ -66,3 +66,38 @@ public struct Graph: Sendable {
     public var layers: ArraySlice<IRNode> { nodes.dropFirst() }
     public var totalParameters: Int { nodes.reduce(0) { $0 &+ $1.parameters } }
 }
+
+extension Graph {
+    /// The activation applied last on the path to the output, looking through
+    /// layers that keep values (dropout, noise, flatten, pooling); nil if none.
+    public var finalActivation: ActivationKind? {
+        var id = output
+        while id > 0, case .layer(let op) = nodes[id].op {
+            switch op {
+            case .activation(let a): return a
+            case .dense(let o): return o.activation
+            case .conv2d(let o): return o.activation
+            case .rnn(let o): return o.output?.activation ?? o.activation
+            case .lstm: return .tanh
+            case .threshold(let o): return o.bipolar ? .sign : .step
+            case .hopfield: return .sign
+            case .dropout, .noise, .flatten, .pool:
+                guard let next = nodes[id].inputs.first else { return nil }
+                id = next
+            case .pca, .add, .concat: return .linear
+            }
+        }
+        return nil
+    }
+
+    /// The layers with learnable parameters.
+    public var trainableLayers: [IRNode] {
+        layers.filter { node in
+            guard case .layer(let op) = node.op else { return false }
+            switch op {
+            case .dense, .threshold, .hopfield, .conv2d, .rnn, .lstm, .pca: return true
+            case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return false
+            }
+        }
+    }
+}

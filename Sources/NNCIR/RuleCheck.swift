@@ -31,26 +31,7 @@ struct RuleCheck {
         }
     }
 
-    /// The activation applied last on the path to the output, if any.
-    func finalActivation() -> ActivationKind? {
-        var id = graph.output
-        while id > 0, case .layer(let op) = graph.nodes[id].op {
-            switch op {
-            case .activation(let a): return a
-            case .dense(let o): return o.activation
-            case .conv2d(let o): return o.activation
-            case .rnn(let o): return o.output?.activation ?? o.activation
-            case .lstm: return .tanh
-            case .threshold(let o): return o.bipolar ? .sign : .step
-            case .hopfield: return .sign
-            case .dropout, .noise, .flatten, .pool:
-                guard let next = graph.nodes[id].inputs.first else { return nil }
-                id = next
-            case .pca, .add, .concat: return .linear
-            }
-        }
-        return nil
-    }
+    func finalActivation() -> ActivationKind? { graph.finalActivation }
 
     mutating func error(_ code: String, _ message: String, at span: SourceSpan, notes: [DiagnosticNote] = [], help: String? = nil) {
         diagnostics.add(.error(code, message, at: span, notes: notes, help: help))

@@ -1,0 +1,117 @@
+import NNCKernels
+import NNCSpec
+
+/// Forward passes of the layers trained by classic rules (threshold units,
+/// Hopfield networks, PCA). They have no backward.
+extension Plan {
+    /// y_r = Θ(Σ_i w_ri x_i − s_r); Θ(0) = 1. With `threshold: auto`,
+    /// s = l − ½ − tolerance for every unit, l the example's active inputs (x_i > 0).
+    /// input: [n, F]; output: [n, units] with 0/1 (or −1/+1 when bipolar).
+    func thresholdForward(_ t: Step.ThresholdStep, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, n: Int) {
+        let w = parameters.pointer(t.weight), s = parameters.pointer(t.threshold)
+        gemm(.none, .transposed, m: n, n: t.units, k: t.inputSize, alpha: 1, a: input, lda: t.inputSize,
+             b: w, ldb: t.inputSize, beta: 0, c: output, ldc: t.units, pool: pool)
+        let off: Float = t.bipolar ? -1 : 0
+        for e in 0..<n {
+            var autoThreshold: Float = 0
+            if t.auto {
+                var active = 0
+                for i in 0..<t.inputSize where input[e * t.inputSize + i] > 0 { active += 1 }
+                autoThreshold = Float(active) - 0.5 - t.tolerance
+            }
+            let row = output + e * t.units
+            for r in 0..<t.units {
+                let threshold = t.auto ? autoThreshold : s[r]
+                row[r] = row[r] - threshold >= 0 ? 1 : off
+            }
+        }
+    }
+
+    /// Recalls each example from its (degraded) input by the Hopfield dynamics.
+    /// input, output: [n, K], ±1 states.
+    func hopfieldForward(_ h: Step.HopfieldStep, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, n: Int) {
+        let w = UnsafePointer(parameters.pointer(h.weight))
+        for e in 0..<n {
+            let state = UnsafeMutableBufferPointer(start: output + e * h.units, count: h.units)
+            for i in 0..<h.units { state[i] = input[e * h.units + i] >= 0 ? 1 : -1 }
+            _ = hopfieldRecall(weight: w, state: state, options: h.options, random: &random, energyTrace: nil)
+        }
+    }
+
+    /// y = μ + Cᵀ C (x − μ): projection onto the kept components and back.
+    /// input, output: [n, F]; components C: [c, F] (orthonormal rows); mean μ: [F].
+    func pcaForward(_ p: Step.PCAStep, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, n: Int) {
+        let c = parameters.pointer(p.components), mu = parameters.pointer(p.mean)
+        let f = p.features
+        for e in 0..<n {
+            for j in 0..<f { output[e * f + j] = input[e * f + j] - mu[j] }
+        }
+        let codes = p.scratch.pointer
+        gemm(.none, .transposed, m: n, n: p.count, k: f, alpha: 1, a: output, lda: f, b: c, ldb: f,
+             beta: 0, c: codes, ldc: p.count, pool: pool)
+        gemm(.none, .none, m: n, n: f, k: p.count, alpha: 1, a: codes, lda: p.count, b: c, ldb: f,
+             beta: 0, c: output, ldc: f, pool: pool)
+        for e in 0..<n {
+            for j in 0..<f { output[e * f + j] += mu[j] }
+        }
+    }
+}
+
+/// Hopfield dynamics from `state` (±1, updated in place) under the symmetric
+/// weights w ([K, K], w_ii the self weight): asynchronous updates (one unit at
+/// a time, in random or sequential order; a unit whose field is exactly 0
+/// keeps its state) or synchronous ones (all units from the same field),
+/// until a sweep changes nothing or `maxSweeps` sweeps. The field h = W z is
+/// kept up to date incrementally, so a sweep costs O(K) per flipped unit.
+/// Calls `energyTrace` with H(z) = −½ Σ_ij w_ij z_i z_j at the start and after
+/// every flip (asynchronous) or sweep (synchronous). Returns the sweeps run
+/// (the last one changed nothing, unless `maxSweeps` stopped it).
+public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutableBufferPointer<Float>,
+                           options: HopfieldOptions, random: inout SeededRandom,
+                           energyTrace: ((Double) -> Void)?) -> Int {
+    let k = z.count
+    var field = [Double](repeating: 0, count: k)
+    for i in 0..<k {
+        var s = 0.0
+        for j in 0..<k { s += Double(w[i * k + j]) * Double(z[j]) }
+        field[i] = s
+    }
+    func energy() -> Double {
+        var e = 0.0
+        for i in 0..<k { e += Double(z[i]) * field[i] }
+        return -0.5 * e
+    }
+    energyTrace?(energy())
+    var order = Array(0..<k)
+    var sweeps = 0
+    while sweeps < options.maxSweeps {
+        sweeps += 1
+        var changed = false
+        if options.synchronous {
+            var next = [Float](repeating: 0, count: k)
+            for i in 0..<k { next[i] = field[i] > 0 ? 1 : field[i] < 0 ? -1 : z[i] }
+            for i in 0..<k where next[i] != z[i] { changed = true; z[i] = next[i] }
+            if changed {
+                for i in 0..<k {
+                    var s = 0.0
+                    for j in 0..<k { s += Double(w[i * k + j]) * Double(z[j]) }
+                    field[i] = s
+                }
+                energyTrace?(energy())
+            }
+        } else {
+            if options.randomOrder { random.shuffle(&order) }
+            for i in order {
+                let target: Float = field[i] > 0 ? 1 : field[i] < 0 ? -1 : z[i]
+                guard target != z[i] else { continue }
+                let delta = Double(target - z[i])
+                z[i] = target
+                for j in 0..<k { field[j] += Double(w[j * k + i]) * delta }
+                changed = true
+                energyTrace?(energy())
+            }
+        }
+        if !changed { break }
+    }
+    return sweeps
+}

@@ -1,0 +1,141 @@
+import NNCIR
+import NNCKernels
+import NNCSpec
+
+/// A compiled network for one batch size and sequence length: every buffer
+/// allocated once, a list of (fused) steps to run forward and backward. A
+/// training step after `init` allocates nothing.
+///
+/// Buffers are batch-major ([N, ...per example]); a step that gets fewer
+/// examples than the plan's batch (the last batch of an epoch) runs on the
+/// first `n` rows.
+public final class Plan: @unchecked Sendable {
+    // @unchecked: one run drives a plan from one thread; kernels split work
+    // over the pool on disjoint ranges of its buffers.
+    public let graph: Graph
+    public let parameters: ParameterStore
+    public let batch: Int
+    /// The sequence length T bound for this plan (symbolic dims), or nil.
+    public let steps: Int?
+    public let pool: ThreadPool?
+    /// Floats per example of each node's output.
+    public let perExample: [Int]
+    /// Each node's output, by node id (flatten shares its input's buffer).
+    public private(set) var values: [FloatBuffer]
+    /// Each node's output gradient (nil: no gradient flows there).
+    public private(set) var gradients: [FloatBuffer?]
+    /// Per-example valid sequence lengths for recurrent layers ([batch]).
+    public let lengths: LabelBuffer
+    public var hasLengths = false
+    var stepsList: [Step]
+    /// Readers of each node, to accumulate gradients where a node fans out.
+    let readers: [[Int]]
+    let scratchGradient: [FloatBuffer?]
+    /// Dropout and noise masks come from here.
+    public var random: SeededRandom
+    /// Backpropagation through time truncation (0: full).
+    public var truncation = 0
+    /// The loss attached for training, if any.
+    public internal(set) var head: LossHead?
+
+    public var output: Int { graph.output }
+    public var steps_: [Step] { stepsList }
+
+    /// - Parameters:
+    ///   - bindings: values of symbolic dimensions (e.g. T).
+    ///   - training: allocate gradients and backward workspaces.
+    public init(graph: Graph, parameters: ParameterStore, batch: Int, bindings: [String: Int],
+                training: Bool, pool: ThreadPool?, random: SeededRandom) throws {
+        self.graph = graph
+        self.parameters = parameters
+        self.batch = max(1, batch)
+        self.pool = pool
+        self.random = random
+        self.steps = bindings.values.first
+        let n = self.batch
+        func size(_ shape: Shape?) throws -> Int {
+            guard let shape else { throw RunError.bug("a layer has no shape") }
+            var total = 1
+            for d in shape {
+                let v: Int
+                switch d {
+                case .fixed(let x): v = x
+                case .symbol(let s):
+                    guard let b = bindings[s] else { throw RunError.data("the size of '\(s)' is not known from the data") }
+                    v = b
+                }
+                let (r, o) = total.multipliedReportingOverflow(by: v)
+                guard !o else { throw RunError.data("a layer's size overflows") }
+                total = r
+            }
+            return total
+        }
+        perExample = try graph.nodes.map { try size($0.shape) }
+        var readers = Array(repeating: [Int](), count: graph.nodes.count)
+        for node in graph.nodes { for i in node.inputs { readers[i].append(node.id) } }
+        self.readers = readers
+
+        // Which nodes need gradients: those downstream of (or at) a layer with parameters.
+        var needs = Array(repeating: false, count: graph.nodes.count)
+        if training {
+            for node in graph.nodes where node.id > 0 {
+                needs[node.id] = ParameterStore.layout(node, graph: graph).isEmpty == false
+                    || node.inputs.contains { needs[$0] }
+            }
+        }
+        // Buffers: one per node, flatten aliases its input.
+        var values: [FloatBuffer] = []
+        var gradients: [FloatBuffer?] = []
+        var scratch: [FloatBuffer?] = []
+        for node in graph.nodes {
+            let count = n * perExample[node.id]
+            if case .layer(.flatten) = node.op, let i = node.inputs.first {
+                values.append(values[i])
+                gradients.append(gradients[i])
+            } else {
+                values.append(FloatBuffer(count: count))
+                gradients.append(needs[node.id] ? FloatBuffer(count: count) : nil)
+            }
+            scratch.append(needs[node.id] && readers[node.id].count > 1 ? FloatBuffer(count: count) : nil)
+        }
+        self.values = values
+        self.gradients = gradients
+        self.scratchGradient = scratch
+        lengths = LabelBuffer(count: n)
+        stepsList = []
+        stepsList = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
+    }
+
+    public func value(_ node: Int) -> FloatBuffer { values[node] }
+    public func gradient(_ node: Int) -> FloatBuffer? { gradients[node] }
+
+    /// Rows of node `id`'s output for n examples when viewed as [rows, lastDim].
+    func rows(_ id: Int, _ n: Int) -> Int {
+        let width = lastDim(id)
+        return width == 0 ? 0 : n * perExample[id] / width
+    }
+
+    func lastDim(_ id: Int) -> Int {
+        switch graph.nodes[id].shape?.last {
+        case .fixed(let x)?: return x
+        case .symbol?: return steps ?? 1
+        case nil: return 1
+        }
+    }
+}
+
+public enum RunError: Error, CustomStringConvertible, Sendable {
+    case data(String)
+    case diverged(String)
+    case interrupted
+    case bug(String)
+
+    public var description: String {
+        switch self {
+        case .data(let m): return m
+        case .diverged(let m): return m
+        case .interrupted: return "interrupted"
+        case .bug(let m): return "internal error: \(m)"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import NNCIR
+import NNCKernels
+import NNCSpec
+
+/// How `nnc run` was asked to run.
+public struct RunOptions: Sendable {
+    public var seed: UInt64?
+    public var epochs: Int?
+    public var threads: Int
+    public var resume: TrainingCheckpoint?
+    public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil) {
+        self.seed = seed; self.epochs = epochs; self.threads = threads; self.resume = resume
+    }
+}
+
+/// A checkpoint's content: parameters, optimizer state and where training stood.
+public struct TrainingCheckpoint: Sendable {
+    public var parameters: [Float]
+    public var optimizerState: [Float]
+    public var state: TrainingState
+    public init(parameters: [Float], optimizerState: [Float], state: TrainingState) {
+        self.parameters = parameters; self.optimizerState = optimizerState; self.state = state
+    }
+}
+
+/// What a run produced.
+public struct RunResult: Sendable {
+    public var spec: Spec
+    public var history: [EpochRecord]
+    /// Every metric of `evaluate` (or the defaults), by its name in the spec.
+    public var final: MetricSet
+    /// What the evaluation ran on ("test" or "train").
+    public var evaluatedOn: String
+    /// Lines to print after the metrics (truth tables, convergence notes, recall grids).
+    public var notes: [String]
+    /// The learned parameters, for model.safetensors.
+    public var parameters: [(name: String, shape: [Int], values: [Float])]
+    /// Set when training stopped on Ctrl-C: what `--resume` needs.
+    public var checkpoint: TrainingCheckpoint?
+    public var data: PreparedData
+}
+
+public enum Runner {
+    /// Runs a checked spec: prepares the data, builds and initializes the model,
+    /// trains it by its rule, and evaluates. `interrupted` is polled during training.
+    public static func run(_ checked: CheckResult, options: RunOptions,
+                           events: (TrainingEvent) -> Void = { _ in },
+                           interrupted: () -> Bool = { false }) throws -> RunResult {
+        guard !checked.hasErrors, var spec = checked.spec, let graph = checked.graph, let model = spec.model else {
+            throw RunError.bug("run needs a spec without errors")
+        }
+        guard let dataSpec = spec.data else {
+            throw RunError.data("the spec has no 'data' section: there is nothing to run the network on")
+        }
+        if let epochs = options.epochs { spec.train?.epochs = epochs }
+        let seed = options.seed ?? spec.seed
+        var root = SeededRandom(seed: seed)
+        var dataRNG = root.split(1)
+        var initRNG = root.split(2)
+        let shuffleRNG = root.split(3)
+        let noiseRNG = root.split(4)
+        var evalRNG = root.split(5)
+
+        let data = try DataPipeline.prepare(dataSpec, modelInput: model.input, rng: &dataRNG)
+        let bindings = try bind(model.input, to: data.train.inputShape)
+        if let test = data.test { _ = try bind(model.input, to: test.inputShape) }
+
+        let parameters = ParameterStore(graph: graph)
+        parameters.initialize(graph: graph, rng: &initRNG)
+        let pool = options.threads > 1 ? ThreadPool(threads: options.threads) : nil
+        let train = spec.train
+        var history: [EpochRecord] = []
+        var notes: [String] = []
+        var checkpoint: TrainingCheckpoint?
+        let evaluationBatch = min(256, max(1, data.train.count))
+
+        let plan: Plan
+        if let train, train.rule == .backprop {
+            let batch = min(train.effectiveBatch, max(1, data.train.count))
+            plan = try Plan(graph: graph, parameters: parameters, batch: batch, bindings: bindings, training: true,
+                            pool: pool, random: noiseRNG)
+            plan.truncation = train.bpttTruncate ?? 0
+            let loss = train.loss ?? defaultLoss(graph)
+            plan.attachLoss(loss, labels: usesLabels(data.train, plan: plan))
+            let trainer = BackpropTrainer(plan: plan, train: train, data: data, finalActivation: graph.finalActivation,
+                                          seed: shuffleRNG)
+            if let resume = options.resume {
+                try restore(resume, into: trainer)
+            }
+            do {
+                try trainer.run(events: events, interrupted: interrupted)
+            } catch RunError.interrupted {
+                checkpoint = TrainingCheckpoint(parameters: parameters.values.array, optimizerState: trainer.optimizerState.array,
+                                                state: trainer.state)
+                history = trainer.state.history
+                throw RunInterrupted(checkpoint: checkpoint, history: history)
+            }
+            history = trainer.state.history
+            checkpoint = TrainingCheckpoint(parameters: parameters.values.array, optimizerState: trainer.optimizerState.array,
+                                            state: trainer.state)
+        } else {
+            plan = try Plan(graph: graph, parameters: parameters, batch: evaluationBatch, bindings: bindings, training: false,
+                            pool: pool, random: noiseRNG)
+            if let train {
+                let outcome = try ClassicTraining.train(rule: train.rule, spec: spec, graph: graph, plan: plan, data: data,
+                                                        random: &evalRNG, events: events)
+                history = outcome.history
+                notes += outcome.notes
+            }
+            if let loss = train?.loss { plan.attachLoss(loss, labels: usesLabels(data.train, plan: plan)) }
+        }
+
+        // Evaluate on the test part by default when there is one.
+        let onTest = spec.evaluate?.onTest ?? (data.test != nil)
+        guard let target = onTest ? data.test : data.train else {
+            throw RunError.data("evaluation on the test part, but the data has none")
+        }
+        var evaluated = target
+        if let corruption = spec.evaluate?.corrupt {
+            evaluated = corrupted(target, corruption, random: &evalRNG)
+        }
+        let evaluation = try Evaluation.run(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target,
+                                            random: &evalRNG)
+        notes += evaluation.notes
+        return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
+                         notes: notes, parameters: parameters.namedTensors(), checkpoint: checkpoint, data: data)
+    }
+
+    /// The loss when the spec names none: cross-entropy after a softmax, mse otherwise.
+    public static func defaultLoss(_ graph: Graph) -> LossKind {
+        graph.finalActivation == .softmax ? .crossEntropy : .mse
+    }
+
+    static func usesLabels(_ data: Dataset, plan: Plan) -> Bool {
+        if case .classes = data.targets { return plan.rows(plan.output, 1) == 1 && plan.lastDim(plan.output) > 1 }
+        return false
+    }
+
+    /// Binds the model's symbolic dimensions to the data's sizes; a mismatch is a data error.
+    static func bind(_ shape: Shape, to dims: [Int]) throws -> [String: Int] {
+        let expected = "[" + shape.map(\.description).joined(separator: ", ") + "]"
+        let found = "[" + dims.map(String.init).joined(separator: ", ") + "]"
+        guard shape.count == dims.count else {
+            throw RunError.data("the model's input is \(expected) but the data's examples have shape \(found)")
+        }
+        var bindings: [String: Int] = [:]
+        for (d, n) in zip(shape, dims) {
+            switch d {
+            case .fixed(let x) where x != n:
+                throw RunError.data("the model's input is \(expected) but the data's examples have shape \(found)")
+            case .symbol(let s):
+                if let b = bindings[s], b != n {
+                    throw RunError.data("'\(s)' is \(b) and \(n) in the data's shape \(found)")
+                }
+                bindings[s] = n
+            default:
+                break
+            }
+        }
+        return bindings
+    }
+
+    static func restore(_ c: TrainingCheckpoint, into trainer: BackpropTrainer) throws {
+        let params = trainer.plan.parameters
+        guard c.parameters.count == params.count, c.optimizerState.count == trainer.optimizerState.count else {
+            throw RunError.data("the checkpoint does not fit this model (\(c.parameters.count) parameters, the model has \(params.count))")
+        }
+        params.values.copy(from: c.parameters)
+        trainer.optimizerState.copy(from: c.optimizerState)
+        trainer.state = c.state
+    }
+}
+
+/// Thrown when Ctrl-C stopped training; carries what a checkpoint needs.
+public struct RunInterrupted: Error, Sendable {
+    public var checkpoint: TrainingCheckpoint?
+    public var history: [EpochRecord]
+}

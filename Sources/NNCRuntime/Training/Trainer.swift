@@ -1,0 +1,192 @@
+import Foundation
+import NNCIR
+import NNCKernels
+import NNCSpec
+
+/// What an epoch of training reports (one line of progress, one entry of metrics.json).
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var metrics: MetricSet
+}
+
+/// Progress during training, for the live line.
+public enum TrainingEvent: Sendable {
+    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, samplesPerSecond: Double, secondsLeft: Double)
+    case epoch(EpochRecord, epochs: Int)
+}
+
+/// Where training stands, enough to continue exactly (a checkpoint's content).
+public struct TrainingState: Sendable, Equatable {
+    /// Epochs finished.
+    public var epoch = 0
+    /// Batches finished within the current epoch.
+    public var batchInEpoch = 0
+    /// Optimizer updates so far (Adam's bias correction).
+    public var updates = 0
+    /// The shuffling stream at the start of the current epoch.
+    public var shuffleState: UInt64 = 0
+    /// Dropout and noise stream now.
+    public var noiseState: UInt64 = 0
+    /// Sums for the current epoch's mean loss and accuracy.
+    public var lossSum = 0.0
+    public var examplesSeen = 0
+    public var correct = 0
+    public var counted = 0
+    public var history: [EpochRecord] = []
+}
+
+/// Training by backpropagation: per batch forward, loss, backward, clipping,
+/// optimizer step; per epoch the schedule's learning rate, metrics, early stop.
+public final class BackpropTrainer {
+    public let plan: Plan
+    public let train: TrainSpec
+    public let data: PreparedData
+    let evaluator: Evaluator
+    let optimizer: Optimizer
+    let schedule: LearningRateSchedule
+    public let optimizerState: FloatBuffer
+    public var state: TrainingState
+    /// Filled per batch: example order of the epoch.
+    var order: [Int]
+
+    public init(plan: Plan, train: TrainSpec, data: PreparedData, finalActivation: ActivationKind?, seed: SeededRandom) {
+        self.plan = plan
+        self.train = train
+        self.data = data
+        evaluator = Evaluator(plan: plan, targetIsInput: train.targetIsInput, finalActivation: finalActivation)
+        optimizer = kernelOptimizer(train.optimizer)
+        schedule = kernelSchedule(train.schedule)
+        optimizerState = FloatBuffer(count: optimizer.stateCount(parameterCount: plan.parameters.count))
+        state = TrainingState(shuffleState: seed.state, noiseState: plan.random.state)
+        order = Array(0..<data.train.count)
+    }
+
+    public var epochs: Int { train.effectiveEpochs }
+    var batchSize: Int { min(train.effectiveBatch, max(1, data.train.count)) }
+
+    /// Runs the remaining epochs. `interrupted` is polled after every batch;
+    /// when it says so, training stops with the state saved for `--resume`.
+    public func run(events: (TrainingEvent) -> Void, interrupted: () -> Bool) throws {
+        let count = data.train.count
+        guard count > 0 else { throw RunError.data("the training data is empty") }
+        let batches = (count + batchSize - 1) / batchSize
+        let clock = ContinuousClock()
+        while state.epoch < epochs {
+            let epochStart = clock.now
+            // The epoch's order comes from the stream saved at its start, so a resumed run shuffles alike.
+            var shuffle = SeededRandom(seed: state.shuffleState)
+            order = Array(0..<count)
+            if train.shuffle { shuffle.shuffle(&order) }
+            plan.random = SeededRandom(seed: state.noiseState)
+            let lr = schedule.rate(baseLR: Float(train.optimizer.learningRate), epoch: state.epoch, totalEpochs: epochs)
+            var seen = 0
+            while state.batchInEpoch < batches {
+                let start = state.batchInEpoch * batchSize
+                let indices = order[start..<min(start + batchSize, count)]
+                let loss = try step(indices, learningRate: lr)
+                state.batchInEpoch += 1
+                seen += indices.count
+                state.noiseState = plan.random.state
+                let elapsed = seconds(clock.now - epochStart)
+                let rate = elapsed > 0 ? Double(seen) / elapsed : 0
+                let remaining = Double((epochs - state.epoch) * count - (start + indices.count))
+                events(.step(epoch: state.epoch + 1, epochs: epochs, step: state.batchInEpoch, steps: batches,
+                             loss: loss, samplesPerSecond: rate, secondsLeft: rate > 0 ? remaining / rate : 0))
+                if interrupted() { throw RunError.interrupted }
+            }
+            let record = finishEpoch(seconds: seconds(clock.now - epochStart), learningRate: lr)
+            state.history.append(record)
+            state.epoch += 1
+            state.batchInEpoch = 0
+            state.lossSum = 0
+            state.examplesSeen = 0
+            state.correct = 0
+            state.counted = 0
+            state.shuffleState = shuffle.state
+            events(.epoch(record, epochs: epochs))
+            if shouldStop(record) { break }
+        }
+    }
+
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// One batch: forward, loss (+ penalties), backward, clip, update. Returns the batch loss.
+    func step(_ indices: ArraySlice<Int>, learningRate: Float) throws -> Double {
+        guard let head = plan.head else { throw RunError.bug("training without a loss") }
+        let n = indices.count
+        plan.loadInputs(data.train, indices)
+        head.loadTargets(data.train, indices, targetIsInput: train.targetIsInput)
+        let penalty = plan.forward(n, training: true)
+        let loss = head.compute(n, training: true) + penalty
+        guard loss.isFinite else {
+            throw RunError.diverged(divergenceMessage(what: "the loss is \(loss)"))
+        }
+        var totals = Evaluator.Totals()
+        evaluator.accumulate(&totals, data.train, indices, n, includeLoss: false)
+        state.lossSum += loss * Double(n)
+        state.examplesSeen += n
+        state.correct += totals.correct
+        state.counted += totals.counted
+        plan.parameters.gradients.zero()
+        plan.backward(n)
+        if let maxNorm = train.clipNorm {
+            _ = clipGlobalNorm([plan.parameters.gradients.buffer], maxNorm: maxNorm)
+        }
+        state.updates += 1
+        optimizer.update(parameters: plan.parameters.values.pointer, state: optimizerState.pointer,
+                         gradients: plan.parameters.gradients.pointer, count: plan.parameters.count,
+                         learningRate: learningRate, step: state.updates)
+        if !allFinite(plan.parameters.values.pointer, plan.parameters.count) {
+            throw RunError.diverged(divergenceMessage(what: "a parameter became NaN or infinite after the update"))
+        }
+        return loss
+    }
+
+    func allFinite(_ p: UnsafePointer<Float>, _ count: Int) -> Bool {
+        var i = 0
+        while i < count { if !p[i].isFinite { return false }; i += 1 }
+        return true
+    }
+
+    /// Names the epoch, step and the first layer whose output is not finite.
+    func divergenceMessage(what: String) -> String {
+        var where_ = ""
+        for step in plan.steps_ {
+            let b = plan.values[step.node]
+            if !allFinite(b.pointer, b.count) { where_ = "; the first layer with NaN or infinite outputs is '\(plan.graph.nodes[step.node].name)'"; break }
+        }
+        if where_.isEmpty {
+            for e in plan.parameters.entries where !allFinite(plan.parameters.pointer(e), e.count) {
+                where_ = "; parameter '\(e.name)' is not finite"
+                break
+            }
+        }
+        return "training diverged at epoch \(state.epoch + 1), step \(state.batchInEpoch + 1): \(what)\(where_)"
+    }
+
+    func finishEpoch(seconds: Double, learningRate: Float) -> EpochRecord {
+        var m = MetricSet()
+        m["loss"] = .number(state.examplesSeen > 0 ? state.lossSum / Double(state.examplesSeen) : .nan)
+        if state.counted > 0 { m["accuracy"] = .number(Double(state.correct) / Double(state.counted)) }
+        if let test = data.test, test.count > 0 {
+            let t = evaluator.evaluate(test)
+            if let loss = t.loss { m["test_loss"] = .number(loss) }
+            if let acc = t.accuracy { m["test_accuracy"] = .number(acc) }
+            if t.accuracy == nil, let mse = t.mse { m["test_mse"] = .number(mse) }
+        }
+        m["lr"] = .number(Double(learningRate))
+        m["seconds"] = .number(seconds)
+        m["samples_per_s"] = .number(seconds > 0 ? Double(state.examplesSeen) / seconds : 0)
+        return EpochRecord(epoch: state.epoch + 1, metrics: m)
+    }
+
+    func shouldStop(_ record: EpochRecord) -> Bool {
+        let stop = train.stop
+        if let target = stop.accuracy, let acc = record.metrics["accuracy"]?.number, acc >= target { return true }
+        if let target = stop.loss, let loss = record.metrics["loss"]?.number, loss <= target { return true }
+        if stop.noErrors, let acc = record.metrics["accuracy"]?.number, acc >= 1 { return true }
+        return false
+    }
+}
