@@ -1,0 +1,106 @@
+import NNCSpec
+
+/// One metric's value, as `metrics.json` and the report show it.
+public enum MetricValue: Sendable, Equatable {
+    /// A real number (accuracy, loss, mse, overlap, ...); NaN and ±infinity are written as null.
+    case number(Double)
+    /// A count (errors, sweeps, ...).
+    case integer(Int)
+    /// A matrix of counts: the confusion matrix, [true class][predicted class].
+    case matrix([[Int]])
+    /// A list of numbers, e.g. the energy after each Hopfield update.
+    case numbers([Double])
+    /// Free text (e.g. "did not converge").
+    case text(String)
+
+    public var json: JSONValue {
+        switch self {
+        case .number(let d): return .double(d)
+        case .integer(let i): return .int(i)
+        case .matrix(let rows): return .array(rows.map { .array($0.map(JSONValue.int)) })
+        case .numbers(let list): return .array(list.map(JSONValue.double))
+        case .text(let s): return .string(s)
+        }
+    }
+
+    /// The value as one number, for plots: nil for matrices, lists and text.
+    public var scalar: Double? {
+        switch self {
+        case .number(let d): return d
+        case .integer(let i): return Double(i)
+        case .matrix, .numbers, .text: return nil
+        }
+    }
+}
+
+/// Metrics in the order they are shown; names are unique, as in the spec.
+public typealias MetricList = [(name: String, value: MetricValue)]
+
+/// The metrics measured after one training epoch.
+public struct EpochRecord: Sendable {
+    /// 1-based (a resumed run continues the count).
+    public var epoch: Int
+    /// E.g. loss, accuracy, and `test_`-prefixed values on the test data; `epoch` is reserved.
+    public var metrics: MetricList
+
+    public init(epoch: Int, metrics: MetricList) {
+        self.epoch = epoch
+        self.metrics = metrics
+    }
+}
+
+/// What a run measured: per epoch, and the final evaluation.
+public struct RunHistory: Sendable {
+    public var epochs: [EpochRecord]
+    /// Every metric of `evaluate`, by its name in the spec.
+    public var final: MetricList
+
+    public init(epochs: [EpochRecord] = [], final: MetricList = []) {
+        self.epochs = epochs
+        self.final = final
+    }
+}
+
+/// `metrics.json` (cli.md):
+///
+///     {
+///       "epochs": [
+///         {"epoch": 1, "loss": 0.52, "accuracy": 0.81},
+///         ...
+///       ],
+///       "final": {
+///         "accuracy": 0.95,
+///         "confusion": [[...], ...]
+///       }
+///     }
+///
+/// One epoch per line and one final metric per line, keys in the order given.
+public enum MetricsFile {
+    /// The text of `metrics.json`, ending with a line break.
+    public static func json(_ history: RunHistory) -> String {
+        let line = JSONWriter(style: .spaced)
+        var out = "{\n  \"epochs\": ["
+        for (i, record) in history.epochs.enumerated() {
+            let object = JSONValue.object([(key: "epoch", value: .int(record.epoch))]
+                                          + record.metrics.map { (key: $0.name, value: $0.value.json) })
+            out += (i == 0 ? "\n    " : ",\n    ") + line.string(object)
+        }
+        out += history.epochs.isEmpty ? "],\n" : "\n  ],\n"
+        out += "  \"final\": {"
+        for (i, metric) in history.final.enumerated() {
+            out += (i == 0 ? "\n    " : ",\n    ") + JSONWriter.quoted(metric.name) + ": " + line.string(metric.value.json)
+        }
+        out += history.final.isEmpty ? "}\n}\n" : "\n  }\n}\n"
+        return out
+    }
+
+    /// The `final` object on one line, for `nnc run --format json` (no line break).
+    public static func finalJSON(_ final: MetricList) -> String {
+        JSONWriter(style: .spaced).string(.object(final.map { (key: $0.name, value: $0.value.json) }))
+    }
+
+    /// Writes `metrics.json` atomically.
+    public static func write(_ history: RunHistory, to path: String) throws {
+        try writeAtomically(text: json(history), to: path)
+    }
+}
