@@ -123,7 +123,7 @@ final class Progress: @unchecked Sendable {
             if drewLive { Terminal.writeError("\r\u{1B}[2K") }
             drewLive = false
             var parts = ["epoch \(record.epoch)/\(epochs)"]
-            for (name, value) in record.metrics.entries where name != "seconds" {
+            for (name, value) in record.metrics where name != "seconds" {
                 parts.append("\(name) \(name == "samples_per_s" ? String(Int(value.number ?? 0)) : value.display)")
             }
             Terminal.writeError(parts.joined(separator: "  ") + "\n")

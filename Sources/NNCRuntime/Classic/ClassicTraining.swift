@@ -2,24 +2,46 @@ import NNCIR
 import NNCKernels
 import NNCSpec
 
-/// Learning rules other than backprop (being written; see issue 4).
+/// Everything a classic learning rule needs: the model, its one trainable
+/// layer, the data, and where to report progress.
+public struct RuleContext {
+    public let spec: Spec
+    public let train: TrainSpec
+    public let graph: Graph
+    /// An evaluation plan (batch ≥ 1, no gradients) over the same parameters.
+    public let plan: Plan
+    public let data: PreparedData
+    /// The layer the rule trains (the checker guarantees exactly one).
+    public let layer: IRNode
+    public let events: (TrainingEvent) -> Void
+
+    public var parameters: ParameterStore { plan.parameters }
+}
+
+/// Learning rules other than backprop. Each trains the model's single
+/// trainable layer in place and reports per-epoch records and notes
+/// (convergence, truth tables are printed by the evaluation).
 public enum ClassicTraining {
     public struct Outcome: Sendable {
         public var history: [EpochRecord]
         public var notes: [String]
+        public init(history: [EpochRecord] = [], notes: [String] = []) { self.history = history; self.notes = notes }
     }
 
     public static func train(rule: LearningRule, spec: Spec, graph: Graph, plan: Plan, data: PreparedData,
                              random: inout SeededRandom, events: (TrainingEvent) -> Void) throws -> Outcome {
-        throw RunError.data("rule '\(rule.rawValue)' cannot run yet")
+        guard let train = spec.train, let layer = graph.trainableLayers.first else {
+            throw RunError.bug("classic rule without a trainable layer")
+        }
+        let context = RuleContext(spec: spec, train: train, graph: graph, plan: plan, data: data, layer: layer, events: events)
+        switch rule {
+        case .backprop: throw RunError.bug("backprop is not a classic rule")
+        case .hebbian: return try HebbianRule.train(context, random: &random)
+        case .perceptron: return try PerceptronRule.train(context, random: &random)
+        case .delta: return try DeltaRule.train(context, random: &random)
+        case .clippedHebbian: return try ClippedHebbianRule.train(context)
+        case .leastSquares: return try LeastSquaresRule.train(context)
+        case .pca: return try PCARule.train(context)
+        }
     }
-}
-
-public enum ClassicMetrics {
-    public static func compute(_ names: [String], spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset,
-                               random: inout SeededRandom) throws -> Evaluation.Outcome {
-        Evaluation.Outcome(metrics: MetricSet(), notes: [])
-    }
-
-    public static func presentation(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> [String] { [] }
 }

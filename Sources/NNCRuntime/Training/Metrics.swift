@@ -1,20 +1,7 @@
 import Foundation
 
-/// Metric values as reported in the terminal, metrics.json and the report.
-public enum MetricValue: Sendable, Equatable {
-    case number(Double)
-    case integer(Int)
-    case matrix([[Int]])
-    case series([Double])
-    case text(String)
-
-    public var number: Double? {
-        switch self {
-        case .number(let d): return d
-        case .integer(let i): return Double(i)
-        default: return nil
-        }
-    }
+extension MetricValue {
+    public var number: Double? { scalar }
 
     /// Short form for the terminal.
     public var display: String {
@@ -22,10 +9,15 @@ public enum MetricValue: Sendable, Equatable {
         case .number(let d): return formatMetric(d)
         case .integer(let i): return String(i)
         case .matrix(let m): return "\(m.count)×\(m.first?.count ?? 0) matrix"
-        case .series(let s): return s.isEmpty ? "[]" : "\(s.count) values, \(formatMetric(s[0])) → \(formatMetric(s[s.count - 1]))"
+        case .numbers(let s): return s.isEmpty ? "[]" : "\(s.count) values, \(formatMetric(s[0])) → \(formatMetric(s[s.count - 1]))"
         case .text(let t): return t
         }
     }
+}
+
+extension Array where Element == (name: String, value: MetricValue) {
+    /// The value of the metric named `name`.
+    public subscript(metric name: String) -> MetricValue? { first { $0.name == name }?.value }
 }
 
 /// 4 significant digits ("0.9861", "1.234e-05").
@@ -36,7 +28,7 @@ public func formatMetric(_ x: Double) -> String {
 
 /// An ordered list of named metrics (order as the spec lists them).
 public struct MetricSet: Sendable, Equatable {
-    public var entries: [(name: String, value: MetricValue)] = []
+    public var entries: MetricList = []
     public init() {}
     public subscript(name: String) -> MetricValue? {
         get { entries.first { $0.name == name }?.value }

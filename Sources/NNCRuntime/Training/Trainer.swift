@@ -3,12 +3,6 @@ import NNCIR
 import NNCKernels
 import NNCSpec
 
-/// What an epoch of training reports (one line of progress, one entry of metrics.json).
-public struct EpochRecord: Sendable, Equatable {
-    public var epoch: Int
-    public var metrics: MetricSet
-}
-
 /// Progress during training, for the live line.
 public enum TrainingEvent: Sendable {
     case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, samplesPerSecond: Double, secondsLeft: Double)
@@ -16,7 +10,7 @@ public enum TrainingEvent: Sendable {
 }
 
 /// Where training stands, enough to continue exactly (a checkpoint's content).
-public struct TrainingState: Sendable, Equatable {
+public struct TrainingState: Sendable {
     /// Epochs finished.
     public var epoch = 0
     /// Batches finished within the current epoch.
@@ -179,14 +173,14 @@ public final class BackpropTrainer {
         m["lr"] = .number(Double(learningRate))
         m["seconds"] = .number(seconds)
         m["samples_per_s"] = .number(seconds > 0 ? Double(state.examplesSeen) / seconds : 0)
-        return EpochRecord(epoch: state.epoch + 1, metrics: m)
+        return EpochRecord(epoch: state.epoch + 1, metrics: m.entries)
     }
 
     func shouldStop(_ record: EpochRecord) -> Bool {
         let stop = train.stop
-        if let target = stop.accuracy, let acc = record.metrics["accuracy"]?.number, acc >= target { return true }
-        if let target = stop.loss, let loss = record.metrics["loss"]?.number, loss <= target { return true }
-        if stop.noErrors, let acc = record.metrics["accuracy"]?.number, acc >= 1 { return true }
+        if let target = stop.accuracy, let acc = record.metrics[metric: "accuracy"]?.number, acc >= target { return true }
+        if let target = stop.loss, let loss = record.metrics[metric: "loss"]?.number, loss <= target { return true }
+        if stop.noErrors, let acc = record.metrics[metric: "accuracy"]?.number, acc >= 1 { return true }
         return false
     }
 }

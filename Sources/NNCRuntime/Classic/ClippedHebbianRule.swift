@@ -1,0 +1,6 @@
+/// (Being written: issues 4 and 5.)
+enum ClippedHebbianRule {
+    static func train(_ c: RuleContext) throws -> ClassicTraining.Outcome {
+        throw RunError.data("rule '\(c.train.rule.rawValue)' cannot run yet")
+    }
+}

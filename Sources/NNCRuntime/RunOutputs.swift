@@ -1,0 +1,115 @@
+import Foundation
+import NNCIR
+import NNCSpec
+
+/// What `nnc run --out DIR` writes, each file atomically: model.safetensors,
+/// metrics.json, spec.resolved.yaml (and report.html).
+public enum OutputFiles {
+    public static func ensureDirectory(_ path: String) throws { try NNCRuntime.ensureDirectory(path) }
+
+    public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws {
+        try ensureDirectory(directory)
+        let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        try SafeTensors.write(tensors: tensors, metadata: ["format": "pt", "producer": "nnc", "spec": result.spec.name],
+                              to: directory + "/model.safetensors")
+        try MetricsFile.write(RunHistory(epochs: result.history, final: result.final.entries), to: directory + "/metrics.json")
+        let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
+        try writeAtomically(text: resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults),
+                            to: directory + "/spec.resolved.yaml")
+    }
+
+    /// The `final` object of metrics.json on one line (`nnc run --format json`).
+    public static func finalJSON(_ result: RunResult) -> String { MetricsFile.finalJSON(result.final.entries) }
+}
+
+/// A training checkpoint as a safetensors file: the parameters, the optimizer
+/// state, and where training stood (metadata), so `--resume` continues exactly.
+public enum CheckpointFile {
+    public static func write(_ c: TrainingCheckpoint, to path: String) throws {
+        let s = c.state
+        let history = JSONWriter(style: .compact).string(.array(s.history.map { record in
+            .object([(key: "epoch", value: .int(record.epoch))] + record.metrics.compactMap { m in
+                m.value.scalar.map { (key: m.name, value: JSONValue.double($0)) }
+            })
+        }))
+        let metadata = [
+            "format": "nnc-checkpoint-1", "epoch": String(s.epoch), "batch_in_epoch": String(s.batchInEpoch),
+            "updates": String(s.updates), "shuffle_state": String(s.shuffleState), "noise_state": String(s.noiseState),
+            "loss_sum": String(s.lossSum), "examples_seen": String(s.examplesSeen), "correct": String(s.correct),
+            "counted": String(s.counted), "history": history,
+        ]
+        try SafeTensors.write(tensors: [NamedTensor(name: "parameters", shape: [c.parameters.count], values: c.parameters),
+                                        NamedTensor(name: "optimizer_state", shape: [c.optimizerState.count], values: c.optimizerState)],
+                              metadata: metadata, to: path)
+    }
+
+    public static func read(path: String) throws -> TrainingCheckpoint {
+        let (tensors, metadata) = try SafeTensors.read(path: path)
+        func field(_ key: String) throws -> String {
+            guard let v = metadata[key] else { throw OutputError(.malformed, "\(path): not an nnc checkpoint (no '\(key)')") }
+            return v
+        }
+        guard metadata["format"] == "nnc-checkpoint-1",
+              let params = tensors.first(where: { $0.name == "parameters" }),
+              let optimizer = tensors.first(where: { $0.name == "optimizer_state" }) else {
+            throw OutputError(.malformed, "\(path): not an nnc checkpoint")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let v = Int(try field(key)), v >= 0 else { throw OutputError(.malformed, "\(path): bad '\(key)'") }
+            return v
+        }
+        func u64(_ key: String) throws -> UInt64 {
+            guard let v = UInt64(try field(key)) else { throw OutputError(.malformed, "\(path): bad '\(key)'") }
+            return v
+        }
+        var state = TrainingState()
+        state.epoch = try int("epoch")
+        state.batchInEpoch = try int("batch_in_epoch")
+        state.updates = try int("updates")
+        state.shuffleState = try u64("shuffle_state")
+        state.noiseState = try u64("noise_state")
+        guard let lossSum = Double(try field("loss_sum")) else { throw OutputError(.malformed, "\(path): bad 'loss_sum'") }
+        state.lossSum = lossSum
+        state.examplesSeen = try int("examples_seen")
+        state.correct = try int("correct")
+        state.counted = try int("counted")
+        guard let data = try field("history").data(using: .utf8),
+              let records = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw OutputError(.malformed, "\(path): bad 'history'")
+        }
+        // Key order inside each record follows the training's metric order.
+        let order = ["loss", "accuracy", "test_loss", "test_accuracy", "test_mse", "lr", "seconds", "samples_per_s"]
+        state.history = records.map { r in
+            let epoch = (r["epoch"] as? NSNumber)?.intValue ?? 0
+            let metrics: MetricList = order.compactMap { k in (r[k] as? NSNumber).map { (name: k, value: .number($0.doubleValue)) } }
+            return EpochRecord(epoch: epoch, metrics: metrics)
+        }
+        return TrainingCheckpoint(parameters: params.values, optimizerState: optimizer.values, state: state)
+    }
+}
+
+/// The text `nnc run` prints at the end.
+public enum RunSummary {
+    public static func text(_ result: RunResult) -> String {
+        let count = result.evaluatedOn == "test" ? result.data.test?.count ?? 0 : result.data.train.count
+        var out = "\(result.spec.name): evaluated on \(result.evaluatedOn) (\(count) examples)\n"
+        let width = result.final.entries.map(\.name.count).max() ?? 0
+        for (name, value) in result.final.entries {
+            let pad = String(repeating: " ", count: width - name.count)
+            switch value {
+            case .matrix(let m):
+                out += "  \(name):\(pad)\n" + matrixText(m, indent: "    ")
+            default:
+                out += "  \(name)\(pad)  \(value.display)\n"
+            }
+        }
+        for note in result.notes { out += note.hasSuffix("\n") ? note : note + "\n" }
+        return out
+    }
+
+    static func matrixText(_ m: [[Int]], indent: String) -> String {
+        let width = max(1, m.flatMap { $0 }.map { String($0).count }.max() ?? 1)
+        return m.map { row in indent + row.map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " ") }
+            .joined(separator: "\n") + "\n"
+    }
+}
