@@ -33,7 +33,13 @@ public enum ClassicTraining {
         guard let train = spec.train, let layer = graph.trainableLayers.first else {
             throw RunError.bug("classic rule without a trainable layer")
         }
-        let context = RuleContext(spec: spec, train: train, graph: graph, plan: plan, data: data, layer: layer, events: events)
+        return try withoutActuallyEscaping(events) { events in
+            let context = RuleContext(spec: spec, train: train, graph: graph, plan: plan, data: data, layer: layer, events: events)
+            return try run(rule, context, random: &random)
+        }
+    }
+
+    static func run(_ rule: LearningRule, _ context: RuleContext, random: inout SeededRandom) throws -> Outcome {
         switch rule {
         case .backprop: throw RunError.bug("backprop is not a classic rule")
         case .hebbian: return try HebbianRule.train(context, random: &random)
