@@ -41,7 +41,7 @@ enum ReportSVG {
         return (lo - pad * span, hi + pad * span)
     }
 
-    /// Round tick values inside the range (about `count` of them) and how many decimals they need.
+    /// Round tick values inside the range (about `count` of them).
     static func ticks(_ range: (lo: Double, hi: Double), count: Int = 5) -> [Double] {
         let span = range.hi - range.lo
         guard span.isFinite, span > 0 else { return [range.lo] }
