@@ -104,11 +104,13 @@ final class OutputResolvedSpecTests: XCTestCase {
     }
 
     func testTextThatNeedsQuotingReadsBackUnchanged() throws {
-        let names = ["123", "yes", "On", "null", "~", "a: b", "x #y", "-lead", "[x]", "a,b", "é-名前", " pad", "tab\there", "ok_name"]
+        let names = ["123", "yes", "On", "null", "~", "a: b", "x #y", "-lead", "[x]", "a,b", "é-名前", " pad", "tab\there", "ok_name",
+                     "&anchor", "*alias", "!tag"]
         let descriptions = ["plain text, with commas", "two\nlines\n", "no final break\nsecond", "ends with two\n\n",
                             "trailing space \nline", "#not a comment", String(repeating: "word ", count: 40) + "end\n",
                             "double  spaces  kept " + String(repeating: "x", count: 90) + "  y\n", "control \u{7} bell",
-                            "quote \" and backslash \\", "line\u{2028}separator", "  indented\nsecond\n", "'single'", ""]
+                            "quote \" and backslash \\", "line\u{2028}separator", "  indented\nsecond\n", "'single'", "",
+                            "# heading\n- item: x\n", "#folded: text y\n"]
         for (i, name) in names.enumerated() {
             let description = descriptions[i % descriptions.count]
             let spec = """
