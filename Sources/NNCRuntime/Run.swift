@@ -38,6 +38,17 @@ public struct RunResult: Sendable {
     /// Set when training stopped on Ctrl-C: what `--resume` needs.
     public var checkpoint: TrainingCheckpoint?
     public var data: PreparedData
+    /// Figures for report.html beyond the training curves (truth tables, image
+    /// grids, scatter plots, energy traces), filled by the parts that know them.
+    public var figures = Figures()
+
+    public struct Figures: Sendable {
+        public var truthTables: [TruthTable] = []
+        public var imageGrids: [ImageGrid] = []
+        public var scatterPlots: [ScatterPlot] = []
+        public var energyTraces: [[Double]] = []
+        public init() {}
+    }
 }
 
 public enum Runner {

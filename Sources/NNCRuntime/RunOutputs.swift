@@ -14,8 +14,22 @@ public enum OutputFiles {
                               to: directory + "/model.safetensors")
         try MetricsFile.write(RunHistory(epochs: result.history, final: result.final.entries), to: directory + "/metrics.json")
         let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
-        try writeAtomically(text: resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults),
-                            to: directory + "/spec.resolved.yaml")
+        let resolved = resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults)
+        try writeAtomically(text: resolved, to: directory + "/spec.resolved.yaml")
+        try Report.write(report(result, resolvedSpec: resolved), to: directory + "/report.html")
+    }
+
+    /// The report's content: curves and confusion from the metrics, the notes, and the run's figures.
+    public static func report(_ result: RunResult, resolvedSpec: String?) -> ReportContent {
+        var content = ReportContent(specName: result.spec.name, description: result.spec.description,
+                                    history: RunHistory(epochs: result.history, final: result.final.entries))
+        content.notes = result.notes
+        content.truthTables = result.figures.truthTables
+        content.imageGrids = result.figures.imageGrids
+        content.scatterPlots = result.figures.scatterPlots
+        if !result.figures.energyTraces.isEmpty { content.energy = LinePlot.energy(result.figures.energyTraces) }
+        content.specText = resolvedSpec
+        return content
     }
 
     /// The `final` object of metrics.json on one line (`nnc run --format json`).
