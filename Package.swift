@@ -57,7 +57,9 @@ let package = Package(
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNCIRTests", dependencies: ["NNCIR"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
-        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime"]),
+        // Test support: counts heap allocations (interposes malloc; linked into the test process only).
+        .target(name: "MallocCounter", path: "Tests/Support/MallocCounter"),
+        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCIR", "NNCSpec", "MallocCounter"]),
         .testTarget(name: "NNCCLITests", dependencies: ["nnc", "NNCSpec", "NNCIR"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -41,11 +41,11 @@ public enum OutputFiles {
 public enum CheckpointFile {
     public static func write(_ c: TrainingCheckpoint, to path: String) throws {
         let s = c.state
-        let history = JSONWriter(style: .compact).string(.array(s.history.map { record in
-            .object([(key: "epoch", value: .int(record.epoch))] + record.metrics.compactMap { m in
-                m.value.scalar.map { (key: m.name, value: JSONValue.double($0)) }
-            })
-        }))
+        // One line per epoch, `epoch=1 loss=0.52 ...`, numbers as Swift prints them (they read back exactly).
+        let history = s.history.map { record in
+            (["epoch=\(record.epoch)"] + record.metrics.compactMap { m in m.value.scalar.map { "\(m.name)=\($0)" } })
+                .joined(separator: " ")
+        }.joined(separator: "\n")
         let metadata = [
             "format": "nnc-checkpoint-1", "epoch": String(s.epoch), "batch_in_epoch": String(s.batchInEpoch),
             "updates": String(s.updates), "shuffle_state": String(s.shuffleState), "noise_state": String(s.noiseState),
@@ -87,15 +87,20 @@ public enum CheckpointFile {
         state.examplesSeen = try int("examples_seen")
         state.correct = try int("correct")
         state.counted = try int("counted")
-        guard let data = try field("history").data(using: .utf8),
-              let records = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw OutputError(.malformed, "\(path): bad 'history'")
-        }
-        // Key order inside each record follows the training's metric order.
-        let order = ["loss", "accuracy", "test_loss", "test_accuracy", "test_mse", "lr", "seconds", "samples_per_s"]
-        state.history = records.map { r in
-            let epoch = (r["epoch"] as? NSNumber)?.intValue ?? 0
-            let metrics: MetricList = order.compactMap { k in (r[k] as? NSNumber).map { (name: k, value: .number($0.doubleValue)) } }
+        state.history = try field("history").split(separator: "\n").map { line in
+            var epoch = 0
+            var metrics: MetricList = []
+            for pair in line.split(separator: " ") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { throw OutputError(.malformed, "\(path): bad 'history'") }
+                if parts[0] == "epoch" {
+                    guard let e = Int(parts[1]) else { throw OutputError(.malformed, "\(path): bad 'history'") }
+                    epoch = e
+                } else {
+                    guard let v = Double(parts[1]) else { throw OutputError(.malformed, "\(path): bad 'history'") }
+                    metrics.append((name: String(parts[0]), value: .number(v)))
+                }
+            }
             return EpochRecord(epoch: epoch, metrics: metrics)
         }
         return TrainingCheckpoint(parameters: params.values, optimizerState: optimizer.values, state: state)

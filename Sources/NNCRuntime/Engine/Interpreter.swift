@@ -31,7 +31,7 @@ extension Plan {
         case .dense(let d):
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), b = d.bias.map { parameters.pointer($0) }
-            if training, let head, head.fusedNode == node {
+            if training, let head, head.fusedNode == step.output {
                 denseForward(output: head.logits.pointer, input: x, weight: w, bias: b, batch: rows,
                              inputSize: d.inputSize, outputSize: d.outputSize, activation: .linear, pool: pool)
             } else {
@@ -53,7 +53,23 @@ extension Plan {
             c.geometry.batch = n
             conv2dForward(output: y, input: x, weight: parameters.pointer(c.weight), bias: c.bias.map { parameters.pointer($0) },
                           geometry: c.geometry, workspace: c.workspace.buffer, pool: pool)
-            if c.activation != .linear {
+            if var (poolNode, p) = c.pool {
+                p.geometry.batch = n
+                let pooled = ptr(poolNode)
+                if let indices = p.indices {
+                    // Max pooling commutes with every (non-decreasing) activation: pool the
+                    // pre-activations, then activate the 4× smaller result.
+                    maxPool2dForward(output: pooled, indices: indices.pointer, input: y, geometry: p.geometry, pool: pool)
+                    if c.activation != .linear {
+                        activationForward(c.activation, output: pooled, input: pooled, rows: rows(poolNode, n), width: lastDim(poolNode))
+                    }
+                } else {
+                    if c.activation != .linear {
+                        activationForward(c.activation, output: y, input: y, rows: rows(node, n), width: lastDim(node))
+                    }
+                    avgPool2dForward(output: pooled, input: y, geometry: p.geometry, pool: pool)
+                }
+            } else if c.activation != .linear {
                 activationForward(c.activation, output: y, input: y, rows: rows(node, n), width: lastDim(node))
             }
         case .pool(var p):
@@ -64,7 +80,7 @@ extension Plan {
                 avgPool2dForward(output: y, input: x, geometry: p.geometry, pool: pool)
             }
         case .activation(let a):
-            if training, let head, head.fusedNode == node { return 0 }   // the head computes it with the loss
+            if training, let head, head.fusedNode == step.output { return 0 }   // the head computes it with the loss
             activationForward(a, output: y, input: x, rows: rows(node, n), width: lastDim(node))
         case .dropout(let rate, let mask):
             let count = n * perExample[node]
@@ -110,7 +126,7 @@ extension Plan {
             rnnForward(output: r.raw?.pointer ?? y, storage: r.storage.pointer, input: x, parameters: params,
                        lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil, shape: r.shape, pool: pool)
             if let raw = r.raw {
-                if training, let head, head.fusedNode == node {
+                if training, let head, head.fusedNode == step.output {
                     // The head reads the logits from `raw` and writes the probabilities.
                 } else {
                     activationForward(r.outputActivation, output: y, input: raw.pointer, rows: rows(node, n), width: lastDim(node))
@@ -131,7 +147,7 @@ extension Plan {
             buffer?.zero(n * perExample[id])
         }
         for step in stepsList.reversed() {
-            guard let dOut = gradients[step.node] else { continue }
+            guard let dOut = gradients[step.output] else { continue }
             backward(step, n, dOut: dOut.pointer)
         }
     }
@@ -161,7 +177,7 @@ extension Plan {
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), dw = parameters.gradient(d.weight)
             let db = d.bias.map { parameters.gradient($0) }
-            let fused = head?.fusedNode == node
+            let fused = head?.fusedNode == step.output
             if !fused {
                 let perBatch = Float(1) / Float(n)
                 if d.penalty.l1 > 0 {
@@ -180,6 +196,27 @@ extension Plan {
                                 batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, pool: pool)
         case .conv(var c):
             c.geometry.batch = n
+            if var (poolNode, p) = c.pool {
+                // dOut is the pooled output's gradient; bring it back to the conv output.
+                p.geometry.batch = n
+                guard let dConv = gradients[node]?.pointer else { return }
+                if let indices = p.indices {
+                    if c.activation != .linear {
+                        activationBackward(c.activation, dInput: dOut, dOutput: dOut, output: ptr(poolNode),
+                                           rows: rows(poolNode, n), width: lastDim(poolNode))
+                    }
+                    maxPool2dBackward(dInput: dConv, dOutput: dOut, indices: indices.pointer, geometry: p.geometry, pool: pool)
+                } else {
+                    avgPool2dBackward(dInput: dConv, dOutput: dOut, geometry: p.geometry, pool: pool)
+                    if c.activation != .linear {
+                        activationBackward(c.activation, dInput: dConv, dOutput: dConv, output: y, rows: rows(node, n), width: lastDim(node))
+                    }
+                }
+                conv2dBackward(dInput: dx, dWeight: parameters.gradient(c.weight), dBias: c.bias.map { parameters.gradient($0) },
+                               dOutput: dConv, input: x, weight: parameters.pointer(c.weight), geometry: c.geometry,
+                               workspace: c.workspace.buffer, pool: pool)
+                break
+            }
             if c.activation != .linear {
                 activationBackward(c.activation, dInput: dOut, dOutput: dOut, output: y, rows: rows(node, n), width: lastDim(node))
             }
@@ -196,7 +233,7 @@ extension Plan {
             }
         case .activation(let a):
             guard let dx else { return }
-            if head?.fusedNode == node { return }   // the head wrote the input's gradient directly
+            if head?.fusedNode == step.output { return }   // the head wrote the input's gradient directly
             activationBackward(a, dInput: dx, dOutput: dOut, output: y, rows: rows(node, n), width: lastDim(node))
         case .dropout(_, let mask), .noise(_, let mask):
             guard let dx else { return }
@@ -231,7 +268,7 @@ extension Plan {
             var dKernelOut = dOut
             if let dRaw = r.dRaw {
                 // Fused with the loss, the head wrote d(logits) into dRaw already.
-                if head?.fusedNode != node {
+                if head?.fusedNode != step.output {
                     activationBackward(r.outputActivation, dInput: dRaw.pointer, dOutput: dOut, output: y,
                                        rows: rows(node, n), width: lastDim(node))
                 }

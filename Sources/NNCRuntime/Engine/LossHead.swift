@@ -109,7 +109,8 @@ public final class LossHead: @unchecked Sendable {
 extension Plan {
     /// Attaches the training loss, choosing the fused form where a rule applies.
     /// `labels`: the targets are class indices (cross_entropy only); otherwise vectors.
-    public func attachLoss(_ loss: LossKind, labels useLabels: Bool) {
+    /// `fuse: false` runs the loss on the output unfused (to test the fused rules against).
+    public func attachLoss(_ loss: LossKind, labels useLabels: Bool, fuse: Bool = true) {
         let out = graph.nodes[output]
         let mode: LossHead.Targets = useLabels && loss == .crossEntropy ? .labels : .vectors
         let wanted: LossHead.Fusion = loss == .crossEntropy ? .softmax : loss == .binaryCrossEntropy ? .sigmoid : .none
@@ -119,7 +120,7 @@ extension Plan {
             head = LossHead(plan: self, loss: loss, targetsMode: mode, fusion: fusion, fusedNode: node, rule: rule,
                             logits: logits, dLogits: dLogits)
         }
-        guard wanted != .none, let step = stepsList.last(where: { $0.node == output }) else {
+        guard fuse, wanted != .none, let step = stepsList.last(where: { $0.output == output }) else {
             make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)
             return
         }

@@ -44,8 +44,9 @@ public final class Plan: @unchecked Sendable {
     /// - Parameters:
     ///   - bindings: values of symbolic dimensions (e.g. T).
     ///   - training: allocate gradients and backward workspaces.
+    ///   - fuse: apply the fusion pass (off only to test fused against unfused steps).
     public init(graph: Graph, parameters: ParameterStore, batch: Int, bindings: [String: Int],
-                training: Bool, pool: ThreadPool?, random: SeededRandom) throws {
+                training: Bool, pool: ThreadPool?, random: SeededRandom, fuse: Bool = true) throws {
         self.graph = graph
         self.parameters = parameters
         self.batch = max(1, batch)
@@ -98,12 +99,21 @@ public final class Plan: @unchecked Sendable {
             }
             scratch.append(needs[node.id] && readers[node.id].count > 1 ? FloatBuffer(count: count) : nil)
         }
+        // A fused head writes straight into its absorbed activation's buffers.
+        let groups = fuse ? Fusion.groups(graph) : []
+        for group in groups {
+            if let act = group.activation {
+                values[group.head] = values[act]
+                gradients[group.head] = gradients[act]
+            }
+        }
         self.values = values
         self.gradients = gradients
         self.scratchGradient = scratch
         lengths = LabelBuffer(count: n)
         stepsList = []
         stepsList = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
+        applyFusion(groups)
     }
 
     public func value(_ node: Int) -> FloatBuffer { values[node] }

@@ -6,6 +6,8 @@ import NNCSpec
 public struct Step {
     public let node: Int
     public let inputs: [Int]
+    /// The node whose output the step produces (a fused group's last node).
+    public var output: Int
     var kind: Kind
     /// The fusion rule that produced this step, if any (see `FusionRules`).
     public var rule: String?
@@ -47,6 +49,8 @@ public struct Step {
         var bias: ParameterStore.Entry?
         var activation: Activation
         var workspace: FloatBuffer
+        /// A pooling layer fused after it: (its node, the step).
+        var pool: (node: Int, step: PoolStep)?
     }
 
     struct PoolStep {
@@ -112,7 +116,6 @@ extension Plan {
             guard let e = parameters.entry(node: node.id, role: role) else { throw RunError.bug("\(node.name).\(role) missing") }
             return e
         }
-        let needsInputGradient = gradients[input] != nil
         let kind: Step.Kind
         switch op {
         case .dense(let o):
@@ -141,7 +144,8 @@ extension Plan {
                                    padH: pad.0, padW: pad.1)
             kind = .conv(Step.ConvStep(geometry: g, weight: try entry("weight"), bias: o.bias ? try entry("bias") : nil,
                                        activation: kernelActivation(o.activation),
-                                       workspace: FloatBuffer(count: conv2dWorkspaceSize(geometry: g, threads: pool?.threadCount ?? 1))))
+                                       workspace: FloatBuffer(count: conv2dWorkspaceSize(geometry: g, threads: pool?.threadCount ?? 1)),
+                                       pool: nil))
         case .pool(let o):
             guard inShape.count == 3, let c = inShape[0].fixed, let h = inShape[1].fixed, let w = inShape[2].fixed
             else { throw RunError.bug("pool input") }
@@ -190,8 +194,7 @@ extension Plan {
                                        storage: FloatBuffer(count: shape.storageCount),
                                        workspace: training ? FloatBuffer(count: shape.workspaceCount) : nil))
         }
-        _ = needsInputGradient
-        return Step(node: node.id, inputs: node.inputs, kind: kind, rule: nil)
+        return Step(node: node.id, inputs: node.inputs, output: node.id, kind: kind, rule: nil)
     }
 
     func sequenceLength(_ shape: Shape) throws -> Int {
@@ -199,6 +202,37 @@ extension Plan {
         switch first {
         case .fixed(let t): return t
         case .symbol: guard let t = steps else { throw RunError.data("sequence length unknown") }; return t
+        }
+    }
+}
+
+extension Plan {
+    /// Applies the fusion groups: the head step takes over the absorbed
+    /// activation (and pooling) layers, whose own steps are dropped.
+    func applyFusion(_ groups: [FusionGroup]) {
+        for group in groups {
+            guard let headIndex = stepsList.firstIndex(where: { $0.node == group.head }) else { continue }
+            var head = stepsList[headIndex]
+            var absorbed: Set<Int> = []
+            if let act = group.activation, let actStep = stepsList.first(where: { $0.node == act }),
+               case .activation(let a) = actStep.kind {
+                switch head.kind {
+                case .dense(var d): d.activation = a; head.kind = .dense(d)
+                case .conv(var c): c.activation = a; head.kind = .conv(c)
+                default: continue
+                }
+                absorbed.insert(act)
+            }
+            if let poolNode = group.pool, let poolStep = stepsList.first(where: { $0.node == poolNode }),
+               case .pool(let p) = poolStep.kind, case .conv(var c) = head.kind {
+                c.pool = (poolNode, p)
+                head.kind = .conv(c)
+                absorbed.insert(poolNode)
+            }
+            head.output = group.output
+            head.rule = group.rule.rawValue
+            stepsList[headIndex] = head
+            stepsList.removeAll { absorbed.contains($0.node) }
         }
     }
 }

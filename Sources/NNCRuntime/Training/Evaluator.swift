@@ -54,8 +54,9 @@ public struct Evaluator {
 
     /// Adds one forward pass's outputs (already computed) to the totals.
     /// `includeLoss: false` skips the loss (training computes it with the gradient).
+    /// `confusion: false` skips the confusion matrix (allocated on first use).
     public func accumulate(_ totals: inout Totals, _ data: Dataset, _ indices: ArraySlice<Int>, _ n: Int,
-                           includeLoss: Bool = true) {
+                           includeLoss: Bool = true, confusion: Bool = true) {
         totals.examples += n
         let out = plan.output
         let y = plan.values[out].pointer
@@ -88,13 +89,13 @@ public struct Evaluator {
         case .none:
             break
         case .classes(let labels, let k):
-            if totals.confusion.isEmpty { totals.confusion = Array(repeating: Array(repeating: 0, count: k), count: k) }
+            if confusion && totals.confusion.isEmpty { totals.confusion = Array(repeating: Array(repeating: 0, count: k), count: k) }
             for (row, i) in indices.enumerated() where rowsPerExample == 1 {
                 let predicted = predictedClass(y + row * width, width)
                 let truth = Int(labels[i])
                 totals.counted += 1
                 if predicted == truth { totals.correct += 1 }
-                if truth >= 0, truth < k, predicted >= 0, predicted < k { totals.confusion[truth][predicted] += 1 }
+                if confusion, truth >= 0, truth < k, predicted >= 0, predicted < k { totals.confusion[truth][predicted] += 1 }
                 if width == 1 {
                     let d = Double(y[row]) - Double(truth)
                     totals.squaredError += d * d

@@ -42,6 +42,8 @@ public final class BackpropTrainer {
     public var state: TrainingState
     /// Filled per batch: example order of the epoch.
     var order: [Int]
+    /// The gradient block, as the clipping kernel takes it (built once: no allocation per step).
+    let gradientBuffers: [UnsafeMutableBufferPointer<Float>]
 
     public init(plan: Plan, train: TrainSpec, data: PreparedData, finalActivation: ActivationKind?, seed: SeededRandom) {
         self.plan = plan
@@ -53,6 +55,7 @@ public final class BackpropTrainer {
         optimizerState = FloatBuffer(count: optimizer.stateCount(parameterCount: plan.parameters.count))
         state = TrainingState(shuffleState: seed.state, noiseState: plan.random.state)
         order = Array(0..<data.train.count)
+        gradientBuffers = [plan.parameters.gradients.buffer]
     }
 
     public var epochs: Int { train.effectiveEpochs }
@@ -118,7 +121,7 @@ public final class BackpropTrainer {
             throw RunError.diverged(divergenceMessage(what: "the loss is \(loss)"))
         }
         var totals = Evaluator.Totals()
-        evaluator.accumulate(&totals, data.train, indices, n, includeLoss: false)
+        evaluator.accumulate(&totals, data.train, indices, n, includeLoss: false, confusion: false)
         state.lossSum += loss * Double(n)
         state.examplesSeen += n
         state.correct += totals.correct
@@ -126,7 +129,7 @@ public final class BackpropTrainer {
         plan.parameters.gradients.zero()
         plan.backward(n)
         if let maxNorm = train.clipNorm {
-            _ = clipGlobalNorm([plan.parameters.gradients.buffer], maxNorm: maxNorm)
+            _ = clipGlobalNorm(gradientBuffers, maxNorm: maxNorm)
         }
         state.updates += 1
         optimizer.update(parameters: plan.parameters.values.pointer, state: optimizerState.pointer,
@@ -144,20 +147,25 @@ public final class BackpropTrainer {
         return true
     }
 
-    /// Names the epoch, step and the first layer whose output is not finite.
+    /// Names the epoch, step and the layer where the numbers broke down: the first
+    /// with NaN or infinite outputs, else the largest outputs (a loss can overflow first).
     func divergenceMessage(what: String) -> String {
-        var where_ = ""
+        var place = ""
+        var largest: (name: String, value: Float) = ("", 0)
         for step in plan.steps_ {
-            let b = plan.values[step.node]
-            if !allFinite(b.pointer, b.count) { where_ = "; the first layer with NaN or infinite outputs is '\(plan.graph.nodes[step.node].name)'"; break }
+            let name = plan.graph.nodes[step.output].name
+            let b = plan.values[step.output]
+            if !allFinite(b.pointer, b.count) { place = "; the first layer with NaN or infinite outputs is '\(name)'"; break }
+            for i in 0..<b.count where abs(b.pointer[i]) > largest.value { largest = (name, abs(b.pointer[i])) }
         }
-        if where_.isEmpty {
-            for e in plan.parameters.entries where !allFinite(plan.parameters.pointer(e), e.count) {
-                where_ = "; parameter '\(e.name)' is not finite"
-                break
-            }
+        if place.isEmpty, let e = plan.parameters.entries.first(where: { !allFinite(plan.parameters.pointer($0), $0.count) }) {
+            place = "; parameter '\(e.name)' is not finite"
         }
-        return "training diverged at epoch \(state.epoch + 1), step \(state.batchInEpoch + 1): \(what)\(where_)"
+        if place.isEmpty && !largest.name.isEmpty {
+            place = "; the largest outputs are in '\(largest.name)' (|value| up to \(formatMetric(Double(largest.value))))"
+        }
+        return "training diverged at epoch \(state.epoch + 1), step \(state.batchInEpoch + 1): \(what)\(place). "
+            + "Lower the learning rate, or add 'clip: {norm: 1}' to train"
     }
 
     func finishEpoch(seconds: Double, learningRate: Float) -> EpochRecord {

@@ -1,0 +1,90 @@
+import XCTest
+import NNCIR
+import NNCKernels
+import NNCSpec
+@testable import NNCRuntime
+
+/// Every fusion rule against the unfused ops: the same outputs, losses and gradients.
+final class FusionTests: XCTestCase {
+    static let cnn = """
+        nnc: 1
+        model:
+          input: [2, 9, 9]
+          layers:
+            - conv2d: {filters: 4, kernel: 3, padding: same}
+            - relu
+            - maxpool: {size: 2}
+            - conv2d: {filters: 3, kernel: [2, 3], stride: 1, activation: tanh}
+            - avgpool: {size: 2, stride: 1}
+            - flatten
+            - dense: {units: 8}
+            - sigmoid
+            - dense: {units: 5}
+            - softmax
+        """
+
+    func runBoth(_ text: String, loss: LossKind, labels: [Int32]) throws -> (fused: Plan, plain: Plan, losses: (Double, Double)) {
+        let n = labels.count
+        var plans: [Plan] = []
+        var losses: [Double] = []
+        for fuse in [true, false] {
+            let plan = try RuntimeTest.plan(text: text, batch: n, fuse: fuse)
+            plan.attachLoss(loss, labels: true, fuse: fuse)
+            RuntimeTest.fillInput(plan, seed: 11)
+            for (i, l) in labels.enumerated() { plan.head?.labels.pointer[i] = l }
+            plan.forward(n, training: true)
+            guard let head = plan.head else { throw RunError.bug("no head") }
+            losses.append(head.compute(n, training: true))
+            plan.parameters.gradients.zero()
+            plan.backward(n)
+            plans.append(plan)
+        }
+        return (plans[0], plans[1], (losses[0], losses[1]))
+    }
+
+    func testFusedConvDenseAndLossMatchUnfused() throws {
+        let (fused, plain, losses) = try runBoth(Self.cnn, loss: .crossEntropy, labels: [0, 3, 4, 1, 2, 2])
+        XCTAssertEqual(Set(fused.steps_.compactMap(\.rule)), ["conv2d+bias+activation+pool", "dense+bias+activation"])
+        XCTAssertEqual(plain.steps_.compactMap(\.rule), [])
+        XCTAssertEqual(fused.head?.rule, "softmax+cross_entropy")
+        XCTAssertNil(plain.head?.rule)
+        XCTAssertLessThan(fused.steps_.count, plain.steps_.count)
+        XCTAssertEqual(losses.0, losses.1, accuracy: 1e-6 * max(1, abs(losses.1)))
+        let out = fused.output
+        for i in 0..<(6 * 5) {
+            XCTAssertEqual(fused.values[out].pointer[i], plain.values[out].pointer[i], accuracy: 1e-6)
+        }
+        let g1 = fused.parameters.gradients.array, g2 = plain.parameters.gradients.array
+        XCTAssertEqual(g1.count, g2.count)
+        let scale = g2.map { abs($0) }.max() ?? 1
+        XCTAssertGreaterThan(scale, 0)
+        for i in g1.indices { XCTAssertEqual(g1[i], g2[i], accuracy: 1e-5 * scale, "gradient \(i)") }
+    }
+
+    func testSigmoidBinaryCrossEntropyFusionMatchesUnfused() throws {
+        let text = """
+            nnc: 1
+            model:
+              input: [3]
+              layers:
+                - dense: {units: 4, activation: tanh}
+                - dense: {units: 1, activation: sigmoid}
+            """
+        let n = 5
+        var results: [(Double, [Float])] = []
+        for fuse in [true, false] {
+            let plan = try RuntimeTest.plan(text: text, batch: n, fuse: fuse)
+            plan.attachLoss(.binaryCrossEntropy, labels: false, fuse: fuse)
+            RuntimeTest.fillInput(plan, seed: 3)
+            for i in 0..<n { plan.head?.targets.pointer[i] = Float(i % 2) }
+            plan.forward(n, training: true)
+            let loss = plan.head?.compute(n, training: true) ?? .nan
+            plan.parameters.gradients.zero()
+            plan.backward(n)
+            results.append((loss, plan.parameters.gradients.array))
+            XCTAssertEqual(plan.head?.rule, fuse ? "sigmoid+binary_cross_entropy" : nil)
+        }
+        XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-6)
+        for i in results[0].1.indices { XCTAssertEqual(results[0].1[i], results[1].1[i], accuracy: 1e-5) }
+    }
+}
