@@ -10,7 +10,7 @@ struct NNC: ParsableCommand {
         commandName: "nnc",
         abstract: "A declarative neural-network compiler and interpreter.",
         version: version,
-        subcommands: [Check.self, Run.self, Summary.self, Schema.self, Explain.self]
+        subcommands: [Check.self, Run.self, Summary.self, Schema.self, Explain.self, Bench.self]
     )
 }
 

@@ -23,7 +23,7 @@ extension Plan {
 
     func ptr(_ node: Int) -> UnsafeMutablePointer<Float> { values[node].pointer }
 
-    private func forward(_ step: Step, _ n: Int, training: Bool) -> Double {
+    func forward(_ step: Step, _ n: Int, training: Bool) -> Double {
         let node = step.node
         let input = step.inputs.first ?? 0
         let x = ptr(input), y = ptr(node)
@@ -166,7 +166,7 @@ extension Plan {
         for k in 0..<count { dst[k] += src[k] }
     }
 
-    private func backward(_ step: Step, _ n: Int, dOut: UnsafeMutablePointer<Float>) {
+    func backward(_ step: Step, _ n: Int, dOut: UnsafeMutablePointer<Float>) {
         let node = step.node
         let input = step.inputs.first ?? 0
         let x = ptr(input), y = ptr(node)

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import NNCIR
+import NNCKernels
+import NNCRuntime
+import NNCSpec
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training and inference steps: samples/s and per-layer forward/backward time.",
+        discussion: "Figures are medians of repeated timings after a warm-up; compare against a peer measured in the same session (the machine may be shared). --gemm N,... times the GEMM kernel alone.")
+
+    @Argument(help: "A spec file (optional with --gemm).")
+    var spec: String?
+
+    @Option(help: "Worker threads (default: the machine's cores).")
+    var threads: Int?
+
+    @Option(help: "Batch size (default: the spec's).")
+    var batch: Int?
+
+    @Option(help: "Also time n×n×n GEMM at these sizes (comma-separated), in GFLOP/s.")
+    var gemm: String?
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
+        if let batch, batch < 1 || batch > 1 << 20 { throw ValidationError("--batch must be in 1...1048576") }
+        if spec == nil && gemm == nil { throw ValidationError("give a spec, or --gemm sizes") }
+    }
+
+    func run() throws {
+        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if let gemm {
+            let sizes = gemm.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 8192 }) else {
+                throw ValidationError("--gemm takes sizes in 1...8192, e.g. 256,512,1024")
+            }
+            for n in sizes {
+                print("gemm n=\(n) threads=\(threads): \(String(format: "%.1f", gemmBenchmark(n: n, threads: threads))) GFLOP/s")
+            }
+        }
+        guard let spec else { return }
+        let source: SourceFile
+        do { source = try SourceFile.load(path: spec) } catch {
+            Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
+            throw Exit.usage
+        }
+        let checked = Compiler.check(source)
+        if checked.hasErrors {
+            Terminal.writeError(DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal).render(checked.diagnostics, format: .text, files: 1))
+            throw Exit.specErrors
+        }
+        let report: BenchReport
+        do { report = try Benchmark.run(checked, threads: threads, batch: batch) } catch {
+            Terminal.writeError("error: \(error)\n")
+            throw Exit.runFailed
+        }
+        let name = checked.spec?.name ?? spec
+        print("\(name): batch \(report.batch), threads \(report.threads)")
+        if let t = report.trainSamplesPerSecond { print(String(format: "  train  %10.0f samples/s", t)) }
+        print(String(format: "  infer  %10.0f samples/s", report.inferSamplesPerSecond))
+        let width = max(5, report.layers.map(\.name.count).max() ?? 5)
+        print("  " + "layer".padding(toLength: width, withPad: " ", startingAt: 0) + "  forward ms  backward ms  fused rule")
+        for l in report.layers {
+            let b = l.backwardMilliseconds.map { String(format: "%11.4f", $0) } ?? String(repeating: " ", count: 10) + "-"
+            print("  " + l.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                  + String(format: "  %10.4f", l.forwardMilliseconds) + "  " + b + "  " + (l.rule ?? ""))
+        }
+    }
+}
