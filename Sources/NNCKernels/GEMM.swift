@@ -18,9 +18,13 @@ import Darwin
 /// slivers (alpha folded in), both zero-padded to whole tiles, so one
 /// micro-kernel serves every transposition and every edge. The sum for each
 /// C element runs over k in the same order whatever the blocking of m and n,
-/// so results are bit-identical for any thread count. With m <= 4 rows,
-/// packing B costs more than it saves, and `gemmFewRows` streams B instead.
-/// Packing buffers live in a per-thread workspace reused across calls.
+/// so results are bit-identical for any thread count.
+///
+/// Two shapes skip packing, chosen by size alone (so still thread-count
+/// independent): with m <= 4 rows `gemmFewRows` streams B, and a small C
+/// (m·n <= 1024) over a long k with A·Bᵀ, both contiguous along k, is a grid of
+/// dot products (`gemmDotProducts`). Packing buffers live in a per-thread
+/// workspace reused across calls, so steady-state calls do not allocate.
 
 public enum Transpose: Sendable {
     case none

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import NNCKernels
+import NNCKernels
 
 /// Random values in [-1, 1) from a seeded generator.
 func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
