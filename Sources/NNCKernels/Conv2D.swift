@@ -80,9 +80,10 @@ public struct Conv2DGeometry: Sendable, Equatable {
 
 /// Floats of workspace that `conv2dForward`/`conv2dBackward` need for this
 /// geometry when run with a pool of `threads` threads (1 without a pool).
-/// The runtime allocates it once per plan.
+/// The runtime allocates it once per plan. 0 for an invalid geometry.
 public func conv2dWorkspaceSize(geometry g: Conv2DGeometry, threads: Int) -> Int {
-    ConvSchedule(geometry: g, threads: threads).chunks * ConvSchedule.floatsPerChunk(g)
+    guard g.isValid else { return 0 }
+    return ConvSchedule(geometry: g, threads: threads).chunks * ConvSchedule.floatsPerChunk(g)
 }
 
 /// How a call spreads over threads, decided from the geometry and the thread

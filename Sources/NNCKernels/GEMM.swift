@@ -18,9 +18,13 @@ import Darwin
 /// slivers (alpha folded in), both zero-padded to whole tiles, so one
 /// micro-kernel serves every transposition and every edge. The sum for each
 /// C element runs over k in the same order whatever the blocking of m and n,
-/// so results are bit-identical for any thread count. With m <= 4 rows,
-/// packing B costs more than it saves, and `gemmFewRows` streams B instead.
-/// Packing buffers live in a per-thread workspace reused across calls.
+/// so results are bit-identical for any thread count.
+///
+/// Two shapes skip packing, chosen by size alone (so still thread-count
+/// independent): with m <= 4 rows `gemmFewRows` streams B, and a small C
+/// (m·n <= 1024) over a long k with A·Bᵀ, both contiguous along k, is a grid of
+/// dot products (`gemmDotProducts`). Packing buffers live in a per-thread
+/// workspace reused across calls, so steady-state calls do not allocate.
 
 public enum Transpose: Sendable {
     case none
@@ -72,9 +76,17 @@ public func gemm(
     let problem = GEMMProblem(transA: transA, transB: transB, k: k, alpha: alpha,
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     // A few rows (batch-1 inference, a recurrent step) do too little work per
-    // element of B to pay for packing it: stream B instead.
+    // element of B to pay for packing it: stream B instead. A small C over a
+    // long k with both operands contiguous along k (conv weight gradients)
+    // is a grid of dot products: no packing at all.
     let fewRows = m <= GEMMBlocking.fewRows
+    let dotProducts = transA == .none && transB == .transposed && m * n <= GEMMBlocking.dotProductCells
+        && k >= GEMMBlocking.dotProductMinDepth
     func compute(rows: Range<Int>, cols: Range<Int>) {
+        if dotProducts {
+            gemmDotProducts(problem, rows: rows, cols: cols)
+            return
+        }
         let scratch = GEMMScratch.forCurrentThread()
         if fewRows {
             gemmFewRows(problem, rows: rows, cols: cols, scratch: scratch)
@@ -133,6 +145,9 @@ private enum GEMMBlocking {
     static let parallelWork = 1 << 21
     /// m at or below which `gemmFewRows` beats packing (measured).
     static let fewRows = 4
+    /// Largest m·n, and smallest k, for which `gemmDotProducts` beats packing (measured).
+    static let dotProductCells = 1024
+    static let dotProductMinDepth = 64
 }
 
 @inline(__always)
@@ -348,6 +363,76 @@ private func gemmFewRows(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
             for q in kVector..<k { sum = sum.addingProduct(aRows[r * k + q], bFloats[q]) }
             let cell = p.c + (rows.lowerBound + r) * p.ldc + j
             cell.pointee = p.beta == 0 ? sum : sum.addingProduct(p.beta, cell.pointee)
+        }
+    }
+}
+
+// MARK: - Dot products
+
+/// C[rows, cols] = alpha · A·Bᵀ + beta · C with A stored [m, k] and B stored
+/// [n, k]: every element is a dot product of two contiguous rows. Blocks of
+/// 2 rows × 4 columns keep 8 accumulators and load 6 vectors per 8 FMAs. Edge
+/// blocks repeat the last row/column and keep only the valid results.
+private func gemmDotProducts(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>) {
+    typealias V = SIMD8<Float>
+    let k = p.k, kVector = k / 8 * 8
+    var i = rows.lowerBound
+    while i < rows.upperBound {
+        let i1 = min(i + 1, rows.upperBound - 1)
+        let a0 = UnsafeRawPointer(p.a + i * p.lda), a1 = UnsafeRawPointer(p.a + i1 * p.lda)
+        var j = cols.lowerBound
+        while j < cols.upperBound {
+            let last = cols.upperBound - 1
+            let b0 = UnsafeRawPointer(p.b + j * p.ldb)
+            let b1 = UnsafeRawPointer(p.b + min(j + 1, last) * p.ldb)
+            let b2 = UnsafeRawPointer(p.b + min(j + 2, last) * p.ldb)
+            let b3 = UnsafeRawPointer(p.b + min(j + 3, last) * p.ldb)
+            var s00 = V(), s01 = V(), s02 = V(), s03 = V()
+            var s10 = V(), s11 = V(), s12 = V(), s13 = V()
+            var offset = 0
+            while offset < kVector * 4 {
+                let x0 = a0.loadUnaligned(fromByteOffset: offset, as: V.self)
+                let x1 = a1.loadUnaligned(fromByteOffset: offset, as: V.self)
+                var y = b0.loadUnaligned(fromByteOffset: offset, as: V.self)
+                s00.addProduct(x0, y); s10.addProduct(x1, y)
+                y = b1.loadUnaligned(fromByteOffset: offset, as: V.self)
+                s01.addProduct(x0, y); s11.addProduct(x1, y)
+                y = b2.loadUnaligned(fromByteOffset: offset, as: V.self)
+                s02.addProduct(x0, y); s12.addProduct(x1, y)
+                y = b3.loadUnaligned(fromByteOffset: offset, as: V.self)
+                s03.addProduct(x0, y); s13.addProduct(x1, y)
+                offset += 32
+            }
+            var totals = (s00.sum(), s01.sum(), s02.sum(), s03.sum(), s10.sum(), s11.sum(), s12.sum(), s13.sum())
+            if kVector < k {
+                let fa0 = a0.assumingMemoryBound(to: Float.self), fa1 = a1.assumingMemoryBound(to: Float.self)
+                let fb0 = b0.assumingMemoryBound(to: Float.self), fb1 = b1.assumingMemoryBound(to: Float.self)
+                let fb2 = b2.assumingMemoryBound(to: Float.self), fb3 = b3.assumingMemoryBound(to: Float.self)
+                for q in kVector..<k {
+                    totals.0 += fa0[q] * fb0[q]; totals.1 += fa0[q] * fb1[q]
+                    totals.2 += fa0[q] * fb2[q]; totals.3 += fa0[q] * fb3[q]
+                    totals.4 += fa1[q] * fb0[q]; totals.5 += fa1[q] * fb1[q]
+                    totals.6 += fa1[q] * fb2[q]; totals.7 += fa1[q] * fb3[q]
+                }
+            }
+            let columns = min(4, cols.upperBound - j)
+            store(totals.0, totals.1, totals.2, totals.3, row: i, col: j, columns: columns, p)
+            if i1 != i {
+                store(totals.4, totals.5, totals.6, totals.7, row: i1, col: j, columns: columns, p)
+            }
+            j += 4
+        }
+        i += 2
+    }
+
+    /// C[row, col + c] = alpha · value_c + beta · C for c < columns.
+    @inline(__always)
+    func store(_ v0: Float, _ v1: Float, _ v2: Float, _ v3: Float, row: Int, col: Int, columns: Int, _ p: GEMMProblem) {
+        let dst = p.c + row * p.ldc + col
+        let values = SIMD4(v0, v1, v2, v3)
+        for c in 0..<columns {
+            let value = p.alpha * values[c]
+            dst[c] = p.beta == 0 ? value : value.addingProduct(p.beta, dst[c])
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import NNCKernels
+import NNCKernels
 
 final class Conv2DTests: XCTestCase {
     /// Geometries covering stride 1/2, padding 0/1/2, rectangular kernels and

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import NNCKernels
+import NNCKernels
 
 /// Random values in [-1, 1) from a seeded generator.
 func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
@@ -79,6 +79,20 @@ final class GEMMTests: XCTestCase {
                         XCTAssertTrue(result.paddingIntact, "gemm wrote outside the n columns of C")
                     }
                 }
+            }
+        }
+    }
+
+    /// Small C over a long k with A·Bᵀ (conv weight gradients): the
+    /// dot-product path, including odd row and column counts at its edges.
+    func testInnerProductShapes() {
+        let pool = ThreadPool(threads: 2)
+        for (m, n, k) in [(6, 25, 784), (7, 5, 100), (3, 9, 70), (33, 31, 64), (1, 1, 65), (20, 50, 2100)] {
+            for threads in [nil, pool] {
+                let result = compare(.none, .transposed, m: m, n: n, k: k, alpha: 1.5, beta: 0.5,
+                                     pad: 3, pool: threads, seed: UInt64(m * 100 + n))
+                XCTAssertLessThan(result.error, 1e-6, "m=\(m) n=\(n) k=\(k)")
+                XCTAssertTrue(result.paddingIntact)
             }
         }
     }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import NNCKernels
+import NNCKernels
 
 final class PoolingTests: XCTestCase {
     /// Non-overlapping with dropped edges, overlapping (stride < size),

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import NNCKernels
+import NNCKernels
 
 /// Per-index visit counters that several threads may bump at once.
 private final class VisitCounter: @unchecked Sendable {
