@@ -134,38 +134,64 @@ public func conv2dForward(
     let perChunk = ConvSchedule.floatsPerChunk(g)
     precondition(workspace.count >= schedule.chunks * perChunk, "conv2dForward: workspace too small")
     guard let base = workspace.baseAddress else { return }
-    let gemmPool = schedule.splitGEMM ? pool : nil
-    let plane = g.outPlane, patch = g.patchSize
-    let inImage = g.inChannels * g.inHeight * g.inWidth, outImage = g.outChannels * plane
-
-    func run(images: Range<Int>, col: UnsafeMutablePointer<Float>) {
-        for b in images {
-            let x = input + b * inImage
-            let y = output + b * outImage
-            let columns: UnsafePointer<Float>
-            if g.isPointwise {
-                columns = x
-            } else {
-                im2col(x, geometry: g, into: col)
-                columns = UnsafePointer(col)
+    var job = ConvJob(g: g, input: input, weight: weight, bias: bias, output: output, dOutput: nil, dInput: nil,
+                      dWeight: nil, base: base, perChunk: perChunk, chunks: schedule.chunks,
+                      gemmPool: schedule.splitGEMM ? pool : nil)
+    if schedule.chunks == 1 {
+        convForwardImages(job, images: 0..<g.batch, col: base)
+    } else if let pool {
+        // The chunks read their arguments from `job` (no closure: no allocation per call).
+        withUnsafeMutablePointer(to: &job) { pointer in
+            pool.parallelFor(schedule.chunks, context: UnsafeMutableRawPointer(pointer)) { context, chunk in
+                let job = context.assumingMemoryBound(to: ConvJob.self).pointee
+                convForwardImages(job, images: ThreadPool.chunkRange(chunk, of: job.chunks, count: job.g.batch),
+                                  col: job.base + chunk * job.perChunk)
             }
-            // Start from the bias and let the GEMM add onto it (beta = 1).
-            if let bias {
-                for o in 0..<g.outChannels { (y + o * plane).update(repeating: bias[o], count: plane) }
-            }
-            gemm(.none, .none, m: g.outChannels, n: plane, k: patch, alpha: 1,
-                 a: weight, lda: patch, b: columns, ldb: plane,
-                 beta: bias == nil ? 0 : 1, c: y, ldc: plane, pool: gemmPool)
         }
     }
+}
 
-    if schedule.chunks == 1 {
-        run(images: 0..<g.batch, col: base)
-    } else if let pool {
-        pool.parallelFor(schedule.chunks) { chunk in
-            run(images: ThreadPool.chunkRange(chunk, of: schedule.chunks, count: g.batch),
-                col: base + chunk * perChunk)
+/// The arguments of one conv2d call, shared by its parallel chunks.
+private struct ConvJob {
+    var g: Conv2DGeometry
+    var input: UnsafePointer<Float>
+    var weight: UnsafePointer<Float>
+    var bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>?
+    var dOutput: UnsafePointer<Float>?
+    var dInput: UnsafeMutablePointer<Float>?
+    var dWeight: UnsafeMutablePointer<Float>?
+    /// Workspace: `chunks` blocks of `perChunk` floats.
+    var base: UnsafeMutablePointer<Float>
+    var perChunk: Int
+    var chunks: Int
+    /// The pool for each image's gemm when one gemm is big enough to split.
+    var gemmPool: ThreadPool?
+}
+
+/// Forward over `images`, with `col` as the im2col scratch.
+private func convForwardImages(_ job: ConvJob, images: Range<Int>, col: UnsafeMutablePointer<Float>) {
+    let g = job.g
+    guard let output = job.output else { return }
+    let plane = g.outPlane, patch = g.patchSize
+    let inImage = g.inChannels * g.inHeight * g.inWidth, outImage = g.outChannels * plane
+    for b in images {
+        let x = job.input + b * inImage
+        let y = output + b * outImage
+        let columns: UnsafePointer<Float>
+        if g.isPointwise {
+            columns = x
+        } else {
+            im2col(x, geometry: g, into: col)
+            columns = UnsafePointer(col)
         }
+        // Start from the bias and let the GEMM add onto it (beta = 1).
+        if let bias = job.bias {
+            for o in 0..<g.outChannels { (y + o * plane).update(repeating: bias[o], count: plane) }
+        }
+        gemm(.none, .none, m: g.outChannels, n: plane, k: patch, alpha: 1,
+             a: job.weight, lda: patch, b: columns, ldb: plane,
+             beta: job.bias == nil ? 0 : 1, c: y, ldc: plane, pool: job.gemmPool)
     }
 }
 
@@ -191,58 +217,67 @@ public func conv2dBackward(
     let perChunk = ConvSchedule.floatsPerChunk(g)
     precondition(workspace.count >= schedule.chunks * perChunk, "conv2dBackward: workspace too small")
     guard let base = workspace.baseAddress else { return }
-    let gemmPool = schedule.splitGEMM ? pool : nil
     let plane = g.outPlane, patch = g.patchSize
-    let inImage = g.inChannels * g.inHeight * g.inWidth, outImage = g.outChannels * plane
 
     if let dBias {
         accumulateBiasGradient(dBias, dOutput: dOutput, batch: g.batch, channels: g.outChannels, plane: plane)
     }
-
-    /// dWeight contributions of `images` go to `dW`; dInput is written per image.
-    func run(images: Range<Int>, col: UnsafeMutablePointer<Float>, dW: UnsafeMutablePointer<Float>) {
-        for b in images {
-            let x = input + b * inImage
-            let dy = dOutput + b * outImage
-            let columns: UnsafePointer<Float>
-            if g.isPointwise {
-                columns = x
-            } else {
-                im2col(x, geometry: g, into: col)
-                columns = UnsafePointer(col)
-            }
-            // dW[outC, patch] += dY_b[outC, plane] · col_bᵀ
-            gemm(.none, .transposed, m: g.outChannels, n: patch, k: plane, alpha: 1,
-                 a: dy, lda: plane, b: columns, ldb: plane, beta: 1, c: dW, ldc: patch, pool: gemmPool)
-            guard let dInput else { continue }
-            let dx = dInput + b * inImage
-            // dCol[patch, plane] = Wᵀ · dY_b; pointwise: dCol is dX itself.
-            let dCol = g.isPointwise ? dx : col
-            gemm(.transposed, .none, m: patch, n: plane, k: g.outChannels, alpha: 1,
-                 a: weight, lda: patch, b: dy, ldb: plane, beta: 0, c: dCol, ldc: plane, pool: gemmPool)
-            if !g.isPointwise {
-                dx.update(repeating: 0, count: inImage)
-                col2imAccumulate(col, geometry: g, into: dx)
-            }
-        }
-    }
-
+    var job = ConvJob(g: g, input: input, weight: weight, bias: nil, output: nil, dOutput: dOutput, dInput: dInput,
+                      dWeight: dWeight, base: base, perChunk: perChunk, chunks: schedule.chunks,
+                      gemmPool: schedule.splitGEMM ? pool : nil)
     if schedule.chunks == 1 {
-        run(images: 0..<g.batch, col: base, dW: dWeight)
+        convBackwardImages(job, images: 0..<g.batch, col: base, dW: dWeight)
         return
     }
     guard let pool else { return }
     // Each chunk sums its images into a private partial; the partials are
     // then added in chunk order, so the result depends only on the chunking.
-    pool.parallelFor(schedule.chunks) { chunk in
-        let col = base + chunk * perChunk
-        let partial = col + patch * plane
-        partial.update(repeating: 0, count: g.weightCount)
-        run(images: ThreadPool.chunkRange(chunk, of: schedule.chunks, count: g.batch), col: col, dW: partial)
+    withUnsafeMutablePointer(to: &job) { pointer in
+        pool.parallelFor(schedule.chunks, context: UnsafeMutableRawPointer(pointer)) { context, chunk in
+            let job = context.assumingMemoryBound(to: ConvJob.self).pointee
+            let col = job.base + chunk * job.perChunk
+            let partial = col + job.g.patchSize * job.g.outPlane
+            partial.update(repeating: 0, count: job.g.weightCount)
+            convBackwardImages(job, images: ThreadPool.chunkRange(chunk, of: job.chunks, count: job.g.batch),
+                               col: col, dW: partial)
+        }
     }
     for chunk in 0..<schedule.chunks {
         let partial = base + chunk * perChunk + patch * plane
         for i in 0..<g.weightCount { dWeight[i] += partial[i] }
+    }
+}
+
+/// Backward over `images`: dWeight contributions go to `dW`; dInput is written per image.
+private func convBackwardImages(_ job: ConvJob, images: Range<Int>, col: UnsafeMutablePointer<Float>,
+                                dW: UnsafeMutablePointer<Float>) {
+    let g = job.g
+    guard let dOutput = job.dOutput else { return }
+    let plane = g.outPlane, patch = g.patchSize
+    let inImage = g.inChannels * g.inHeight * g.inWidth, outImage = g.outChannels * plane
+    for b in images {
+        let x = job.input + b * inImage
+        let dy = dOutput + b * outImage
+        let columns: UnsafePointer<Float>
+        if g.isPointwise {
+            columns = x
+        } else {
+            im2col(x, geometry: g, into: col)
+            columns = UnsafePointer(col)
+        }
+        // dW[outC, patch] += dY_b[outC, plane] · col_bᵀ
+        gemm(.none, .transposed, m: g.outChannels, n: patch, k: plane, alpha: 1,
+             a: dy, lda: plane, b: columns, ldb: plane, beta: 1, c: dW, ldc: patch, pool: job.gemmPool)
+        guard let dInput = job.dInput else { continue }
+        let dx = dInput + b * inImage
+        // dCol[patch, plane] = Wᵀ · dY_b; pointwise: dCol is dX itself.
+        let dCol = g.isPointwise ? dx : col
+        gemm(.transposed, .none, m: patch, n: plane, k: g.outChannels, alpha: 1,
+             a: job.weight, lda: patch, b: dy, ldb: plane, beta: 0, c: dCol, ldc: plane, pool: job.gemmPool)
+        if !g.isPointwise {
+            dx.update(repeating: 0, count: inImage)
+            col2imAccumulate(col, geometry: g, into: dx)
+        }
     }
 }
 

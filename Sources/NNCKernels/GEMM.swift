@@ -82,21 +82,10 @@ public func gemm(
     let fewRows = m <= GEMMBlocking.fewRows
     let dotProducts = transA == .none && transB == .transposed && m * n <= GEMMBlocking.dotProductCells
         && k >= GEMMBlocking.dotProductMinDepth
-    func compute(rows: Range<Int>, cols: Range<Int>) {
-        if dotProducts {
-            gemmDotProducts(problem, rows: rows, cols: cols)
-            return
-        }
-        let scratch = GEMMScratch.forCurrentThread()
-        if fewRows {
-            gemmFewRows(problem, rows: rows, cols: cols, scratch: scratch)
-        } else {
-            gemmBlocked(problem, rows: rows, cols: cols, scratch: scratch)
-        }
-    }
+    let path = GEMMPath(dotProducts: dotProducts, fewRows: fewRows)
     let threads = pool?.threadCount ?? 1
     guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
-        compute(rows: 0..<m, cols: 0..<n)
+        gemmCompute(problem, rows: 0..<m, cols: 0..<n, path: path)
         return
     }
     // One task per thread, splitting the larger side at whole register tiles.
@@ -104,19 +93,53 @@ public func gemm(
     // hand-offs than they gain in balance, even with one core busy elsewhere;
     // a worker slow to wake simply leaves its task to the caller.)
     let tasksWanted = threads
-    if n >= m {
-        let width = roundUp((n + tasksWanted - 1) / tasksWanted, GEMMBlocking.nr)
-        let tasks = (n + width - 1) / width
-        pool.parallelFor(tasks) { t in
-            compute(rows: 0..<m, cols: (t * width)..<min(n, (t + 1) * width))
-        }
-    } else {
-        let height = roundUp((m + tasksWanted - 1) / tasksWanted, GEMMBlocking.mr)
-        let tasks = (m + height - 1) / height
-        pool.parallelFor(tasks) { t in
-            compute(rows: (t * height)..<min(m, (t + 1) * height), cols: 0..<n)
-        }
+    let splitColumns = n >= m
+    let span = splitColumns ? roundUp((n + tasksWanted - 1) / tasksWanted, GEMMBlocking.nr)
+                            : roundUp((m + tasksWanted - 1) / tasksWanted, GEMMBlocking.mr)
+    let tasks = splitColumns ? (n + span - 1) / span : (m + span - 1) / span
+    // The tasks read their arguments from this block (no closure: no allocation per call).
+    var task = GEMMTask(problem: problem, m: m, n: n, path: path, splitColumns: splitColumns, span: span)
+    withUnsafeMutablePointer(to: &task) { pointer in
+        pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in runGEMMTask(context, t) }
     }
+}
+
+/// Which kernel runs a product (chosen from its shape alone).
+private struct GEMMPath {
+    var dotProducts: Bool
+    var fewRows: Bool
+}
+
+/// The product over a block of C's rows and columns, on the calling thread.
+private func gemmCompute(_ problem: GEMMProblem, rows: Range<Int>, cols: Range<Int>, path: GEMMPath) {
+    if path.dotProducts {
+        gemmDotProducts(problem, rows: rows, cols: cols)
+        return
+    }
+    let scratch = GEMMScratch.forCurrentThread()
+    if path.fewRows {
+        gemmFewRows(problem, rows: rows, cols: cols, scratch: scratch)
+    } else {
+        gemmBlocked(problem, rows: rows, cols: cols, scratch: scratch)
+    }
+}
+
+/// One thread's share of a split product: task t covers a band of columns
+/// (or rows) `span` wide.
+private struct GEMMTask {
+    var problem: GEMMProblem
+    var m: Int
+    var n: Int
+    var path: GEMMPath
+    var splitColumns: Bool
+    var span: Int
+}
+
+private func runGEMMTask(_ context: UnsafeMutableRawPointer, _ t: Int) {
+    let task = context.assumingMemoryBound(to: GEMMTask.self).pointee
+    let band = (t * task.span)..<min(task.splitColumns ? task.n : task.m, (t + 1) * task.span)
+    gemmCompute(task.problem, rows: task.splitColumns ? 0..<task.m : band, cols: task.splitColumns ? band : 0..<task.n,
+                path: task.path)
 }
 
 /// Whether `gemm` would split a product of this size over threads; callers
@@ -200,8 +223,9 @@ private final class GEMMScratch {
 
     init() {
         packedA = GEMMScratch.allocateFloats(roundUp(GEMMBlocking.mc, GEMMBlocking.mr) * GEMMBlocking.kc)
-        packedBCapacity = 0
-        packedB = GEMMScratch.allocateFloats(0)
+        // The largest panel any call packs (KC×NC, 4 MB), so the buffer never grows mid-training.
+        packedBCapacity = GEMMBlocking.kc * GEMMBlocking.nc
+        packedB = GEMMScratch.allocateFloats(packedBCapacity)
         edgeTile = GEMMScratch.allocateFloats(GEMMBlocking.mr * GEMMBlocking.nr)
     }
 
@@ -234,6 +258,12 @@ private final class GEMMScratch {
         pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
         return scratch
     }
+}
+
+/// Creates the calling thread's gemm workspace now (pool workers do this when
+/// they start), so that no later kernel call on the thread allocates.
+func prepareKernelWorkspaceForCurrentThread() {
+    _ = GEMMScratch.forCurrentThread()
 }
 
 /// The thread-local slot holding each thread's `GEMMScratch` (retained); the

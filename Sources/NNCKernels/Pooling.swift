@@ -59,36 +59,48 @@ public struct Pool2DGeometry: Sendable, Equatable {
     }
 }
 
-/// Runs `body(planes)` over ranges of planes, split across `pool` when the
-/// layer is big enough to pay for a hand-off (about 64K input floats).
-private func forEachPlaneRange(_ g: Pool2DGeometry, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
-    guard let pool, pool.threadCount > 1, g.planes > 1, g.inputCount >= 1 << 16 else {
-        body(0..<g.planes)
-        return
-    }
-    pool.parallelForChunks(g.planes, body)
+/// The arguments of one pooling call, shared by its parallel chunks.
+private struct PoolJob {
+    enum Kind { case maxForward, maxBackward, avgForward, avgBackward }
+    var kind: Kind
+    var g: Pool2DGeometry
+    /// Forward: input → output (and indices for max). Backward: dOutput (here `input`) → dInput (here `output`).
+    var input: UnsafePointer<Float>
+    var output: UnsafeMutablePointer<Float>
+    var indices: UnsafeMutablePointer<Int32>?
+    var chunks: Int
 }
 
-// MARK: - Max pooling
+/// Runs the job over all planes, split across `pool` when the layer is big
+/// enough to pay for a hand-off (about 64K input floats). The chunks read
+/// their arguments from the job (no closure: no allocation per call).
+private func runPool(_ job: PoolJob, pool: ThreadPool?) {
+    let g = job.g
+    guard let pool, pool.threadCount > 1, g.planes > 1, g.inputCount >= 1 << 16 else {
+        poolPlanes(job, 0..<g.planes)
+        return
+    }
+    var job = job
+    job.chunks = min(pool.threadCount, g.planes)
+    withUnsafeMutablePointer(to: &job) { pointer in
+        pool.parallelFor(pointer.pointee.chunks, context: UnsafeMutableRawPointer(pointer)) { context, chunk in
+            let job = context.assumingMemoryBound(to: PoolJob.self).pointee
+            poolPlanes(job, ThreadPool.chunkRange(chunk, of: job.chunks, count: job.g.planes))
+        }
+    }
+}
 
-/// output = the maximum of each window; indices = where it was, as the
-/// offset ih·inW + iw within its input plane (the first maximum on ties; a
-/// NaN in a window wins, so NaN propagates).
-///   input: [N, C, inH, inW]; output, indices: [N, C, outH, outW]
-public func maxPool2dForward(
-    output: UnsafeMutablePointer<Float>,
-    indices: UnsafeMutablePointer<Int32>,
-    input: UnsafePointer<Float>,
-    geometry g: Pool2DGeometry,
-    pool: ThreadPool?
-) {
-    precondition(g.isValid, "maxPool2dForward: invalid geometry \(g)")
-    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
-    forEachPlaneRange(g, pool: pool) { planes in
-        for plane in planes {
-            let x = input + plane * inPlane
-            let y = output + plane * outH * outW
-            let index = indices + plane * outH * outW
+private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
+    let g = job.g
+    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth, outPlane = outH * outW
+    let scale = 1 / Float(g.windowHeight * g.windowWidth)
+    for plane in planes {
+        switch job.kind {
+        case .maxForward:
+            guard let indices = job.indices else { return }
+            let x = job.input + plane * inPlane
+            let y = job.output + plane * outPlane
+            let index = indices + plane * outPlane
             for oh in 0..<outH {
                 for ow in 0..<outW {
                     let start = oh * g.strideH * g.inWidth + ow * g.strideW
@@ -108,52 +120,16 @@ public func maxPool2dForward(
                     index[oh * outW + ow] = Int32(truncatingIfNeeded: bestAt)
                 }
             }
-        }
-    }
-}
-
-/// dInput = Σ over windows of dOutput routed to the window's maximum (from
-/// `indices` of `maxPool2dForward`). ASSIGNED.
-///   dOutput, indices: [N, C, outH, outW]; dInput: [N, C, inH, inW]
-public func maxPool2dBackward(
-    dInput: UnsafeMutablePointer<Float>,
-    dOutput: UnsafePointer<Float>,
-    indices: UnsafePointer<Int32>,
-    geometry g: Pool2DGeometry,
-    pool: ThreadPool?
-) {
-    precondition(g.isValid, "maxPool2dBackward: invalid geometry \(g)")
-    let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
-    forEachPlaneRange(g, pool: pool) { planes in
-        for plane in planes {
-            let dx = dInput + plane * inPlane
-            let dy = dOutput + plane * outPlane
+        case .maxBackward:
+            guard let indices = job.indices else { return }
+            let dx = job.output + plane * inPlane
+            let dy = job.input + plane * outPlane
             let index = indices + plane * outPlane
             dx.update(repeating: 0, count: inPlane)
-            for o in 0..<outPlane {
-                dx[Int(index[o])] += dy[o]
-            }
-        }
-    }
-}
-
-// MARK: - Average pooling
-
-/// output = the mean of each window.
-///   input: [N, C, inH, inW]; output: [N, C, outH, outW]
-public func avgPool2dForward(
-    output: UnsafeMutablePointer<Float>,
-    input: UnsafePointer<Float>,
-    geometry g: Pool2DGeometry,
-    pool: ThreadPool?
-) {
-    precondition(g.isValid, "avgPool2dForward: invalid geometry \(g)")
-    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
-    let scale = 1 / Float(g.windowHeight * g.windowWidth)
-    forEachPlaneRange(g, pool: pool) { planes in
-        for plane in planes {
-            let x = input + plane * inPlane
-            let y = output + plane * outH * outW
+            for o in 0..<outPlane { dx[Int(index[o])] += dy[o] }
+        case .avgForward:
+            let x = job.input + plane * inPlane
+            let y = job.output + plane * outPlane
             for oh in 0..<outH {
                 for ow in 0..<outW {
                     let start = oh * g.strideH * g.inWidth + ow * g.strideW
@@ -165,26 +141,9 @@ public func avgPool2dForward(
                     y[oh * outW + ow] = sum * scale
                 }
             }
-        }
-    }
-}
-
-/// dInput = Σ over the windows covering each position of dOutput / window
-/// area. ASSIGNED.
-///   dOutput: [N, C, outH, outW]; dInput: [N, C, inH, inW]
-public func avgPool2dBackward(
-    dInput: UnsafeMutablePointer<Float>,
-    dOutput: UnsafePointer<Float>,
-    geometry g: Pool2DGeometry,
-    pool: ThreadPool?
-) {
-    precondition(g.isValid, "avgPool2dBackward: invalid geometry \(g)")
-    let inPlane = g.inHeight * g.inWidth, outH = g.outHeight, outW = g.outWidth
-    let scale = 1 / Float(g.windowHeight * g.windowWidth)
-    forEachPlaneRange(g, pool: pool) { planes in
-        for plane in planes {
-            let dx = dInput + plane * inPlane
-            let dy = dOutput + plane * outH * outW
+        case .avgBackward:
+            let dx = job.output + plane * inPlane
+            let dy = job.input + plane * outPlane
             dx.update(repeating: 0, count: inPlane)
             for oh in 0..<outH {
                 for ow in 0..<outW {
@@ -198,6 +157,65 @@ public func avgPool2dBackward(
             }
         }
     }
+}
+
+// MARK: - Max pooling
+
+/// output = the maximum of each window; indices = where it was, as the
+/// offset ih·inW + iw within its input plane (the first maximum on ties; a
+/// NaN in a window wins, so NaN propagates).
+///   input: [N, C, inH, inW]; output, indices: [N, C, outH, outW]
+public func maxPool2dForward(
+    output: UnsafeMutablePointer<Float>,
+    indices: UnsafeMutablePointer<Int32>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "maxPool2dForward: invalid geometry \(g)")
+    runPool(PoolJob(kind: .maxForward, g: g, input: input, output: output, indices: indices, chunks: 1), pool: pool)
+}
+
+/// dInput = Σ over windows of dOutput routed to the window's maximum (from
+/// `indices` of `maxPool2dForward`). ASSIGNED.
+///   dOutput, indices: [N, C, outH, outW]; dInput: [N, C, inH, inW]
+public func maxPool2dBackward(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    indices: UnsafePointer<Int32>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "maxPool2dBackward: invalid geometry \(g)")
+    runPool(PoolJob(kind: .maxBackward, g: g, input: dOutput, output: dInput, indices: UnsafeMutablePointer(mutating: indices),
+                    chunks: 1), pool: pool)
+}
+
+// MARK: - Average pooling
+
+/// output = the mean of each window.
+///   input: [N, C, inH, inW]; output: [N, C, outH, outW]
+public func avgPool2dForward(
+    output: UnsafeMutablePointer<Float>,
+    input: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "avgPool2dForward: invalid geometry \(g)")
+    runPool(PoolJob(kind: .avgForward, g: g, input: input, output: output, indices: nil, chunks: 1), pool: pool)
+}
+
+/// dInput = Σ over the windows covering each position of dOutput / window
+/// area. ASSIGNED.
+///   dOutput: [N, C, outH, outW]; dInput: [N, C, inH, inW]
+public func avgPool2dBackward(
+    dInput: UnsafeMutablePointer<Float>,
+    dOutput: UnsafePointer<Float>,
+    geometry g: Pool2DGeometry,
+    pool: ThreadPool?
+) {
+    precondition(g.isValid, "avgPool2dBackward: invalid geometry \(g)")
+    runPool(PoolJob(kind: .avgBackward, g: g, input: dOutput, output: dInput, indices: nil, chunks: 1), pool: pool)
 }
 
 // MARK: - Naive references

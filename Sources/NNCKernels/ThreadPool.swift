@@ -36,10 +36,16 @@ public final class ThreadPool: @unchecked Sendable {
         state = PoolState(workerCount: threadCount - 1)
         for _ in 0..<(threadCount - 1) {
             let state = self.state
-            let thread = Thread { state.workerLoop() }
+            let thread = Thread {
+                // Kernel workspaces are made before the first job, so jobs never allocate.
+                prepareKernelWorkspaceForCurrentThread()
+                state.workerLoop()
+            }
             thread.name = "nnc-worker"
             thread.start()
         }
+        // Ready when init returns: every worker runs and has its workspaces.
+        state.waitUntilWorkersStarted()
     }
 
     deinit {
@@ -55,11 +61,30 @@ public final class ThreadPool: @unchecked Sendable {
             for i in 0..<max(0, count) { body(i) }
             return
         }
+        // The closure travels to the workers by address. (withoutActuallyEscaping
+        // costs one small allocation per call; hot kernels use the context form.)
         withoutActuallyEscaping(body) { escapable in
-            if !state.run(count: count, body: escapable) {
-                // The pool is busy (nested or concurrent call): run here.
-                for i in 0..<count { body(i) }
+            var closure = escapable
+            withUnsafeMutablePointer(to: &closure) { pointer in
+                parallelFor(count, context: UnsafeMutableRawPointer(pointer)) { context, i in
+                    context.assumingMemoryBound(to: ((Int) -> Void).self).pointee(i)
+                }
             }
+        }
+    }
+
+    /// The allocation-free form for kernels on the training path: `body` is a
+    /// plain function (it captures nothing) and reads its arguments from
+    /// `context`, a pointer to a struct the caller keeps alive for the call.
+    public func parallelFor(_ count: Int, context: UnsafeMutableRawPointer,
+                            _ body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void) {
+        if threadCount == 1 || count <= 1 {
+            for i in 0..<max(0, count) { body(context, i) }
+            return
+        }
+        if !state.run(count: count, context: context, body: body) {
+            // The pool is busy (nested or concurrent call): run here.
+            for i in 0..<count { body(context, i) }
         }
     }
 
@@ -101,13 +126,16 @@ private final class PoolState: @unchecked Sendable {
 
     private let workerCount: Int
     private var generation: UInt64 = 0
-    private var body: ((Int) -> Void)?
+    /// The current job: a plain function and its argument block.
+    private var body: (@convention(c) (UnsafeMutableRawPointer, Int) -> Void)?
+    private var context: UnsafeMutableRawPointer?
     private var count = 0
     private var nextIndex = 0
     private var workersInJob = 0
     private var busy = false
     private var shuttingDown = false
     private var exitedWorkers = 0
+    private var startedWorkers = 0
     #if os(Linux)
     /// Copy of `generation` readable without the mutex, for the brief spin.
     private let publishedGeneration = Atomic<UInt64>(0)
@@ -132,7 +160,8 @@ private final class PoolState: @unchecked Sendable {
     /// Publishes a job, takes part in it, and waits for the workers that
     /// joined it. Returns false without running anything if a job is already
     /// in progress.
-    func run(count: Int, body: @escaping (Int) -> Void) -> Bool {
+    func run(count: Int, context: UnsafeMutableRawPointer,
+             body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
         if busy {
             pthread_mutex_unlock(mutex)
@@ -140,6 +169,7 @@ private final class PoolState: @unchecked Sendable {
         }
         busy = true
         self.body = body
+        self.context = context
         self.count = count
         nextIndex = 0
         generation &+= 1
@@ -147,11 +177,12 @@ private final class PoolState: @unchecked Sendable {
         publishedGeneration.store(generation, ordering: .releasing)
         #endif
         pthread_cond_broadcast(workAvailable)
-        drainIndices(body)
+        drainIndices(body, context)
         while workersInJob > 0 {
             pthread_cond_wait(workerLeft, mutex)
         }
         self.body = nil
+        self.context = nil
         busy = false
         pthread_mutex_unlock(mutex)
         return true
@@ -159,12 +190,13 @@ private final class PoolState: @unchecked Sendable {
 
     /// Claims and runs indices until none are left. Called with the mutex
     /// held; releases it around each `body` call.
-    private func drainIndices(_ body: (Int) -> Void) {
+    private func drainIndices(_ body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void,
+                              _ context: UnsafeMutableRawPointer) {
         while nextIndex < count {
             let index = nextIndex
             nextIndex += 1
             pthread_mutex_unlock(mutex)
-            body(index)
+            body(context, index)
             pthread_mutex_lock(mutex)
         }
     }
@@ -172,6 +204,8 @@ private final class PoolState: @unchecked Sendable {
     /// A worker thread's life: sleep until a job or shutdown, help, repeat.
     func workerLoop() {
         pthread_mutex_lock(mutex)
+        startedWorkers += 1
+        pthread_cond_broadcast(workerLeft)
         var seenGeneration = generation
         while true {
             if generation == seenGeneration && !shuttingDown {
@@ -185,9 +219,9 @@ private final class PoolState: @unchecked Sendable {
             if shuttingDown { break }
             seenGeneration = generation
             // A worker that wakes after its job finished finds no body.
-            guard let body else { continue }
+            guard let body, let context else { continue }
             workersInJob += 1
-            drainIndices(body)
+            drainIndices(body, context)
             workersInJob -= 1
             if workersInJob == 0 { pthread_cond_signal(workerLeft) }
         }
@@ -214,6 +248,15 @@ private final class PoolState: @unchecked Sendable {
     }
 
     private static let spinNanoseconds = 50_000
+
+    /// Blocks until every worker thread has entered its loop.
+    func waitUntilWorkersStarted() {
+        pthread_mutex_lock(mutex)
+        while startedWorkers < workerCount {
+            pthread_cond_wait(workerLeft, mutex)
+        }
+        pthread_mutex_unlock(mutex)
+    }
 
     /// Wakes every worker, tells it to exit, and waits until all have.
     func shutDownAndWait() {
