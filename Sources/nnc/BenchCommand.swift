@@ -22,10 +22,17 @@ struct Bench: ParsableCommand {
     @Option(help: "Also time n×n×n GEMM at these sizes (comma-separated), in GFLOP/s.")
     var gemm: String?
 
+    @Option(name: .customLong("set"), help: "Override a spec value, e.g. --set train.batch=64 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Print one JSON object per measurement instead of the table.")
+    var json = false
+
     func validate() throws {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
         if let batch, batch < 1 || batch > 1 << 20 { throw ValidationError("--batch must be in 1...1048576") }
         if spec == nil && gemm == nil { throw ValidationError("give a spec, or --gemm sizes") }
+        for o in overrides where Override(o) == nil { throw ValidationError("--set takes KEY.PATH=VALUE, got '\(o)'") }
     }
 
     func run() throws {
@@ -36,7 +43,9 @@ struct Bench: ParsableCommand {
                 throw ValidationError("--gemm takes sizes in 1...8192, e.g. 256,512,1024")
             }
             for n in sizes {
-                print("gemm n=\(n) threads=\(threads): \(String(format: "%.1f", gemmBenchmark(n: n, threads: threads))) GFLOP/s")
+                let gflops = gemmBenchmark(n: n, threads: threads)
+                print(json ? "{\"kind\": \"gemm\", \"n\": \(n), \"threads\": \(threads), \"gflops\": \(String(format: "%.2f", gflops))}"
+                           : "gemm n=\(n) threads=\(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
             }
         }
         guard let spec else { return }
@@ -45,7 +54,7 @@ struct Bench: ParsableCommand {
             Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
             throw Exit.usage
         }
-        let checked = Compiler.check(source)
+        let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
         if checked.hasErrors {
             Terminal.writeError(DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal).render(checked.diagnostics, format: .text, files: 1))
             throw Exit.specErrors
@@ -56,6 +65,12 @@ struct Bench: ParsableCommand {
             throw Exit.runFailed
         }
         let name = checked.spec?.name ?? spec
+        if json {
+            let train = report.trainSamplesPerSecond.map { String(format: "%.1f", $0) } ?? "null"
+            print("{\"kind\": \"bench\", \"spec\": \"\(name)\", \"batch\": \(report.batch), \"threads\": \(report.threads), "
+                  + "\"train_samples_per_s\": \(train), \"infer_samples_per_s\": \(String(format: "%.1f", report.inferSamplesPerSecond))}")
+            return
+        }
         print("\(name): batch \(report.batch), threads \(report.threads)")
         if let t = report.trainSamplesPerSecond { print(String(format: "  train  %10.0f samples/s", t)) }
         print(String(format: "  infer  %10.0f samples/s", report.inferSamplesPerSecond))
