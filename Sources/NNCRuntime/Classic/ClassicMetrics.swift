@@ -178,7 +178,9 @@ struct StoredPatterns {
     var reading: UnitReading
     /// Auto-association (the pattern is the clean input) rather than hetero-association.
     var autoAssociative: Bool
+}
 
+extension StoredPatterns {
     init(spec: Spec, graph: Graph, data: Dataset, clean: Dataset, width: Int) throws {
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
         self.width = width
