@@ -105,6 +105,19 @@ final class ClassicHopfieldTests: XCTestCase {
         }
     }
 
+    /// The recall grids redraw the very recalls the metrics counted (random order included).
+    func testRecallGridsAgreeWithTheMetrics() throws {
+        let result = try ClassicRun.spec("hopfield", ["data.count=14", "evaluate.show=14"])
+        guard let grids = result.note(containing: "recall (original | degraded | recalled), 14 of 14") else {
+            return XCTFail("no grids in \(result.notes)")
+        }
+        let wrong = grids.components(separatedBy: "✗").count - 1
+        let right = grids.components(separatedBy: "✓").count - 1
+        XCTAssertEqual(wrong + right, 14)
+        XCTAssertGreaterThan(wrong, 0, "p = 0.14K should lose some patterns")
+        XCTAssertEqual(Double(right) / 14, result.metric("recall"), accuracy: 1e-9)
+    }
+
     /// Well above p ≈ 0.138K the stored patterns are no longer fixed points: recall collapses.
     func testRecallCollapsesAboveCapacity() throws {
         for seed in UInt64(1)...3 {

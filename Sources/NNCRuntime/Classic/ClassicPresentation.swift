@@ -6,7 +6,9 @@ import NNCSpec
 ///
 /// - a truth table (inputs | output | target, wrong rows marked ✗) when the
 ///   evaluated data is the truth table of a logic function: inputs named
-///   x1..xN, every one of the 2^N rows of 0/1 values once, N ≤ 6, class targets;
+///   x1..xN, every one of the 2^N rows of 0/1 values once, N ≤ 6, class (or
+///   one-hot) targets; a one-unit output is shown as its value, a wider one
+///   as the class it picks;
 /// - recall grids (original | degraded | recalled, or input | target |
 ///   recalled for pattern pairs) of the first `evaluate.show` examples, drawn
 ///   with '#' (on) and '.' (off), for associative memories (a Hopfield layer,
@@ -26,7 +28,7 @@ enum ClassicPresentation {
     static func truthTable(graph: Graph, plan: Plan, data: Dataset) -> String? {
         let n = data.inputSize
         guard (1...6).contains(n), data.count == 1 << n, data.featureNames == (1...n).map({ "x\($0)" }),
-              case .classes(let labels, _) = data.targets, plan.rows(plan.output, 1) == 1 else { return nil }
+              let labels = classLabels(data), plan.rows(plan.output, 1) == 1 else { return nil }
         var seen = Set<Int>()
         for row in 0..<data.count {
             var code = 0
@@ -72,6 +74,26 @@ enum ClassicPresentation {
             return "  " + inputs + " | " + parts[n] + " | " + parts[n + 1] + tail
         }
         return "truth table:\n" + ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// The class of each example: its label, or the hot index of one-hot vector targets.
+    static func classLabels(_ data: Dataset) -> [Int32]? {
+        switch data.targets {
+        case .classes(let labels, _):
+            return labels
+        case .vectors(let values, let shape) where shape.count == 1:
+            let k = shape[0]
+            var labels: [Int32] = []
+            for e in 0..<data.count {
+                let row = values[(e * k)..<((e + 1) * k)]
+                guard row.allSatisfy({ $0 == 0 || $0 == 1 }), row.filter({ $0 == 1 }).count == 1,
+                      let hot = row.firstIndex(of: 1) else { return nil }
+                labels.append(Int32(hot - e * k))
+            }
+            return labels
+        case .none, .vectors:
+            return nil
+        }
     }
 
     // MARK: recall grids
