@@ -71,6 +71,16 @@ final class ClassicHebbianTests: XCTestCase {
         XCTAssertNotNil(result.note(containing: "own outputs"))
     }
 
+    /// On a threshold layer the same rule stores the pairs and leaves the thresholds as given.
+    func testThresholdLayerKeepsItsThresholds() throws {
+        let result = try ClassicRun.spec("hebbian", ["model.layers=[{threshold: {units: 16, output: bipolar, threshold: 0.5}}]",
+                                                     "evaluate.show=0"])
+        XCTAssertEqual(result.metric("recall"), 1)
+        XCTAssertEqual(result.tensor("threshold1.threshold"), [Float](repeating: 0.5, count: 16))
+        let dense = try ClassicRun.spec("hebbian", ["evaluate.show=0"])
+        XCTAssertEqual(result.tensor("threshold1.weight"), dense.tensor("dense1.weight"))
+    }
+
     /// Hopfield storage is w_ij = (1/K) Σ_ν x_i x_j with the diagonal at self_weight.
     func testHopfieldStorage() throws {
         for selfWeight in [0.0, 0.5] {
