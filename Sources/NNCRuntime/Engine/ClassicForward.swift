@@ -27,14 +27,17 @@ extension Plan {
         }
     }
 
-    /// Recalls each example from its (degraded) input by the Hopfield dynamics.
-    /// input, output: [n, K], ±1 states.
+    /// Recalls each example from its (degraded) input by the Hopfield dynamics,
+    /// starting from z_i = +1 where x_i > 0, else −1 (so 0/1 patterns read as
+    /// 2x − 1). input: [n, K]; output: [n, K], ±1 states; the sweeps each
+    /// recall took go to `h.sweeps`.
     func hopfieldForward(_ h: Step.HopfieldStep, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, n: Int) {
         let w = UnsafePointer(parameters.pointer(h.weight))
         for e in 0..<n {
             let state = UnsafeMutableBufferPointer(start: output + e * h.units, count: h.units)
-            for i in 0..<h.units { state[i] = input[e * h.units + i] >= 0 ? 1 : -1 }
-            _ = hopfieldRecall(weight: w, state: state, options: h.options, random: &random, energyTrace: nil)
+            for i in 0..<h.units { state[i] = input[e * h.units + i] > 0 ? 1 : -1 }
+            let sweeps = hopfieldRecall(weight: w, state: state, options: h.options, random: &random, energyTrace: nil)
+            h.sweeps.pointer[e] = Int32(clamping: sweeps)
         }
     }
 

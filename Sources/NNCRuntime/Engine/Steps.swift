@@ -73,6 +73,8 @@ public struct Step {
         var weight: ParameterStore.Entry
         var units: Int
         var options: HopfieldOptions
+        /// [batch]: the sweeps each example's recall took in the last forward pass (the `sweeps` metric).
+        var sweeps: LabelBuffer
     }
 
     struct PCAStep {
@@ -170,7 +172,8 @@ extension Plan {
                                                  inputSize: lastDim(input), units: o.units, auto: o.threshold == .auto,
                                                  tolerance: Float(o.tolerance), bipolar: o.bipolar))
         case .hopfield(let o):
-            kind = .hopfield(Step.HopfieldStep(weight: try entry("weight"), units: lastDim(input), options: o))
+            kind = .hopfield(Step.HopfieldStep(weight: try entry("weight"), units: lastDim(input), options: o,
+                                               sweeps: LabelBuffer(count: n)))
         case .pca(let c):
             kind = .pca(Step.PCAStep(components: try entry("components"), mean: try entry("mean"), count: c,
                                      features: lastDim(input), scratch: FloatBuffer(count: n * c)))
