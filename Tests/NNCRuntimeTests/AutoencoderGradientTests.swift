@@ -12,7 +12,7 @@ import XCTest
 final class AutoencoderGradientTests: XCTestCase {
     static let examples: [[Float]] = [[0.1, 0.9, 0.3, 0.7, 0.5], [0.8, 0.2, 0.6, 0.4, 0.1], [0.3, 0.35, 0.9, 0.15, 0.6]]
 
-    static func spec(_ layers: String) -> String {
+    static func spec(_ layers: String, loss: String = "mse") -> String {
         """
         nnc: 1
         data:
@@ -21,20 +21,21 @@ final class AutoencoderGradientTests: XCTestCase {
           input: [5]
           layers:
         \(layers)
-        train: {target: input, loss: mse}
+        train: {target: input, loss: \(loss)}
         """
     }
 
     /// A training plan over all three examples with seeded initial parameters.
-    static func plan(_ layers: String, training: Bool = true) throws -> (Plan, Dataset) {
-        let checked = try AutoencoderSpecs.check(SourceFile(path: "tiny.yaml", text: spec(layers)), [])
+    static func plan(_ layers: String, training: Bool = true, loss: LossKind = .mse) throws -> (Plan, Dataset) {
+        let name = loss == .mse ? "mse" : "binary_cross_entropy"
+        let checked = try AutoencoderSpecs.check(SourceFile(path: "tiny.yaml", text: spec(layers, loss: name)), [])
         let graph = try XCTUnwrap(checked.graph)
         let parameters = ParameterStore(graph: graph)
         var rng = SeededRandom(seed: 11)
         parameters.initialize(graph: graph, rng: &rng)
         let plan = try Plan(graph: graph, parameters: parameters, batch: examples.count, bindings: [:], training: training,
                             pool: nil, random: SeededRandom(seed: 5))
-        if training { plan.attachLoss(.mse, labels: false) }
+        if training { plan.attachLoss(loss, labels: false) }
         return (plan, try Dataset(inputs: examples.flatMap { $0 }, inputShape: [5]))
     }
 
@@ -49,8 +50,8 @@ final class AutoencoderGradientTests: XCTestCase {
     }
 
     /// Backward's gradient of every parameter against central differences.
-    func checkGradient(_ layers: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let (plan, data) = try Self.plan(layers)
+    func checkGradient(_ layers: String, loss: LossKind = .mse, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (plan, data) = try Self.plan(layers, loss: loss)
         let p = plan.parameters
         _ = try Self.loss(plan, data)
         p.gradients.zero()
@@ -87,6 +88,15 @@ final class AutoencoderGradientTests: XCTestCase {
             - dense: {units: 3, activation: sigmoid, name: code, penalty: {l1: 0.2}}
             - dense: {units: 5, activation: sigmoid}
         """)
+    }
+
+    /// A penalty on the output layer whose sigmoid the loss head fuses with
+    /// binary cross-entropy (the head writes d(logits) directly).
+    func testPenaltiesOnAFusedSigmoidOutput() throws {
+        try checkGradient("""
+            - dense: {units: 3, activation: tanh, name: code}
+            - dense: {units: 5, activation: sigmoid, penalty: {l1: 0.3, contractive: 0.5}}
+        """, loss: .binaryCrossEntropy)
     }
 
     /// The Ω the forward adds is λ/N Σ_n ‖∂h_n/∂x_n‖²_F, with the Jacobian

@@ -168,6 +168,19 @@ final class AutoencoderOutputsTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(outputs.meanJacobianNorm), 8.0.squareRoot(), accuracy: 1e-5)
     }
 
+    /// The figures' plane (orthogonal iteration) is spanned by the two
+    /// leading eigenvectors of the full decomposition, in order and sign.
+    func testPlaneProjectionFindsTheTwoLeadingEigenvectors() throws {
+        let train = try AutoencoderSpecs.run("pca-digits").data.train
+        let full = train.inputs.withUnsafeBufferPointer { PrincipalComponents(rows: $0, count: train.count, features: 64) }
+        let plane = train.inputs.withUnsafeBufferPointer { PlaneProjection(rows: $0, count: train.count, features: 64) }
+        XCTAssertEqual(plane.axes.count, 2)
+        for a in 0..<2 {
+            for j in 0..<64 { XCTAssertEqual(plane.axes[a][j], full.vectors[a * 64 + j], accuracy: 1e-6, "axis \(a)") }
+        }
+        for j in 0..<64 { XCTAssertEqual(plane.mean[j], full.mean[j], accuracy: 1e-12) }
+    }
+
     func testClassifierHasNoAutoencoderOutputs() throws {
         let result = try AutoencoderSpecs.run("iris-softmax", ["train.epochs=1"])
         XCTAssertNil(result.autoencoder)

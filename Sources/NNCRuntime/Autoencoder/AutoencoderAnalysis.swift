@@ -5,6 +5,8 @@ import NNCSpec
 /// plan over the clean training and test inputs to read the codes, measures
 /// the code on the evaluated part, and gathers the figures' data.
 enum AutoencoderAnalysis {
+    static let jacobianExamples = 1000
+
     /// - evaluated: the examples evaluation ran on (corrupted with `evaluate.corrupt`);
     ///   clean: the same examples before corruption.
     /// - Returns: nil when the model has no code layer.
@@ -36,7 +38,8 @@ enum AutoencoderAnalysis {
     }
 
     /// Codes of every example of `data` (clean, evaluation mode), [count][width];
-    /// with `jacobian`, also ‖∂h/∂x‖_F per example.
+    /// with `jacobian`, also ‖∂h/∂x‖_F of the first `jacobianExamples` examples
+    /// (each costs a product of the encoder's matrices: a sample is enough for a mean).
     static func read(_ plan: Plan, _ layer: CodeLayer, _ data: Dataset,
                      jacobian: EncoderJacobian?) -> (codes: [[Float]], jacobianNorms: [Double]?) {
         var codes: [[Float]] = []
@@ -45,7 +48,7 @@ enum AutoencoderAnalysis {
         plan.forwardInBatches(data) { _, n in
             for row in 0..<n {
                 codes.append(code(plan, layer, row: row))
-                if let jacobian { norms?.append(jacobian.frobeniusNorm(plan: plan, row: row)) }
+                if let jacobian, codes.count <= jacobianExamples { norms?.append(jacobian.frobeniusNorm(plan: plan, row: row)) }
             }
         }
         return (codes, norms)
@@ -104,10 +107,10 @@ enum AutoencoderAnalysis {
             return .init(title: title, xLabel: "PC 1", yLabel: "PC 2", points: points)
         }
         let flat = trainCodes.flatMap { $0 }
-        let fit = flat.withUnsafeBufferPointer { PrincipalComponents(rows: $0, count: trainCodes.count, features: layer.width) }
+        let plane = flat.withUnsafeBufferPointer { PlaneProjection(rows: $0, count: trainCodes.count, features: layer.width) }
         let points = codes.enumerated().map { i, c in
-            let p = c.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { fit.project($0, components: 2) } ?? [0, 0] }
-            return point(i, p[0], p[1])
+            let p = c.withUnsafeBufferPointer { buffer in buffer.baseAddress.map(plane.project) ?? (x: 0, y: 0) }
+            return point(i, p.x, p.y)
         }
         return .init(title: title, xLabel: "PC 1 of the codes", yLabel: "PC 2 of the codes", points: points)
     }
@@ -116,12 +119,12 @@ enum AutoencoderAnalysis {
     /// leading principal components of the training inputs.
     static func inputPCAScatter(train: Dataset, shown: Dataset) -> AutoencoderOutputs.Scatter {
         let size = train.inputSize
-        let fit = train.inputs.withUnsafeBufferPointer { PrincipalComponents(rows: $0, count: train.count, features: size) }
+        let plane = train.inputs.withUnsafeBufferPointer { PlaneProjection(rows: $0, count: train.count, features: size) }
         let points: [AutoencoderOutputs.Scatter.Point] = shown.inputs.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, shown.inputSize == size else { return [] }
             return (0..<shown.count).map { i in
-                let p = fit.project(base + i * size, components: 2)
-                return .init(x: p[0], y: p.count > 1 ? p[1] : 0, label: label(shown, i))
+                let p = plane.project(base + i * size)
+                return .init(x: p.x, y: p.y, label: label(shown, i))
             }
         }
         return .init(title: "PCA of the inputs (2 components)", xLabel: "PC 1", yLabel: "PC 2", points: points)

@@ -53,8 +53,8 @@ public struct AutoencoderOutputs: Sendable {
     public var evaluatedOn: String
     /// Mean of |h_i| over the code units and the evaluated examples (clean inputs).
     public var meanAbsoluteCode: Double
-    /// Mean over the evaluated examples of ‖∂h/∂x‖_F (clean inputs); nil when
-    /// the encoder is not a chain `EncoderJacobian` can differentiate.
+    /// Mean of ‖∂h/∂x‖_F over the evaluated examples (the first 1000; clean
+    /// inputs); nil when the encoder is not a chain `EncoderJacobian` can differentiate.
     public var meanJacobianNorm: Double?
     /// The first `evaluate.show` evaluated examples: original, corrupted (with
     /// `evaluate.corrupt`), reconstructed; nil when the inputs are not images.

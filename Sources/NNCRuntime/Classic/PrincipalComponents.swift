@@ -23,16 +23,32 @@ public struct PrincipalComponents: Sendable {
     /// ([count, features]).
     public init(rows: UnsafeBufferPointer<Float>, count: Int, features: Int) {
         precondition(count >= 1 && features >= 1 && rows.count >= count * features, "PrincipalComponents: need count × features values")
+        let (mean, covariance) = Self.covariance(rows: rows, count: count, features: features)
+        let (values, vectors) = symmetricEigen(covariance, n: features)
+        var signed = vectors
+        for r in 0..<features { Self.makeLargestEntryPositive(&signed, row: r, width: features) }
+        self.mean = mean
+        self.eigenvalues = values
+        self.vectors = signed
+        self.features = features
+    }
+
+    /// The mean ([features]) and the 1/N covariance ([features, features]) of
+    /// the examples `selected` (default: all `count`) of `rows` ([count, features]).
+    /// Two passes (mean first, then centred products) keep it exact in Double.
+    static func covariance(rows: UnsafeBufferPointer<Float>, count: Int, features: Int,
+                           selected: [Int]? = nil) -> (mean: [Double], covariance: [Double]) {
+        let examples = selected ?? Array(0..<count)
+        let n = Double(max(1, examples.count))
         var mean = [Double](repeating: 0, count: features)
-        for n in 0..<count {
-            for j in 0..<features { mean[j] += Double(rows[n * features + j]) }
+        for e in examples {
+            for j in 0..<features { mean[j] += Double(rows[e * features + j]) }
         }
-        for j in 0..<features { mean[j] /= Double(count) }
-        // Two passes (mean first, then centred products) keep the covariance exact in Double.
+        for j in 0..<features { mean[j] /= n }
         var covariance = [Double](repeating: 0, count: features * features)
         var centred = [Double](repeating: 0, count: features)
-        for n in 0..<count {
-            for j in 0..<features { centred[j] = Double(rows[n * features + j]) - mean[j] }
+        for e in examples {
+            for j in 0..<features { centred[j] = Double(rows[e * features + j]) - mean[j] }
             for i in 0..<features {
                 let ci = centred[i]
                 guard ci != 0 else { continue }
@@ -41,24 +57,21 @@ public struct PrincipalComponents: Sendable {
         }
         for i in 0..<features {
             for j in i..<features {
-                let c = covariance[i * features + j] / Double(count)
+                let c = covariance[i * features + j] / n
                 covariance[i * features + j] = c
                 covariance[j * features + i] = c
             }
         }
-        let (values, vectors) = symmetricEigen(covariance, n: features)
-        var signed = vectors
-        for r in 0..<features {
-            var largest = 0
-            for k in 0..<features where abs(signed[r * features + k]) > abs(signed[r * features + largest]) { largest = k }
-            if signed[r * features + largest] < 0 {
-                for k in 0..<features { signed[r * features + k] = -signed[r * features + k] }
-            }
+        return (mean, covariance)
+    }
+
+    /// Flips the sign of row `row` ([width] values) so that its entry of largest magnitude is positive.
+    static func makeLargestEntryPositive(_ v: inout [Double], row: Int, width: Int) {
+        var largest = 0
+        for k in 0..<width where abs(v[row * width + k]) > abs(v[row * width + largest]) { largest = k }
+        if v[row * width + largest] < 0 {
+            for k in 0..<width { v[row * width + k] = -v[row * width + k] }
         }
-        self.mean = mean
-        self.eigenvalues = values
-        self.vectors = signed
-        self.features = features
     }
 
     /// Total variance: the trace of the covariance, Σ_j λ_j.
