@@ -49,6 +49,9 @@ public struct RunResult: Sendable {
         public var energyTraces: [[Double]] = []
         public init() {}
     }
+    /// Codes, code statistics and figures, for autoencoders (`target: input`
+    /// with a code layer) and PCA; nil otherwise. See `AutoencoderOutputs`.
+    public var autoencoder: AutoencoderOutputs? = nil
 }
 
 public enum Runner {
@@ -133,8 +136,15 @@ public enum Runner {
         let evaluation = try Evaluation.run(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target,
                                             random: &evalRNG)
         notes += evaluation.notes
+        var autoencoder: AutoencoderOutputs?
+        if train?.targetIsInput == true || train?.rule == .pca {
+            autoencoder = AutoencoderAnalysis.run(spec: spec, graph: graph, plan: plan, data: data, evaluated: evaluated,
+                                                  clean: target, evaluatedOn: onTest ? "test" : "train")
+            notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
+        }
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
-                         notes: notes, parameters: parameters.namedTensors(), checkpoint: checkpoint, data: data)
+                         notes: notes, parameters: parameters.namedTensors(), checkpoint: checkpoint, data: data,
+                         autoencoder: autoencoder)
     }
 
     /// The loss when the spec names none: cross-entropy after a softmax, mse otherwise.

@@ -3,7 +3,7 @@ import NNCIR
 import NNCSpec
 
 /// What `nnc run --out DIR` writes, each file atomically: model.safetensors,
-/// metrics.json, spec.resolved.yaml (and report.html).
+/// metrics.json, spec.resolved.yaml, codes.csv for autoencoders and PCA (and report.html).
 public enum OutputFiles {
     public static func ensureDirectory(_ path: String) throws { try NNCRuntime.ensureDirectory(path) }
 
@@ -16,6 +16,9 @@ public enum OutputFiles {
         let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
         let resolved = resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults)
         try writeAtomically(text: resolved, to: directory + "/spec.resolved.yaml")
+        if let autoencoder = result.autoencoder {
+            try writeAtomically(text: CodesFile.csv(autoencoder), to: directory + "/codes.csv")
+        }
         try Report.write(report(result, resolvedSpec: resolved), to: directory + "/report.html")
     }
 

@@ -34,6 +34,10 @@ extension Plan {
             if training, let head, head.fusedNode == step.output {
                 denseForward(output: head.logits.pointer, input: x, weight: w, bias: b, batch: rows,
                              inputSize: d.inputSize, outputSize: d.outputSize, activation: .linear, pool: pool)
+                // Penalties on the output need h now (the head computes it again with the loss).
+                if d.penalty.l1 > 0 || d.penalty.contractive > 0 {
+                    activationForward(d.activation, output: y, input: head.logits.pointer, rows: rows, width: d.outputSize)
+                }
             } else {
                 denseForward(output: y, input: x, weight: w, bias: b, batch: rows, inputSize: d.inputSize,
                              outputSize: d.outputSize, activation: d.activation, pool: pool)
@@ -178,18 +182,25 @@ extension Plan {
             let w = parameters.pointer(d.weight), dw = parameters.gradient(d.weight)
             let db = d.bias.map { parameters.gradient($0) }
             let fused = head?.fusedNode == step.output
+            let perBatch = Float(1) / Float(n)
+            let count = rows * d.outputSize
             if !fused {
-                let perBatch = Float(1) / Float(n)
                 if d.penalty.l1 > 0 {
-                    l1PenaltyBackward(dValues: dOut, values: y, count: rows * d.outputSize, lambda: Float(d.penalty.l1) * perBatch)
+                    l1PenaltyBackward(dValues: dOut, values: y, count: count, lambda: Float(d.penalty.l1) * perBatch)
                 }
                 activationBackward(d.activation, dInput: dPre, dOutput: dOut, output: y, rows: rows, width: d.outputSize)
-                if d.penalty.contractive > 0, let norms = d.rowNorms, let scratch = d.penaltyScratch {
-                    contractivePenaltyBackward(dPreactivation: dPre, dWeight: dw, workspace: scratch.pointer,
-                                               rowNormsSquared: norms.pointer, hidden: y, weight: w, batch: rows,
-                                               inputSize: d.inputSize, hiddenSize: d.outputSize, activation: d.activation,
-                                               lambda: Float(d.penalty.contractive) * perBatch)
-                }
+            } else if d.penalty.l1 > 0 {
+                // The head wrote d(logits) into dPre; add the L1 term through the activation (dOut is free here).
+                dOut.update(repeating: 0, count: count)
+                l1PenaltyBackward(dValues: dOut, values: y, count: count, lambda: Float(d.penalty.l1) * perBatch)
+                activationBackward(d.activation, dInput: dOut, dOutput: dOut, output: y, rows: rows, width: d.outputSize)
+                for i in 0..<count { dPre[i] += dOut[i] }
+            }
+            if d.penalty.contractive > 0, let norms = d.rowNorms, let scratch = d.penaltyScratch {
+                contractivePenaltyBackward(dPreactivation: dPre, dWeight: dw, workspace: scratch.pointer,
+                                           rowNormsSquared: norms.pointer, hidden: y, weight: w, batch: rows,
+                                           inputSize: d.inputSize, hiddenSize: d.outputSize, activation: d.activation,
+                                           lambda: Float(d.penalty.contractive) * perBatch)
             }
             if d.penalty.l2 > 0 { l2PenaltyBackward(dValues: dw, values: w, count: d.weight.count, lambda: Float(d.penalty.l2)) }
             denseBackwardLinear(dInput: dx, dWeight: dw, dBias: db, dPreactivation: dPre, input: x, weight: w,
