@@ -30,6 +30,18 @@ public enum OutputFiles {
         content.truthTables = result.figures.truthTables
         content.imageGrids = result.figures.imageGrids
         content.scatterPlots = result.figures.scatterPlots
+        if let ae = result.autoencoder {
+            if let images = ae.examples {
+                content.imageGrids.append(ImageGrid(title: "original / corrupted / reconstructed", rows: images.rows.map {
+                    ImageGrid.Row(label: $0.label, images: $0.images, height: images.height, width: images.width)
+                }))
+            }
+            content.scatterPlots += ae.scatter.map { s in
+                ScatterPlot(title: s.title, xLabel: s.xLabel, yLabel: s.yLabel,
+                            points: s.points.map { ScatterPlot.Point(x: $0.x, y: $0.y, label: $0.label) },
+                            classNames: result.data.train.classNames)
+            }
+        }
         if !result.figures.energyTraces.isEmpty { content.energy = LinePlot.energy(result.figures.energyTraces) }
         content.specText = resolvedSpec
         return content
