@@ -214,12 +214,18 @@ final class RecurrentEngineTests: XCTestCase {
         let data = try sequences(count: n, steps: steps, features: 3, targetWidth: 2, perStep: true, lengths: [6, 3])
         let loss = pass(plan, data)
         let gradients = plan.parameters.gradients.array
+        let evaluator = Evaluator(plan: plan, targetIsInput: false, finalActivation: nil)
+        let totals = evaluator.evaluate(data)
         var changed = data
         guard case .vectors(var values, let shape) = data.targets else { return XCTFail("vector targets") }
         for t in 3..<steps { for k in 0..<2 { values[(steps + t) * 2 + k] += 5 } }   // example 1, padded steps
         changed.targets = .vectors(values, shape: shape)
         XCTAssertEqual(pass(plan, changed), loss, accuracy: 1e-9)
         XCTAssertEqual(plan.parameters.gradients.array, gradients)
+        let changedTotals = evaluator.evaluate(changed)
+        XCTAssertEqual(changedTotals.mse ?? .nan, totals.mse ?? 0, accuracy: 1e-12, "evaluation mse skips padding")
+        XCTAssertEqual(changedTotals.loss ?? .nan, totals.loss ?? 0, accuracy: 1e-9, "evaluation loss skips padding")
+        XCTAssertEqual(totals.squaredCount, (6 + 3) * 2)
         // ...while a valid step's target does count.
         values[(steps + 1) * 2] += 5
         changed.targets = .vectors(values, shape: shape)

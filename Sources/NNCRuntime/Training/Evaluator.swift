@@ -74,12 +74,17 @@ public struct Evaluator {
         }
         // Squared error against the vector targets (or the input).
         let perExample = rowsPerExample * width
-        func squared(_ target: UnsafePointer<Float>, _ row: Int) {
-            for j in 0..<perExample {
-                let d = Double(y[row * perExample + j]) - Double(target[j])
-                totals.squaredError += d * d
+        // Per-step targets of padded sequences: only the steps with a target count.
+        let stepMask = data.targetMask.flatMap { $0.count == data.count * rowsPerExample ? $0 : nil }
+        func squared(_ target: UnsafePointer<Float>, _ row: Int, example i: Int? = nil) {
+            for t in 0..<rowsPerExample {
+                if let stepMask, let i, stepMask[i * rowsPerExample + t] == 0 { continue }
+                for j in (t * width)..<((t + 1) * width) {
+                    let d = Double(y[row * perExample + j]) - Double(target[j])
+                    totals.squaredError += d * d
+                }
+                totals.squaredCount += width
             }
-            totals.squaredCount += perExample
         }
         if targetIsInput {
             data.inputs.withUnsafeBufferPointer { src in
@@ -119,7 +124,7 @@ public struct Evaluator {
             values.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress, values.count == data.count * perExample else { return }
                 for (row, i) in indices.enumerated() {
-                    squared(base + i * perExample, row)
+                    squared(base + i * perExample, row, example: i)
                     // One-hot targets per row (e.g. next-symbol prediction): argmax accuracy on valid rows.
                     guard width > 1 else { continue }
                     for t in 0..<rowsPerExample {
