@@ -5,7 +5,7 @@ public enum SpecSchema {
     public static let losses = ["sse", "mse", "cross_entropy", "binary_cross_entropy"]
     public static let rules = ["backprop", "hebbian", "perceptron", "delta", "clipped_hebbian", "least_squares", "pca"]
     public static let metrics = ["accuracy", "loss", "mse", "confusion", "overlap", "recall", "energy", "errors",
-                                 "false_ones", "missing_ones", "sweeps"]
+                                 "false_ones", "missing_ones", "sweeps", "long_range_accuracy"]
     /// Layers that are a bare activation function.
     public static let activationLayers = ["relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
 

@@ -24,6 +24,7 @@ public enum DataPipeline {
         // Encoding and one-hot are per example: apply to both parts as the spec says.
         train = try finish(train, data.train)
         test = try test.map { try finish($0, data.test ?? data.train) }
+        if let t = test { (train, test) = try commonSteps(train, t) }
         var stats: NormalizationStats?
         if let method = data.train.normalize {
             let fitted = try NormalizationStats.fit(runtime(method), to: train)
@@ -32,6 +33,15 @@ public enum DataPipeline {
             stats = fitted
         }
         return PreparedData(train: train, test: test, normalization: stats)
+    }
+
+    /// Sequence parts of different lengths T (drawn or loaded separately)
+    /// padded to the longer one, so that one plan runs both.
+    static func commonSteps(_ train: Dataset, _ test: Dataset) throws -> (Dataset, Dataset?) {
+        let a = train.inputShape, b = test.inputShape
+        guard a.count >= 2, b.count == a.count, a.dropFirst() == b.dropFirst(), a[0] != b[0] else { return (train, test) }
+        let steps = max(a[0], b[0])
+        return (try train.padded(toSteps: steps), try test.padded(toSteps: steps))
     }
 
     static func runtime(_ n: NNCSpec.Normalization) -> Normalization {
@@ -73,6 +83,8 @@ public enum DataPipeline {
             case .column(let n): label = .column(n)
             }
             d = try Dataset.loadCSV(path: o.path, label: label, header: o.header, classes: o.classes)
+            // A row's values read as the model's input: images [C, H, W], sequences [T, F] (time-major).
+            if let shape = Dataset.rowShape(modelInput.map(\.fixed), values: d.inputSize) { d = try d.reshapedInputs(shape) }
         case .idx(let images, let labels):
             d = try Dataset.loadIDX(images: images, labels: labels)
         case .npy(let inputs, let targets):

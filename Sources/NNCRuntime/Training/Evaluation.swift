@@ -21,6 +21,9 @@ public enum Evaluation {
         case .classes:
             if let rule = spec.train?.rule, rule != .backprop { return ["accuracy", "errors"] }
             return spec.train == nil ? ["accuracy", "errors"] : ["accuracy", "loss"]
+        case .vectors where !targetIsInput && data.allowedTargets != nil:
+            // Next-symbol prediction (reber): right when the grammar allows the symbol.
+            return ["accuracy"] + (data.longRangeSteps != nil ? ["long_range_accuracy"] : []) + ["loss"]
         case .vectors where !targetIsInput:
             if let rule = spec.train?.rule, [.clippedHebbian, .hebbian, .leastSquares].contains(rule) {
                 return rule == .clippedHebbian ? ["recall", "false_ones", "missing_ones"] : ["mse", "overlap", "recall"]
@@ -64,6 +67,7 @@ public enum Evaluation {
                 case "mse": if let m = totals.mse { metrics[name] = .number(m) }
                 case "confusion": if !totals.confusion.isEmpty { metrics[name] = .matrix(totals.confusion) }
                 case "errors": if totals.counted > 0 { metrics[name] = .integer(totals.errors) }
+                case "long_range_accuracy": if let a = totals.longRangeAccuracy { metrics[name] = .number(a) }
                 default: break
                 }
             }

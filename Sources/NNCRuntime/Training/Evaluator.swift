@@ -30,11 +30,15 @@ public struct Evaluator {
         public var correct = 0
         public var counted = 0
         public var confusion: [[Int]] = []
+        /// Embedded Reber: right predictions at each example's long-range step.
+        public var longRangeCorrect = 0
+        public var longRangeCounted = 0
 
         public var loss: Double? { lossWeight > 0 ? lossSum / lossWeight : nil }
         public var accuracy: Double? { counted > 0 ? Double(correct) / Double(counted) : nil }
         public var mse: Double? { squaredCount > 0 ? squaredError / Double(squaredCount) : nil }
         public var errors: Int { counted - correct }
+        public var longRangeAccuracy: Double? { longRangeCounted > 0 ? Double(longRangeCorrect) / Double(longRangeCounted) : nil }
     }
 
     /// Forward over every example (in plan-sized batches, no training behaviour).
@@ -71,12 +75,17 @@ public struct Evaluator {
         }
         // Squared error against the vector targets (or the input).
         let perExample = rowsPerExample * width
-        func squared(_ target: UnsafePointer<Float>, _ row: Int) {
-            for j in 0..<perExample {
-                let d = Double(y[row * perExample + j]) - Double(target[j])
-                totals.squaredError += d * d
+        // Per-step targets of padded sequences: only the steps with a target count.
+        let stepMask = data.targetMask.flatMap { $0.count == data.count * rowsPerExample ? $0 : nil }
+        func squared(_ target: UnsafePointer<Float>, _ row: Int, example i: Int? = nil) {
+            for t in 0..<rowsPerExample {
+                if let stepMask, let i, stepMask[i * rowsPerExample + t] == 0 { continue }
+                for j in (t * width)..<((t + 1) * width) {
+                    let d = Double(y[row * perExample + j]) - Double(target[j])
+                    totals.squaredError += d * d
+                }
+                totals.squaredCount += width
             }
-            totals.squaredCount += perExample
         }
         if targetIsInput {
             data.inputs.withUnsafeBufferPointer { src in
@@ -110,10 +119,13 @@ public struct Evaluator {
             }
         case .vectors(let values, _):
             let mask = data.targetMask
+            // Reber: a prediction is right when the grammar allows it next (several symbols may be).
+            let allowed = data.allowedTargets.flatMap { $0.count == values.count ? $0 : nil }
+            let longRange = data.longRangeSteps
             values.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress, values.count == data.count * perExample else { return }
                 for (row, i) in indices.enumerated() {
-                    squared(base + i * perExample, row)
+                    squared(base + i * perExample, row, example: i)
                     // One-hot targets per row (e.g. next-symbol prediction): argmax accuracy on valid rows.
                     guard width > 1 else { continue }
                     for t in 0..<rowsPerExample {
@@ -122,8 +134,17 @@ public struct Evaluator {
                         var hot = -1, ones = 0
                         for j in 0..<width where target[j] != 0 { hot = j; ones += 1 }
                         guard ones == 1, target[hot] == 1 else { continue }
+                        let predicted = predictedClass(y + row * perExample + t * width, width)
                         totals.counted += 1
-                        if predictedClass(y + row * perExample + t * width, width) == hot { totals.correct += 1 }
+                        if let allowed {
+                            if allowed[i * perExample + t * width + predicted] == 1 { totals.correct += 1 }
+                        } else if predicted == hot {
+                            totals.correct += 1
+                        }
+                        if let longRange, longRange[i] == t {
+                            totals.longRangeCounted += 1
+                            if predicted == hot { totals.longRangeCorrect += 1 }
+                        }
                     }
                 }
             }

@@ -176,6 +176,7 @@ public final class BackpropTrainer {
             let t = evaluator.evaluate(test)
             if let loss = t.loss { m["test_loss"] = .number(loss) }
             if let acc = t.accuracy { m["test_accuracy"] = .number(acc) }
+            if let acc = t.longRangeAccuracy { m["test_long_range_accuracy"] = .number(acc) }
             if t.accuracy == nil, let mse = t.mse { m["test_mse"] = .number(mse) }
         }
         m["lr"] = .number(Double(learningRate))
