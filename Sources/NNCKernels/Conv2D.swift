@@ -169,6 +169,15 @@ private struct ConvJob {
     var gemmPool: ThreadPool?
 }
 
+/// One image as the GEMM's right operand [patch, plane]: the image itself for a
+/// 1×1 kernel, else its im2col unfolding into `scratch`.
+private func imageColumns(_ x: UnsafePointer<Float>, geometry g: Conv2DGeometry,
+                          scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    guard !g.isPointwise else { return x }
+    im2col(x, geometry: g, into: scratch)
+    return UnsafePointer(scratch)
+}
+
 /// Forward over `images`, with `col` as the im2col scratch.
 private func convForwardImages(_ job: ConvJob, images: Range<Int>, col: UnsafeMutablePointer<Float>) {
     let g = job.g
@@ -178,13 +187,7 @@ private func convForwardImages(_ job: ConvJob, images: Range<Int>, col: UnsafeMu
     for b in images {
         let x = job.input + b * inImage
         let y = output + b * outImage
-        let columns: UnsafePointer<Float>
-        if g.isPointwise {
-            columns = x
-        } else {
-            im2col(x, geometry: g, into: col)
-            columns = UnsafePointer(col)
-        }
+        let columns = imageColumns(x, geometry: g, scratch: col)
         // Start from the bias and let the GEMM add onto it (beta = 1).
         if let bias = job.bias {
             for o in 0..<g.outChannels { (y + o * plane).update(repeating: bias[o], count: plane) }
@@ -258,13 +261,7 @@ private func convBackwardImages(_ job: ConvJob, images: Range<Int>, col: UnsafeM
     for b in images {
         let x = job.input + b * inImage
         let dy = dOutput + b * outImage
-        let columns: UnsafePointer<Float>
-        if g.isPointwise {
-            columns = x
-        } else {
-            im2col(x, geometry: g, into: col)
-            columns = UnsafePointer(col)
-        }
+        let columns = imageColumns(x, geometry: g, scratch: col)
         // dW[outC, patch] += dY_b[outC, plane] · col_bᵀ
         gemm(.none, .transposed, m: g.outChannels, n: patch, k: plane, alpha: 1,
              a: dy, lda: plane, b: columns, ldb: plane, beta: 1, c: dW, ldc: patch, pool: job.gemmPool)

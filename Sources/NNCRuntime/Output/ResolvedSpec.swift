@@ -241,7 +241,8 @@ private struct ResolvedSpecWriter {
     func trainEntries(_ t: TrainSpec) -> [Entry] {
         var entries = [Entry("rule", keyword(t.rule.rawValue))]
         if t.rule == .backprop || t.rule == .delta {
-            entries.append(Entry("loss", keyword((t.loss ?? defaultLoss()).rawValue)))
+            // The default loss depends on the output (docs/spec.md); without a graph only a written one is known.
+            if let loss = t.loss ?? graph.map(Runner.defaultLoss) { entries.append(Entry("loss", keyword(loss.rawValue))) }
         }
         entries.append(Entry("target", keyword(t.targetIsInput ? "input" : "labels")))
         if t.rule == .backprop {
@@ -269,38 +270,6 @@ private struct ResolvedSpecWriter {
             }
         }
         return entries
-    }
-
-    /// cross_entropy when the output is a softmax, mse otherwise (docs/spec.md).
-    func defaultLoss() -> LossKind {
-        outputActivation() == .softmax ? .crossEntropy : .mse
-    }
-
-    /// The activation applied last on the path to the output, following `from`
-    /// through layers that keep values as they are (dropout, noise, flatten, pooling).
-    func outputActivation() -> ActivationKind? {
-        guard let layers = spec.model?.layers else { return nil }
-        var index = layers.count - 1
-        while index >= 0, let layer = layers[index] {
-            switch layer.op {
-            case .activation(let a): return a
-            case .dense(let o): return o.activation
-            case .conv2d(let o): return o.activation
-            case .rnn(let o): return o.output?.activation ?? o.activation
-            case .lstm: return .tanh
-            case .threshold(let o): return o.bipolar ? .sign : .step
-            case .hopfield: return .sign
-            case .pca, .add, .concat: return .linear
-            case .dropout, .noise, .flatten, .pool:
-                if let source = layer.from?.first?.name {
-                    guard let found = layers.lastIndex(where: { $0?.name == source }), found < index else { return nil }
-                    index = found
-                } else {
-                    index -= 1
-                }
-            }
-        }
-        return nil
     }
 
     func optimizer(_ o: OptimizerSpec) -> Node {
