@@ -97,26 +97,19 @@ public func lstmForward(
     pool: ThreadPool? = nil
 ) {
     let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
-    let g4 = shape.gateSize, nh = n * h, ng = n * g4
+    let g4 = shape.gateSize, nh = n * h
     let xs = storage, gates = storage + shape.storageGatesOffset
     let hs = storage + shape.storageHiddenOffset, cs = storage + shape.storageCellOffset
-    let wx = parameters + shape.inputWeightOffset, wh = parameters + shape.recurrentWeightOffset
-    let b = parameters + shape.biasOffset
+    let wx = parameters + shape.inputWeightOffset
 
     batchToTimeMajor(xs, input, batch: n, steps: steps, width: f)
     gemm(.none, .transposed, m: steps * n, n: g4, k: f, alpha: 1, a: xs, lda: f, b: wx, ldb: f,
          beta: 0, c: gates, ldc: g4, pool: pool)
     hs.update(repeating: 0, count: nh)
     cs.update(repeating: 0, count: nh)
-    for t in 0..<steps {
-        if t > 0 {
-            gemm(.none, .transposed, m: n, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
-                 beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
-        }
-        lstmCellForward(gates + t * ng, hNext: hs + (t + 1) * nh, cNext: cs + (t + 1) * nh,
-                        hPrevious: hs + t * nh, cPrevious: cs + t * nh, bias: b, step: t,
-                        sequenceOutput: shape.returnSequence ? output : nil, lengths: lengths, shape: shape)
-    }
+    var job = LSTMStepsJob(shape: shape, storage: storage, parameters: parameters, lengths: lengths, output: output,
+                           dOutput: nil, workspace: nil, truncation: 0, bands: lstmBands(shape, pool))
+    runLSTMSteps(&job, pool: pool, forward: true)
     if !shape.returnSequence {
         writeRecurrentOutput(output, states: hs, width: h, batch: n, steps: steps, returnSequence: false,
                              lengths: lengths)
@@ -144,9 +137,8 @@ public func lstmBackward(
     let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
     let g4 = shape.gateSize, nh = n * h, ng = n * g4
     guard steps > 0 else { return }
-    let xs = storage, gates = storage + shape.storageGatesOffset
-    let hs = storage + shape.storageHiddenOffset, cs = storage + shape.storageCellOffset
-    let wx = parameters + shape.inputWeightOffset, wh = parameters + shape.recurrentWeightOffset
+    let xs = storage, hs = storage + shape.storageHiddenOffset
+    let wx = parameters + shape.inputWeightOffset
     let dwx = dParameters + shape.inputWeightOffset, dwh = dParameters + shape.recurrentWeightOffset
     let db = dParameters + shape.biasOffset
     let dGates = workspace, dhCarry = workspace + shape.workspaceHiddenOffset
@@ -154,16 +146,10 @@ public func lstmBackward(
 
     dhCarry.update(repeating: 0, count: nh)
     dcCarry.update(repeating: 0, count: nh)
-    for t in stride(from: steps - 1, through: 0, by: -1) {
-        let cut = crossesWindow(from: t, to: t - 1, truncation: truncation)
-        lstmCellBackward(dGates + t * ng, dhCarry: dhCarry, dcCarry: dcCarry, dOutput: dOutput,
-                         gates: gates + t * ng, cNow: cs + (t + 1) * nh, cPrevious: cs + t * nh,
-                         step: t, cut: cut, lengths: lengths, shape: shape)
-        if t > 0 && !cut {
-            gemm(.none, .none, m: n, n: h, k: g4, alpha: 1, a: dGates + t * ng, lda: g4, b: wh, ldb: h,
-                 beta: 1, c: dhCarry, ldc: h, pool: pool)
-        }
-    }
+    var job = LSTMStepsJob(shape: shape, storage: UnsafeMutablePointer(mutating: storage), parameters: parameters,
+                           lengths: lengths, output: nil, dOutput: dOutput, workspace: workspace, truncation: truncation,
+                           bands: lstmBands(shape, pool))
+    runLSTMSteps(&job, pool: pool, forward: false)
     gemm(.transposed, .none, m: g4, n: f, k: steps * n, alpha: 1, a: dGates, lda: g4, b: xs, ldb: f,
          beta: 1, c: dwx, ldc: f, pool: pool)
     if steps > 1 {
@@ -176,6 +162,111 @@ public func lstmBackward(
         gemm(.none, .none, m: steps * n, n: f, k: g4, alpha: 1, a: dGates, lda: g4, b: wx, ldb: f,
              beta: 0, c: dxs, ldc: f, pool: pool)
         timeToBatchMajor(dInput, dxs, batch: n, steps: steps, width: f)
+    }
+}
+
+// MARK: - The recurrence over bands of examples
+
+/// The step loop's arguments. The recurrence is sequential in time but
+/// independent across examples, so with several threads each thread runs
+/// the whole loop for its own band of examples (one hand-off per call
+/// instead of one per step); the per-step products are then small and run
+/// single-threaded. Row results do not depend on the banding.
+private struct LSTMStepsJob {
+    var shape: LSTMShape
+    var storage: UnsafeMutablePointer<Float>
+    var parameters: UnsafePointer<Float>
+    var lengths: UnsafePointer<Int32>?
+    var output: UnsafeMutablePointer<Float>?
+    var dOutput: UnsafePointer<Float>?
+    var workspace: UnsafeMutablePointer<Float>?
+    var truncation: Int
+    var bands: Int
+}
+
+/// Bands of examples for the step loop: one per thread when each gets at
+/// least 8 examples and a step's product is too small to split well itself.
+private func lstmBands(_ shape: LSTMShape, _ pool: ThreadPool?) -> Int {
+    guard let pool, pool.threadCount > 1 else { return 1 }
+    return max(1, min(pool.threadCount, shape.batch / 8))
+}
+
+private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
+    guard job.bands > 1, let pool else {
+        if forward { lstmForwardSteps(job, rows: 0..<job.shape.batch, pool: pool) }
+        else { lstmBackwardSteps(job, rows: 0..<job.shape.batch, pool: pool) }
+        return
+    }
+    withUnsafeMutablePointer(to: &job) { pointer in
+        let context = UnsafeMutableRawPointer(pointer)
+        if forward {
+            pool.parallelFor(pointer.pointee.bands, context: context) { context, band in
+                let job = context.assumingMemoryBound(to: LSTMStepsJob.self).pointee
+                lstmForwardSteps(job, rows: ThreadPool.chunkRange(band, of: job.bands, count: job.shape.batch), pool: nil)
+            }
+        } else {
+            pool.parallelFor(pointer.pointee.bands, context: context) { context, band in
+                let job = context.assumingMemoryBound(to: LSTMStepsJob.self).pointee
+                lstmBackwardSteps(job, rows: ThreadPool.chunkRange(band, of: job.bands, count: job.shape.batch), pool: nil)
+            }
+        }
+    }
+}
+
+/// The band's view of the layer output: [rows, T, H] (sequence) or [rows, H] (last).
+private func outputOffset(_ shape: LSTMShape, _ r0: Int) -> Int {
+    r0 * (shape.returnSequence ? shape.steps : 1) * shape.hiddenSize
+}
+
+/// Forward recurrence for examples `rows`: per step the recurrent product of
+/// all four gates and one cell pass (the input part is already in the gates).
+private func lstmForwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: ThreadPool?) {
+    let shape = job.shape, n = shape.batch, h = shape.hiddenSize, g4 = shape.gateSize
+    let nh = n * h, ng = n * g4, r0 = rows.lowerBound
+    var band = shape
+    band.batch = rows.count
+    guard band.batch > 0 else { return }
+    let gates = job.storage + shape.storageGatesOffset + r0 * g4
+    let hs = job.storage + shape.storageHiddenOffset + r0 * h, cs = job.storage + shape.storageCellOffset + r0 * h
+    let wh = job.parameters + shape.recurrentWeightOffset, b = job.parameters + shape.biasOffset
+    let output = shape.returnSequence ? job.output.map { $0 + outputOffset(shape, r0) } : nil
+    let lengths = job.lengths.map { $0 + r0 }
+    for t in 0..<shape.steps {
+        if t > 0 {
+            gemm(.none, .transposed, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
+                 beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
+        }
+        lstmCellForward(gates + t * ng, hNext: hs + (t + 1) * nh, cNext: cs + (t + 1) * nh,
+                        hPrevious: hs + t * nh, cPrevious: cs + t * nh, bias: b, step: t,
+                        sequenceOutput: output, lengths: lengths, shape: band)
+    }
+}
+
+/// Backward recurrence for examples `rows`: per step one cell pass and the
+/// product that carries dh to the previous step.
+private func lstmBackwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: ThreadPool?) {
+    let shape = job.shape, n = shape.batch, h = shape.hiddenSize, g4 = shape.gateSize
+    let nh = n * h, ng = n * g4, r0 = rows.lowerBound
+    var band = shape
+    band.batch = rows.count
+    guard band.batch > 0, let workspace = job.workspace, let dOutput = job.dOutput else { return }
+    let gates = job.storage + shape.storageGatesOffset + r0 * g4
+    let cs = job.storage + shape.storageCellOffset + r0 * h
+    let wh = job.parameters + shape.recurrentWeightOffset
+    let dGates = workspace + r0 * g4
+    let dhCarry = workspace + shape.workspaceHiddenOffset + r0 * h
+    let dcCarry = workspace + shape.workspaceCellOffset + r0 * h
+    let dOut = dOutput + outputOffset(shape, r0)
+    let lengths = job.lengths.map { $0 + r0 }
+    for t in stride(from: shape.steps - 1, through: 0, by: -1) {
+        let cut = crossesWindow(from: t, to: t - 1, truncation: job.truncation)
+        lstmCellBackward(dGates + t * ng, dhCarry: dhCarry, dcCarry: dcCarry, dOutput: dOut,
+                         gates: gates + t * ng, cNow: cs + (t + 1) * nh, cPrevious: cs + t * nh,
+                         step: t, cut: cut, lengths: lengths, shape: band)
+        if t > 0 && !cut {
+            gemm(.none, .none, m: band.batch, n: h, k: g4, alpha: 1, a: dGates + t * ng, lda: g4, b: wh, ldb: h,
+                 beta: 1, c: dhCarry, ldc: h, pool: pool)
+        }
     }
 }
 

@@ -32,23 +32,47 @@ final class LSTMTests: XCTestCase {
                 randomArray(shape.outputCount, &random))
     }
 
-    private func forward(_ shape: LSTMShape, _ x: [Float], _ p: [Float], _ lengths: [Int32]?) -> (output: [Float], storage: [Float]) {
+    private func forward(_ shape: LSTMShape, _ x: [Float], _ p: [Float], _ lengths: [Int32]?,
+                         pool: ThreadPool? = nil) -> (output: [Float], storage: [Float]) {
         var output = [Float](repeating: .nan, count: shape.outputCount)
         var storage = [Float](repeating: .nan, count: shape.storageCount)
-        withLengths(lengths) { lstmForward(output: &output, storage: &storage, input: x, parameters: p, lengths: $0, shape: shape) }
+        withLengths(lengths) {
+            lstmForward(output: &output, storage: &storage, input: x, parameters: p, lengths: $0, shape: shape, pool: pool)
+        }
         return (output, storage)
     }
 
     private func backward(_ shape: LSTMShape, _ dOutput: [Float], _ storage: [Float], _ p: [Float],
-                          _ lengths: [Int32]?, truncation: Int) -> (dInput: [Float], dParameters: [Float]) {
+                          _ lengths: [Int32]?, truncation: Int, pool: ThreadPool? = nil) -> (dInput: [Float], dParameters: [Float]) {
         var dx = [Float](repeating: .nan, count: shape.batch * shape.steps * shape.inputSize)
         var dp = [Float](repeating: 0, count: shape.parameterCount)
         var workspace = [Float](repeating: .nan, count: shape.workspaceCount)
         withLengths(lengths) {
             lstmBackward(dInput: &dx, dParameters: &dp, workspace: &workspace, dOutput: dOutput, storage: storage,
-                         parameters: p, lengths: $0, shape: shape, truncation: truncation)
+                         parameters: p, lengths: $0, shape: shape, truncation: truncation, pool: pool)
         }
         return (dx, dp)
+    }
+
+    /// With a pool, each thread runs the step loop for its own band of examples:
+    /// the same bits as one thread (rows do not depend on the banding).
+    func testBandsOverThreadsGiveTheSameBits() {
+        let pool = ThreadPool(threads: 2)
+        for (shape, lengths, truncation) in [
+            (LSTMShape(batch: 21, steps: 6, inputSize: 5, hiddenSize: 12), nil as [Int32]?, 0),
+            (LSTMShape(batch: 16, steps: 7, inputSize: 3, hiddenSize: 8, returnSequence: false),
+             (0..<16).map { Int32(1 + $0 % 7) } as [Int32]?, 3),
+        ] {
+            let (x, p, r) = data(shape, seed: 9)
+            let one = forward(shape, x, p, lengths)
+            let two = forward(shape, x, p, lengths, pool: pool)
+            XCTAssertEqual(one.output, two.output)
+            XCTAssertEqual(one.storage, two.storage)
+            let b1 = backward(shape, r, one.storage, p, lengths, truncation: truncation)
+            let b2 = backward(shape, r, two.storage, p, lengths, truncation: truncation, pool: pool)
+            XCTAssertEqual(b1.dInput, b2.dInput)
+            XCTAssertEqual(b1.dParameters, b2.dParameters)
+        }
     }
 
     func testFusedMatchesUnfusedReference() {
