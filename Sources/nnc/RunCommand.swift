@@ -114,10 +114,11 @@ final class Progress: @unchecked Sendable {
     func show(_ event: TrainingEvent) {
         guard !quiet else { return }
         switch event {
-        case .step(let epoch, let epochs, let step, let steps, let loss, let rate, let left):
+        case .step(let epoch, let epochs, let step, let steps, let loss, let accuracy, let rate, let left):
             guard live, ContinuousClock.now - lastDraw > .milliseconds(100) || step == steps else { return }
             lastDraw = ContinuousClock.now
-            Terminal.writeError("\r\u{1B}[2Kepoch \(epoch)/\(epochs)  step \(step)/\(steps)  loss \(formatMetric(loss))  \(Int(rate)) samples/s  \(Self.time(left)) left")
+            let metric = accuracy.map { "  accuracy \(formatMetric($0))" } ?? ""
+            Terminal.writeError("\r\u{1B}[2Kepoch \(epoch)/\(epochs)  step \(step)/\(steps)  loss \(formatMetric(loss))\(metric)  \(Int(rate)) samples/s  \(Self.time(left)) left")
             drewLive = true
         case .epoch(let record, let epochs):
             if drewLive { Terminal.writeError("\r\u{1B}[2K") }

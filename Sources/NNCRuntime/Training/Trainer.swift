@@ -5,7 +5,9 @@ import NNCSpec
 
 /// Progress during training, for the live line.
 public enum TrainingEvent: Sendable {
-    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, samplesPerSecond: Double, secondsLeft: Double)
+    /// `accuracy`: the epoch's running training accuracy so far (nil when not a classification).
+    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double?,
+              samplesPerSecond: Double, secondsLeft: Double)
     case epoch(EpochRecord, epochs: Int)
 }
 
@@ -87,8 +89,9 @@ public final class BackpropTrainer {
                 let elapsed = seconds(clock.now - epochStart)
                 let rate = elapsed > 0 ? Double(seen) / elapsed : 0
                 let remaining = Double((epochs - state.epoch) * count - (start + indices.count))
-                events(.step(epoch: state.epoch + 1, epochs: epochs, step: state.batchInEpoch, steps: batches,
-                             loss: loss, samplesPerSecond: rate, secondsLeft: rate > 0 ? remaining / rate : 0))
+                events(.step(epoch: state.epoch + 1, epochs: epochs, step: state.batchInEpoch, steps: batches, loss: loss,
+                             accuracy: state.counted > 0 ? Double(state.correct) / Double(state.counted) : nil,
+                             samplesPerSecond: rate, secondsLeft: rate > 0 ? remaining / rate : 0))
                 if interrupted() { throw RunError.interrupted }
             }
             let record = finishEpoch(seconds: seconds(clock.now - epochStart), learningRate: lr)
