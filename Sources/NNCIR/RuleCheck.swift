@@ -59,7 +59,7 @@ struct RuleCheck {
                     help += " (or add 'image: true' to the source for [1, H, W] images)"
                 }
                 error("E0401", "the model's input is \(NNCSpec.describe(model.input)) but the \(what) gives examples of shape \(NNCSpec.describe(input))",
-                      at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined here", at: dataset.span)], help: help)
+                      at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)], help: help)
                 return
             }
             checkTargets(description.targets, dataset: dataset, what: what)
@@ -72,7 +72,7 @@ struct RuleCheck {
         if spec.train?.targetIsInput == true || rule == .pca { return }
         if case .hopfield = opOf(output), rule == .hebbian || rule == nil { return }
         let units = outShape.last?.fixed
-        let note = DiagnosticNote("the \(what) is defined here", at: dataset.span)
+        let note = DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)
         switch targets {
         case .classes(let k?):
             guard let units else { return }
