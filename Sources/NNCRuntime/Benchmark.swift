@@ -78,7 +78,7 @@ public enum Benchmark {
             plan.forward(n, training: true)
             _ = plan.head?.compute(n, training: true)
         }
-        for step in plan.steps_ {
+        for step in plan.steps {
             let f = median { _ = plan.forward(step, n, training: training) }
             var b: Double?
             if training, let dOut = plan.gradients[step.output] {

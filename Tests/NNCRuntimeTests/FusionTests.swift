@@ -44,11 +44,11 @@ final class FusionTests: XCTestCase {
 
     func testFusedConvDenseAndLossMatchUnfused() throws {
         let (fused, plain, losses) = try runBoth(Self.cnn, loss: .crossEntropy, labels: [0, 3, 4, 1, 2, 2])
-        XCTAssertEqual(Set(fused.steps_.compactMap(\.rule)), ["conv2d+bias+activation+pool", "dense+bias+activation"])
-        XCTAssertEqual(plain.steps_.compactMap(\.rule), [])
+        XCTAssertEqual(Set(fused.steps.compactMap(\.rule)), ["conv2d+bias+activation+pool", "dense+bias+activation"])
+        XCTAssertEqual(plain.steps.compactMap(\.rule), [])
         XCTAssertEqual(fused.head?.rule, "softmax+cross_entropy")
         XCTAssertNil(plain.head?.rule)
-        XCTAssertLessThan(fused.steps_.count, plain.steps_.count)
+        XCTAssertLessThan(fused.steps.count, plain.steps.count)
         XCTAssertEqual(losses.0, losses.1, accuracy: 1e-6 * max(1, abs(losses.1)))
         let out = fused.output
         for i in 0..<(6 * 5) {

@@ -97,7 +97,7 @@ final class RecurrentEngineTests: XCTestCase {
                                      perStep: c.shape.returnSequence, lengths: c.lengths)
             let plan = try trainingPlan(try checkedSpec(spec([c.layer], features: f)), batch: n, steps: steps, loss: .mse)
             plan.truncation = c.truncation
-            guard case .rnn(let step)? = plan.steps_.first?.kind else { return XCTFail("\(c.layer): no rnn step") }
+            guard case .rnn(let step)? = plan.steps.first?.kind else { return XCTFail("\(c.layer): no rnn step") }
             XCTAssertEqual(step.shape, c.shape, "\(c.layer): the spec's options reach the kernel")
             pass(plan, data)
 
@@ -132,7 +132,7 @@ final class RecurrentEngineTests: XCTestCase {
                                      perStep: c.shape.returnSequence, lengths: c.lengths)
             let plan = try trainingPlan(try checkedSpec(spec([c.layer], features: f)), batch: n, steps: steps, loss: .mse)
             plan.truncation = c.truncation
-            guard case .lstm(let step)? = plan.steps_.first?.kind else { return XCTFail("\(c.layer): no lstm step") }
+            guard case .lstm(let step)? = plan.steps.first?.kind else { return XCTFail("\(c.layer): no lstm step") }
             XCTAssertEqual(step.shape, c.shape, c.layer)
             pass(plan, data)
 

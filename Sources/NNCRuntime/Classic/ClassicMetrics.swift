@@ -99,7 +99,7 @@ public enum ClassicMetrics {
         let out = plan.output
         let width = plan.perExample[out]
         var outputs = [Float](repeating: 0, count: count * width)
-        let hopfieldStep = plan.steps_.first { if case .hopfield = $0.kind { return true }; return false }
+        let hopfieldStep = plan.steps.first { if case .hopfield = $0.kind { return true }; return false }
         var hopfield: HopfieldRecord?
         var start = 0
         while start < count {

@@ -15,7 +15,7 @@ extension Plan {
     @discardableResult
     public func forward(_ n: Int, training: Bool) -> Double {
         var penalty = 0.0
-        for step in stepsList {
+        for step in steps {
             penalty += forward(step, n, training: training)
         }
         return penalty
@@ -150,7 +150,7 @@ extension Plan {
         for (id, buffer) in gradients.enumerated() where readers[id].count > 1 {
             buffer?.zero(n * perExample[id])
         }
-        for step in stepsList.reversed() {
+        for step in steps.reversed() {
             guard let dOut = gradients[step.output] else { continue }
             backward(step, n, dOut: dOut.pointer)
         }

@@ -120,7 +120,7 @@ extension Plan {
             head = LossHead(plan: self, loss: loss, targetsMode: mode, fusion: fusion, fusedNode: node, rule: rule,
                             logits: logits, dLogits: dLogits)
         }
-        guard fuse, wanted != .none, let step = stepsList.last(where: { $0.output == output }) else {
+        guard fuse, wanted != .none, let step = steps.last(where: { $0.output == output }) else {
             make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)
             return
         }

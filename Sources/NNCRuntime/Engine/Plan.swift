@@ -16,7 +16,7 @@ public final class Plan: @unchecked Sendable {
     public let parameters: ParameterStore
     public let batch: Int
     /// The sequence length T bound for this plan (symbolic dims), or nil.
-    public let steps: Int?
+    public let sequenceLength: Int?
     public let pool: ThreadPool?
     /// Floats per example of each node's output.
     public let perExample: [Int]
@@ -27,7 +27,8 @@ public final class Plan: @unchecked Sendable {
     /// Per-example valid sequence lengths for recurrent layers ([batch]).
     public let lengths: LabelBuffer
     public var hasLengths = false
-    var stepsList: [Step]
+    /// The (fused) steps in execution order.
+    public internal(set) var steps: [Step]
     /// Readers of each node, to accumulate gradients where a node fans out.
     let readers: [[Int]]
     let scratchGradient: [FloatBuffer?]
@@ -39,7 +40,6 @@ public final class Plan: @unchecked Sendable {
     public internal(set) var head: LossHead?
 
     public var output: Int { graph.output }
-    public var steps_: [Step] { stepsList }
 
     /// - Parameters:
     ///   - bindings: values of symbolic dimensions (e.g. T).
@@ -52,7 +52,7 @@ public final class Plan: @unchecked Sendable {
         self.batch = max(1, batch)
         self.pool = pool
         self.random = random
-        self.steps = bindings.values.first
+        self.sequenceLength = bindings.values.first
         let n = self.batch
         func size(_ shape: Shape?) throws -> Int {
             guard let shape else { throw RunError.bug("a layer has no shape") }
@@ -111,8 +111,8 @@ public final class Plan: @unchecked Sendable {
         self.gradients = gradients
         self.scratchGradient = scratch
         lengths = LabelBuffer(count: n)
-        stepsList = []
-        stepsList = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
+        steps = []
+        steps = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
         applyFusion(groups)
     }
 
@@ -128,7 +128,7 @@ public final class Plan: @unchecked Sendable {
     func lastDim(_ id: Int) -> Int {
         switch graph.nodes[id].shape?.last {
         case .fixed(let x)?: return x
-        case .symbol?: return steps ?? 1
+        case .symbol?: return sequenceLength ?? 1
         case nil: return 1
         }
     }

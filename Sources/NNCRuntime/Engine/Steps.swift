@@ -178,7 +178,7 @@ extension Plan {
             kind = .pca(Step.PCAStep(components: try entry("components"), mean: try entry("mean"), count: c,
                                      features: lastDim(input), scratch: FloatBuffer(count: n * c)))
         case .rnn(let o):
-            let steps = try sequenceLength(inShape)
+            let steps = try sequenceSteps(inShape)
             let shape = ParameterStore.rnnShape(o, batch: n, steps: steps, inputSize: lastDim(input))
             let outAct = kernelActivation(o.output?.activation ?? .linear)
             let needsRaw = o.output != nil && outAct != .linear
@@ -190,7 +190,7 @@ extension Plan {
                                      dRaw: needsRaw && training ? FloatBuffer(count: shape.outputCount) : nil,
                                      hasBias: o.bias))
         case .lstm(let o):
-            let steps = try sequenceLength(inShape)
+            let steps = try sequenceSteps(inShape)
             let shape = LSTMShape(batch: n, steps: steps, inputSize: lastDim(input), hiddenSize: o.units,
                                   returnSequence: o.returnSequence)
             kind = .lstm(Step.LSTMStep(shape: shape, parameters: try entry("input_weight"), parameterCount: shape.parameterCount,
@@ -200,11 +200,12 @@ extension Plan {
         return Step(node: node.id, inputs: node.inputs, output: node.id, kind: kind, rule: nil)
     }
 
-    func sequenceLength(_ shape: Shape) throws -> Int {
+    /// T of a sequence input [T, F]: fixed, or bound from the data.
+    func sequenceSteps(_ shape: Shape) throws -> Int {
         guard let first = shape.first else { throw RunError.bug("sequence shape") }
         switch first {
         case .fixed(let t): return t
-        case .symbol: guard let t = steps else { throw RunError.data("sequence length unknown") }; return t
+        case .symbol: guard let t = sequenceLength else { throw RunError.data("sequence length unknown") }; return t
         }
     }
 }
@@ -214,10 +215,10 @@ extension Plan {
     /// activation (and pooling) layers, whose own steps are dropped.
     func applyFusion(_ groups: [FusionGroup]) {
         for group in groups {
-            guard let headIndex = stepsList.firstIndex(where: { $0.node == group.head }) else { continue }
-            var head = stepsList[headIndex]
+            guard let headIndex = steps.firstIndex(where: { $0.node == group.head }) else { continue }
+            var head = steps[headIndex]
             var absorbed: Set<Int> = []
-            if let act = group.activation, let actStep = stepsList.first(where: { $0.node == act }),
+            if let act = group.activation, let actStep = steps.first(where: { $0.node == act }),
                case .activation(let a) = actStep.kind {
                 switch head.kind {
                 case .dense(var d): d.activation = a; head.kind = .dense(d)
@@ -226,7 +227,7 @@ extension Plan {
                 }
                 absorbed.insert(act)
             }
-            if let poolNode = group.pool, let poolStep = stepsList.first(where: { $0.node == poolNode }),
+            if let poolNode = group.pool, let poolStep = steps.first(where: { $0.node == poolNode }),
                case .pool(let p) = poolStep.kind, case .conv(var c) = head.kind {
                 c.pool = (poolNode, p)
                 head.kind = .conv(c)
@@ -234,8 +235,8 @@ extension Plan {
             }
             head.output = group.output
             head.rule = group.rule.rawValue
-            stepsList[headIndex] = head
-            stepsList.removeAll { absorbed.contains($0.node) }
+            steps[headIndex] = head
+            steps.removeAll { absorbed.contains($0.node) }
         }
     }
 }

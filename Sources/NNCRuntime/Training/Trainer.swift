@@ -155,7 +155,7 @@ public final class BackpropTrainer {
     func divergenceMessage(what: String) -> String {
         var place = ""
         var largest: (name: String, value: Float) = ("", 0)
-        for step in plan.steps_ {
+        for step in plan.steps {
             let name = plan.graph.nodes[step.output].name
             let b = plan.values[step.output]
             if !allFinite(b.pointer, b.count) { place = "; the first layer with NaN or infinite outputs is '\(name)'"; break }
