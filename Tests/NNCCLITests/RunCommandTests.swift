@@ -24,6 +24,17 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse((metrics["epochs"] as? [Any] ?? []).isEmpty)
     }
 
+    /// spec.resolved.yaml, with every default written out, runs to the same numbers.
+    func testResolvedSpecRunsTheSame() throws {
+        let out = try temporaryDirectory()
+        let first = try NNCProcess.run(["run", "specs/iris-softmax.yaml", "--out", out.path, "--format", "json", "--quiet"],
+                                       in: NNCProcess.repositoryRoot)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let again = try NNCProcess.run(["run", out.appendingPathComponent("spec.resolved.yaml").path, "--format", "json", "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stdout, first.stdout)
+    }
+
     func testExitCodesOfRun() throws {
         let dir = try NNCProcess.fixtures
         XCTAssertEqual(try NNCProcess.run(["run", "mistakes.yaml"], in: dir).status, 1, "spec errors")
