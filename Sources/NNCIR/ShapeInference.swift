@@ -171,9 +171,14 @@ struct ShapeInference {
                   let v = Self.mul(o.output?.units ?? 0, h) else { return tooLarge(node) }
             let perStepMacs = u + wRec + skipW + v
             let params = perStepMacs + (o.bias ? h + (o.output?.units ?? 0) : 0)
+            // The skip term exists from step d on: T − d of the T steps when T is known.
+            var macs = perStep(perStepMacs, t)
+            if let d = o.skip, let steps = t.fixed, let skipped = Self.mul(skipW, min(d, steps)) {
+                macs.value -= skipped
+            }
             let width = o.output?.units ?? h
             return Result(shape: o.returnSequence ? [t, .fixed(width)] : [.fixed(width)], parameters: params,
-                          macs: perStep(perStepMacs, t))
+                          macs: macs)
         case .lstm(let o):
             guard let (t, f) = sequence(x, node, kind) else { return nil }
             guard let gates = Self.mul(4 * o.units, f + o.units) else { return tooLarge(node) }

@@ -143,7 +143,7 @@ public enum Runner {
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
-                         notes: notes, parameters: parameters.namedTensors(), checkpoint: checkpoint, data: data,
+                         notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
                          autoencoder: autoencoder)
     }
 

@@ -283,7 +283,8 @@ public enum SpecSchema {
             Field("no_errors", .bool, "stop after an epoch without misclassification"),
         ])), "early stopping"),
         Field("rate", .anyOf([.positive, .keyword(["normalized"])]),
-              "ε of hebbian, perceptron and delta: a number, or normalized (ε = 1/‖x‖)"),
+              default: "1 (perceptron), 1/F (hebbian), 0.1/R² (delta)",
+              "ε of hebbian, perceptron and delta: a number, or normalized (ε = 1/‖(1, x)‖)"),
     ])
 
     // MARK: evaluate

@@ -53,6 +53,13 @@ final class ClassicDeltaTests: XCTestCase {
     }
 
     /// A step far beyond 2/‖x‖² diverges, and the run says so.
+    /// The shipped Adaline spec classifies AND of bipolar inputs without error.
+    func testShippedAdalineSpec() throws {
+        let result = try RuntimeTest.run(spec: "delta-adaline")
+        XCTAssertEqual(result.final["accuracy"]?.number, 1)
+        XCTAssertEqual(result.final["errors"], .integer(0))
+    }
+
     func testTooLargeARateDiverges() throws {
         let targets = Self.inputs.map { [$0[0]] }
         XCTAssertThrowsError(try ClassicRun.yaml(spec(rule: "delta", targets: targets, extra: ", rate: 50, epochs: 200"))) { error in

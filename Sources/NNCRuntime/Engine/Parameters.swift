@@ -139,7 +139,11 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     /// (name, shape, values) of every tensor, for model.safetensors.
-    public func namedTensors() -> [(name: String, shape: [Int], values: [Float])] {
-        entries.map { ($0.name, $0.shape, values(of: $0)) }
+    /// An rnn with `bias: false` keeps zero bias slots (the kernel's layout) but does not export them.
+    public func namedTensors(graph: Graph) -> [(name: String, shape: [Int], values: [Float])] {
+        entries.filter { e in
+            guard case .layer(.rnn(let o)) = graph.nodes[e.node].op, !o.bias else { return true }
+            return e.role != "bias" && e.role != "output_bias"
+        }.map { ($0.name, $0.shape, values(of: $0)) }
     }
 }
