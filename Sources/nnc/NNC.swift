@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NNCSpec
 
 /// The command line: a thin shell over the library (each command parses its
@@ -12,6 +13,21 @@ struct NNC: ParsableCommand {
         version: version,
         subcommands: [Check.self, Run.self, Summary.self, Schema.self, Explain.self, Bench.self]
     )
+
+    /// As ArgumentParser's, except that a usage error (an unknown flag or a bad
+    /// value) exits 2, as cli.md says, instead of EX_USAGE (64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.writeError(fullMessage(for: error) + "\n")
+                Foundation.exit(Exit.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes of cli.md.

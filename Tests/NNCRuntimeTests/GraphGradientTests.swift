@@ -69,6 +69,23 @@ final class GraphGradientTests: XCTestCase {
             """, loss: .mse, n: 3)
     }
 
+    /// A flattened image also read by a pooling branch: flatten may not share the
+    /// image's buffers when the image has another reader.
+    func testFlattenBesideAnotherReader() throws {
+        try check("""
+            nnc: 1
+            model:
+              input: [1, 4, 4]
+              layers:
+                - conv2d: {filters: 2, kernel: 3, padding: same, activation: tanh, name: features}
+                - flatten: {name: flat}
+                - avgpool: {size: 2, from: features, name: pooled}
+                - flatten: {name: flat_pooled}
+                - concat: {from: [flat, flat_pooled]}
+                - dense: {units: 2}
+            """, loss: .mse, n: 2)
+    }
+
     /// The input itself read twice, a skip connection around a block, and a softmax head.
     func testResidualBlockWithSoftmaxHead() throws {
         try check("""

@@ -84,13 +84,13 @@ public final class Plan: @unchecked Sendable {
                     || node.inputs.contains { needs[$0] }
             }
         }
-        // Buffers: one per node, flatten aliases its input.
+        // Buffers: one per node; flatten shares its input's when it is that input's only reader.
         var values: [FloatBuffer] = []
         var gradients: [FloatBuffer?] = []
         var scratch: [FloatBuffer?] = []
         for node in graph.nodes {
             let count = n * perExample[node.id]
-            if case .layer(.flatten) = node.op, let i = node.inputs.first {
+            if case .layer(.flatten) = node.op, let i = node.inputs.first, readers[i].count == 1 {
                 values.append(values[i])
                 gradients.append(gradients[i])
             } else {
