@@ -1,3 +1,4 @@
+import Foundation
 import NNCIR
 import NNCKernels
 import NNCSpec
@@ -79,6 +80,9 @@ public enum Runner {
         let bindings = try bind(model.input, to: data.train.inputShape)
         if let test = data.test { _ = try bind(model.input, to: test.inputShape) }
 
+        let backprop = spec.train?.rule == .backprop
+        let planBatch = backprop ? min(spec.train?.effectiveBatch ?? 1, max(1, data.train.count)) : min(256, max(1, data.train.count))
+        try checkMemory(graph: graph, batch: planBatch, bindings: bindings, training: backprop)
         let parameters = ParameterStore(graph: graph)
         parameters.initialize(graph: graph, rng: &initRNG)
         let pool = options.threads > 1 ? ThreadPool(threads: options.threads) : nil
@@ -145,6 +149,16 @@ public enum Runner {
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
                          autoencoder: autoencoder)
+    }
+
+    /// Refuses, before allocating, a run that would not fit in this machine's memory.
+    static func checkMemory(graph: Graph, batch: Int, bindings: [String: Int], training: Bool) throws {
+        let needed = try Plan.estimatedBytes(graph: graph, batch: batch, bindings: bindings, training: training)
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed <= 0.8 * available else {
+            func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / Double(1 << 30)) }
+            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than this machine's \(gib(available)) allows; use a smaller batch or smaller layers")
+        }
     }
 
     /// The loss when the spec names none: cross-entropy after a softmax, mse otherwise.

@@ -96,6 +96,24 @@ final class BackpropTrainingTests: XCTestCase {
         }
     }
 
+    /// A model that passes the checker's limit but not this machine's memory is refused before allocating.
+    func testTooLargeForThisMachineIsRefused() throws {
+        let text = """
+            nnc: 1
+            data: {source: random, count: 4, classes: 10}
+            model:
+              input: [100000]
+              layers:
+                - dense: {units: 100000}
+                - dense: {units: 10}
+            train: {epochs: 1, batch: 4}
+            """
+        XCTAssertThrowsError(try RuntimeTest.run(text: text)) { error in
+            guard case RunError.data(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("GiB of memory"), message)
+        }
+    }
+
     func testBadDataFileIsAClearError() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-bad-data-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

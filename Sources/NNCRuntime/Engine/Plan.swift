@@ -54,24 +54,7 @@ public final class Plan: @unchecked Sendable {
         self.random = random
         self.sequenceLength = bindings.values.first
         let n = self.batch
-        func size(_ shape: Shape?) throws -> Int {
-            guard let shape else { throw RunError.bug("a layer has no shape") }
-            var total = 1
-            for d in shape {
-                let v: Int
-                switch d {
-                case .fixed(let x): v = x
-                case .symbol(let s):
-                    guard let b = bindings[s] else { throw RunError.data("the size of '\(s)' is not known from the data") }
-                    v = b
-                }
-                let (r, o) = total.multipliedReportingOverflow(by: v)
-                guard !o else { throw RunError.data("a layer's size overflows") }
-                total = r
-            }
-            return total
-        }
-        perExample = try graph.nodes.map { try size($0.shape) }
+        perExample = try Self.floatsPerExample(graph, bindings: bindings)
         var readers = Array(repeating: [Int](), count: graph.nodes.count)
         for node in graph.nodes { for i in node.inputs { readers[i].append(node.id) } }
         self.readers = readers
@@ -114,6 +97,49 @@ public final class Plan: @unchecked Sendable {
         steps = []
         steps = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
         applyFusion(groups)
+    }
+
+    /// Floats of each node's output for one example, symbolic dimensions bound.
+    static func floatsPerExample(_ graph: Graph, bindings: [String: Int]) throws -> [Int] {
+        try graph.nodes.map { node in
+            guard let shape = node.shape else { throw RunError.bug("a layer has no shape") }
+            var total = 1
+            for d in shape {
+                let v: Int
+                switch d {
+                case .fixed(let x): v = x
+                case .symbol(let s):
+                    guard let b = bindings[s] else { throw RunError.data("the size of '\(s)' is not known from the data") }
+                    v = b
+                }
+                let (r, o) = total.multipliedReportingOverflow(by: v)
+                guard !o else { throw RunError.data("a layer's size overflows") }
+                total = r
+            }
+            return total
+        }
+    }
+
+    /// A generous estimate of the bytes a plan and its parameters take: every
+    /// output with its gradient and a scratch copy, parameters with gradients
+    /// and two optimizer states, and recurrent storage. Checked against the
+    /// machine's memory before anything is allocated.
+    public static func estimatedBytes(graph: Graph, batch: Int, bindings: [String: Int], training: Bool) throws -> Double {
+        let activations = try floatsPerExample(graph, bindings: bindings).reduce(0.0) { $0 + Double($1) }
+        var recurrent = 0.0
+        for node in graph.nodes {
+            guard case .layer(let op) = node.op, let shape = graph.nodes[node.inputs.first ?? 0].shape,
+                  let first = shape.first, let features = shape.last?.fixed else { continue }
+            let steps = Double(first.fixed ?? bindings.values.first ?? 1)
+            switch op {
+            case .rnn(let o): recurrent += steps * Double(features + 3 * o.units + 2 * (o.output?.units ?? 0))
+            case .lstm(let o): recurrent += steps * Double(2 * features + 10 * o.units)
+            default: break
+            }
+        }
+        let parameters = Double(graph.totalParameters)
+        let perExample = activations * (training ? 3 : 1) + recurrent * (training ? 2 : 1)
+        return 4 * (Double(max(1, batch)) * perExample + parameters * (training ? 4 : 1))
     }
 
     public func value(_ node: Int) -> FloatBuffer { values[node] }
