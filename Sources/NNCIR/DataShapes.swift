@@ -77,8 +77,12 @@ struct ShapeMatcher {
             case (.fixed(let a), .fixed(let b)): if a != b { return false }
             case (.symbol(let s), _), (_, .symbol(let s)):
                 let other = (e == .symbol(s)) ? f : e
-                if let bound = bindings[s], bound != other, !isSymbol(bound), !isSymbol(other) { return false }
-                if bindings[s] == nil || isSymbol(bindings[s]!) { bindings[s] = other }
+                if let bound = bindings[s] {
+                    if bound != other, !isSymbol(bound), !isSymbol(other) { return false }
+                    if isSymbol(bound) { bindings[s] = other }
+                } else {
+                    bindings[s] = other
+                }
             }
         }
         return true

@@ -79,6 +79,11 @@ public enum Runner {
         let data = try DataPipeline.prepare(dataSpec, modelInput: model.input, rng: &dataRNG)
         let bindings = try bind(model.input, to: data.train.inputShape)
         if let test = data.test { _ = try bind(model.input, to: test.inputShape) }
+        let outputSize = try Plan.floatsPerExample(graph, bindings: bindings)[graph.output]
+        for part in [data.train] + (data.test.map { [$0] } ?? []) {
+            try checkTargets(part, outputWidth: graph.nodes[graph.output].shape?.last?.fixed ?? outputSize,
+                             outputSize: outputSize, targetIsInput: spec.train?.targetIsInput ?? false)
+        }
 
         let backprop = spec.train?.rule == .backprop
         let planBatch = backprop ? min(spec.train?.effectiveBatch ?? 1, max(1, data.train.count)) : min(256, max(1, data.train.count))
@@ -149,6 +154,29 @@ public enum Runner {
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
                          autoencoder: autoencoder)
+    }
+
+    /// The data's targets must fit the output (files are only known now, not when checking):
+    /// K classes need K output units (or one unit for two classes); vector targets the output's size.
+    static func checkTargets(_ data: Dataset, outputWidth: Int, outputSize: Int, targetIsInput: Bool) throws {
+        guard !targetIsInput else {
+            guard data.inputSize == outputSize else {
+                throw RunError.data("'target: input' needs an output of the input's size \(data.inputSize); the model gives \(outputSize)")
+            }
+            return
+        }
+        switch data.targets {
+        case .none:
+            break
+        case .classes(_, let k):
+            if k > outputWidth && !(outputWidth == 1 && k == 2) {
+                throw RunError.data("the data has \(k) classes but the model's output has \(outputWidth) unit\(outputWidth == 1 ? "" : "s")")
+            }
+        case .vectors:
+            if data.targetSize != outputSize {
+                throw RunError.data("the data's targets have \(data.targetSize) values per example but the model's output has \(outputSize)")
+            }
+        }
     }
 
     /// Refuses, before allocating, a run that would not fit in this machine's memory.

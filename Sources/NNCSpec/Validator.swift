@@ -407,7 +407,7 @@ public func closest(to word: String, in candidates: [String]) -> String? {
     var best: (String, Int)?
     for c in candidates {
         let d = editDistance(w, Array(c.lowercased()))
-        if best == nil || d < best!.1 { best = (c, d) }
+        if d < (best?.1 ?? Int.max) { best = (c, d) }
     }
     guard let (name, distance) = best else { return nil }
     let limit = max(1, min(3, (w.count + 1) / 3))

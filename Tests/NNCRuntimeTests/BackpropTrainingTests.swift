@@ -114,6 +114,30 @@ final class BackpropTrainingTests: XCTestCase {
         }
     }
 
+    /// A file's classes are known only when it is read: more classes than output units is a data error, not a trap.
+    func testFileClassesBeyondTheOutputAreAClearError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-classes-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = (0..<14).map { i in "0.\(i),1.\(i),\(i % 7)" }.joined(separator: "\n")
+        try rows.write(to: dir.appendingPathComponent("seven.csv"), atomically: true, encoding: .utf8)
+        let spec = """
+            nnc: 1
+            data: {csv: {path: seven.csv}}
+            model:
+              input: [2]
+              layers:
+                - dense: {units: 3}
+                - softmax
+            train: {epochs: 1}
+            """
+        let checked = Compiler.check(SourceFile(path: dir.appendingPathComponent("spec.yaml").path, text: spec))
+        XCTAssertFalse(checked.hasErrors)
+        XCTAssertThrowsError(try Runner.run(checked, options: RunOptions())) { error in
+            XCTAssertEqual("\(error)", "the data has 7 classes but the model's output has 3 units")
+        }
+    }
+
     func testBadDataFileIsAClearError() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-bad-data-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
