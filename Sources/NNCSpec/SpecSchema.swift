@@ -284,7 +284,7 @@ public enum SpecSchema {
         ])), "early stopping"),
         Field("rate", .anyOf([.positive, .keyword(["normalized"])]),
               default: "1 (perceptron), 1/F (hebbian), 0.1/R² (delta)",
-              "ε of hebbian, perceptron and delta: a number, or normalized (ε = 1/‖(1, x)‖)"),
+              "ε of hebbian, perceptron and delta: a number, or normalized (ε = 1/‖x‖, x augmented with 1 when a bias is learned)"),
     ])
 
     // MARK: evaluate
