@@ -142,6 +142,53 @@ private func runGEMMTask(_ context: UnsafeMutableRawPointer, _ t: Int) {
                 path: task.path)
 }
 
+// MARK: - A packed right operand reused across calls
+
+/// Floats `gemmPackB` writes for op(B) [k, n].
+public func gemmPackedBSize(k: Int, n: Int) -> Int { roundUp(n, GEMMBlocking.nr) * k }
+
+/// Whether op(B) with n columns can be packed once for `gemm(…packedB:…)` (one panel).
+public func gemmCanPackB(n: Int) -> Bool { n > 0 && n <= GEMMBlocking.nc }
+
+/// Packs op(B) [k, n] (B stored [k, n], or [n, k] when transposed) in the
+/// micro-kernel's layout, once, for many products with it — a recurrent
+/// weight matrix used at every time step. dst: `gemmPackedBSize(k:n:)` floats.
+public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
+                      into dst: UnsafeMutablePointer<Float>) {
+    precondition(gemmCanPackB(n: n) && k >= 0, "gemmPackB: n must be in 1...\(GEMMBlocking.nc)")
+    let p = GEMMProblem(transA: .none, transB: transB, k: k, alpha: 1, a: b, lda: 0, b: b, ldb: ldb,
+                        beta: 0, c: dst, ldc: 0)
+    let panelWidth = roundUp(n, GEMMBlocking.nr)
+    var pc = 0
+    while pc < k {
+        let kc = min(GEMMBlocking.kc, k - pc)
+        packB(p, depth: pc..<(pc + kc), cols: 0..<n, into: dst + pc * panelWidth)
+        pc += kc
+    }
+}
+
+/// C[m, n] = alpha · op(A) · op(B) + beta · C with op(B) packed by `gemmPackB`
+/// (same k and n). Single-threaded: for small products inside parallel work.
+public func gemm(
+    _ transA: Transpose,
+    m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    packedB: UnsafePointer<Float>,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 || alpha == 0 {
+        scaleMatrix(c, rows: m, cols: n, ldc: ldc, beta: beta)
+        return
+    }
+    precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.nc)")
+    let problem = GEMMProblem(transA: transA, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
+                              b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
+    gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+}
+
 /// Whether `gemm` would split a product of this size over threads; callers
 /// with many small products (conv per image) parallelize over them instead.
 func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
@@ -285,11 +332,13 @@ private let scratchKey: pthread_key_t = {
 // MARK: - Blocked driver
 
 /// Computes the block rows × cols of C on the calling thread.
-private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, scratch: GEMMScratch) {
+/// `prepackedB`: op(B) already packed by `gemmPackB` (one panel: cols is all of n ≤ NC).
+private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, scratch: GEMMScratch,
+                         prepackedB: UnsafePointer<Float>? = nil) {
     let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
     let panelWidth = min(GEMMBlocking.nc, roundUp(cols.count, nr))
-    scratch.reserveB(panelWidth * GEMMBlocking.kc)
-    let packedA = scratch.packedA, packedB = scratch.packedB, edgeTile = scratch.edgeTile
+    if prepackedB == nil { scratch.reserveB(panelWidth * GEMMBlocking.kc) }
+    let packedA = scratch.packedA, edgeTile = scratch.edgeTile
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -297,7 +346,13 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
         var pc = 0
         while pc < p.k {
             let kc = min(GEMMBlocking.kc, p.k - pc)
-            packB(p, depth: pc..<(pc + kc), cols: jc..<(jc + nc), into: packedB)
+            let packedB: UnsafePointer<Float>
+            if let prepackedB {
+                packedB = prepackedB + pc * panelWidth
+            } else {
+                packB(p, depth: pc..<(pc + kc), cols: jc..<(jc + nc), into: scratch.packedB)
+                packedB = UnsafePointer(scratch.packedB)
+            }
             // The first slice applies beta; later slices accumulate onto it.
             let beta: Float = pc == 0 ? p.beta : 1
             var ic = rows.lowerBound

@@ -66,19 +66,29 @@ public struct LSTMShape: Sendable, Equatable {
     }
 
     // Storage (time-major): x [T, N, F] | gates [T, N, 4H] (activated i, f, g, o)
-    // | h [T+1, N, H] | C [T+1, N, H] (slot s = step s−1, slot 0 = 0).
+    // | h [T+1, N, H] | C [T+1, N, H] (slot s = step s−1, slot 0 = 0) | packed W_hᵀ.
     var storageGatesOffset: Int { steps * batch * inputSize }
     var storageHiddenOffset: Int { storageGatesOffset + steps * batch * gateSize }
     var storageCellOffset: Int { storageHiddenOffset + (steps + 1) * batch * hiddenSize }
-    /// Floats forward stores for backward: T·N·F + T·N·4H + 2·(T+1)·N·H.
-    public var storageCount: Int { storageCellOffset + (steps + 1) * batch * hiddenSize }
+    /// W_hᵀ packed once per forward call for the per-step products (when it fits one GEMM panel).
+    var storagePackedOffset: Int { storageCellOffset + (steps + 1) * batch * hiddenSize }
+    var packsForward: Bool { gemmCanPackB(n: gateSize) }
+    /// Floats forward stores for backward: T·N·F + T·N·4H + 2·(T+1)·N·H, plus the packed W_hᵀ (H·4H).
+    public var storageCount: Int {
+        storagePackedOffset + (packsForward ? gemmPackedBSize(k: hiddenSize, n: gateSize) : 0)
+    }
 
-    // Workspace: dGates [T, N, 4H] | dh(t−1) [N, H] | dC(t−1) [N, H] | dx [T, N, F].
+    // Workspace: dGates [T, N, 4H] | dh(t−1) [N, H] | dC(t−1) [N, H] | dx [T, N, F] | packed W_h.
     var workspaceHiddenOffset: Int { steps * batch * gateSize }
     var workspaceCellOffset: Int { workspaceHiddenOffset + batch * hiddenSize }
     var workspaceInputOffset: Int { workspaceCellOffset + batch * hiddenSize }
-    /// Floats of scratch backward needs: T·N·4H + 2·N·H + T·N·F.
-    public var workspaceCount: Int { workspaceInputOffset + steps * batch * inputSize }
+    /// W_h packed once per backward call for the per-step products.
+    var workspacePackedOffset: Int { workspaceInputOffset + steps * batch * inputSize }
+    var packsBackward: Bool { gemmCanPackB(n: hiddenSize) }
+    /// Floats of scratch backward needs: T·N·4H + 2·N·H + T·N·F, plus the packed W_h (4H·H).
+    public var workspaceCount: Int {
+        workspacePackedOffset + (packsBackward ? gemmPackedBSize(k: gateSize, n: hiddenSize) : 0)
+    }
 }
 
 // MARK: - Fused kernels
@@ -107,6 +117,10 @@ public func lstmForward(
          beta: 0, c: gates, ldc: g4, pool: pool)
     hs.update(repeating: 0, count: nh)
     cs.update(repeating: 0, count: nh)
+    if shape.packsForward {
+        gemmPackB(.transposed, k: h, n: g4, b: parameters + shape.recurrentWeightOffset, ldb: h,
+                  into: storage + shape.storagePackedOffset)
+    }
     var job = LSTMStepsJob(shape: shape, storage: storage, parameters: parameters, lengths: lengths, output: output,
                            dOutput: nil, workspace: nil, truncation: 0, bands: lstmBands(shape, pool))
     runLSTMSteps(&job, pool: pool, forward: true)
@@ -146,6 +160,10 @@ public func lstmBackward(
 
     dhCarry.update(repeating: 0, count: nh)
     dcCarry.update(repeating: 0, count: nh)
+    if shape.packsBackward {
+        gemmPackB(.none, k: g4, n: h, b: parameters + shape.recurrentWeightOffset, ldb: h,
+                  into: workspace + shape.workspacePackedOffset)
+    }
     var job = LSTMStepsJob(shape: shape, storage: UnsafeMutablePointer(mutating: storage), parameters: parameters,
                            lengths: lengths, output: nil, dOutput: dOutput, workspace: workspace, truncation: truncation,
                            bands: lstmBands(shape, pool))
@@ -232,7 +250,10 @@ private func lstmForwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Threa
     let output = shape.returnSequence ? job.output.map { $0 + outputOffset(shape, r0) } : nil
     let lengths = job.lengths.map { $0 + r0 }
     for t in 0..<shape.steps {
-        if t > 0 {
+        if t > 0 && shape.packsForward {
+            gemm(.none, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h,
+                 packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates + t * ng, ldc: g4)
+        } else if t > 0 {
             gemm(.none, .transposed, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
                  beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
         }
@@ -263,7 +284,10 @@ private func lstmBackwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Thre
         lstmCellBackward(dGates + t * ng, dhCarry: dhCarry, dcCarry: dcCarry, dOutput: dOut,
                          gates: gates + t * ng, cNow: cs + (t + 1) * nh, cPrevious: cs + t * nh,
                          step: t, cut: cut, lengths: lengths, shape: band)
-        if t > 0 && !cut {
+        if t > 0 && !cut && shape.packsBackward {
+            gemm(.none, m: band.batch, n: h, k: g4, alpha: 1, a: dGates + t * ng, lda: g4,
+                 packedB: workspace + shape.workspacePackedOffset, beta: 1, c: dhCarry, ldc: h)
+        } else if t > 0 && !cut {
             gemm(.none, .none, m: band.batch, n: h, k: g4, alpha: 1, a: dGates + t * ng, lda: g4, b: wh, ldb: h,
                  beta: 1, c: dhCarry, ldc: h, pool: pool)
         }

@@ -45,6 +45,31 @@ final class GEMMTests: XCTestCase {
         return (worst, intact)
     }
 
+    /// A right operand packed once (gemmPackB) gives the product of the reference:
+    /// every transposition, several depth slices, edge tiles. (Against gemm itself
+    /// the bits may differ where gemm picks its dot-product path.)
+    func testPrepackedRightOperand() {
+        for (m, n, k) in [(1, 1, 1), (7, 17, 33), (32, 512, 128), (32, 128, 512), (13, 40, 300), (6, 4096, 9)] {
+            for transA in [Transpose.none, .transposed] {
+                for transB in [Transpose.none, .transposed] {
+                    let lda = (transA == .none ? k : m) + 3, ldb = (transB == .none ? n : k) + 1
+                    let a = randomFloats((transA == .none ? m : k) * lda, seed: UInt64(m * 31 + k))
+                    let b = randomFloats((transB == .none ? k : n) * ldb, seed: UInt64(n * 7 + k))
+                    let c0 = randomFloats(m * n, seed: 5)
+                    var packed = [Float](repeating: .nan, count: gemmPackedBSize(k: k, n: n))
+                    gemmPackB(transB, k: k, n: n, b: b, ldb: ldb, into: &packed)
+                    var viaPacked = c0, reference = c0
+                    gemm(transA, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, packedB: packed, beta: 0.25, c: &viaPacked, ldc: n)
+                    gemmReference(transA, transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb,
+                                  beta: 0.25, c: &reference, ldc: n)
+                    let scale = 0.5 * Float(k) + 1
+                    let worst = zip(viaPacked, reference).map { abs($0 - $1) / scale }.max() ?? 0
+                    XCTAssertLessThan(worst, 1e-6, "m \(m) n \(n) k \(k) \(transA) \(transB)")
+                }
+            }
+        }
+    }
+
     func testAllTranspositionsOddSizesOneThread() {
         let sizes = [1, 3, 7, 17, 33, 65]
         var seed: UInt64 = 1

@@ -191,8 +191,9 @@ final class LSTMTests: XCTestCase {
         // T 50, input 32, hidden 128, batch 32 (the LSTM benchmark).
         let shape = LSTMShape(batch: 32, steps: 50, inputSize: 32, hiddenSize: 128)
         XCTAssertEqual(shape.parameterCount, 512 * 32 + 512 * 128 + 512)
-        XCTAssertEqual(shape.storageCount, 50 * 32 * 32 + 50 * 32 * 512 + 2 * 51 * 32 * 128)
-        XCTAssertEqual(shape.workspaceCount, 50 * 32 * 512 + 2 * 32 * 128 + 50 * 32 * 32)
+        // … plus W_h packed once: 128 × 512 floats in each.
+        XCTAssertEqual(shape.storageCount, 50 * 32 * 32 + 50 * 32 * 512 + 2 * 51 * 32 * 128 + 128 * 512)
+        XCTAssertEqual(shape.workspaceCount, 50 * 32 * 512 + 2 * 32 * 128 + 50 * 32 * 32 + 512 * 128)
         XCTAssertEqual(shape.outputCount, 32 * 50 * 128)
         XCTAssertEqual(shape.parameterSlices.map(\.shape), [[512, 32], [512, 128], [512]])
     }

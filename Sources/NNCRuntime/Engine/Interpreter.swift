@@ -57,7 +57,7 @@ extension Plan {
             c.geometry.batch = n
             conv2dForward(output: y, input: x, weight: parameters.pointer(c.weight), bias: c.bias.map { parameters.pointer($0) },
                           geometry: c.geometry, workspace: c.workspace.buffer, pool: pool)
-            if var (poolNode, p) = c.pool {
+            if case (let poolNode, var p)? = c.pool {
                 p.geometry.batch = n
                 let pooled = ptr(poolNode)
                 if let indices = p.indices {
@@ -207,7 +207,7 @@ extension Plan {
                                 batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, pool: pool)
         case .conv(var c):
             c.geometry.batch = n
-            if var (poolNode, p) = c.pool {
+            if case (let poolNode, var p)? = c.pool {
                 // dOut is the pooled output's gradient; bring it back to the conv output.
                 p.geometry.batch = n
                 guard let dConv = gradients[node]?.pointer else { return }
