@@ -41,8 +41,15 @@ public struct SpecBuilder {
             let node = pair.value
             switch key {
             case "nnc":
-                if let value = v.validate(node, as: field.type, what: "'nnc'"), let version = value.integer, version != 1 {
-                    error("E0109", "this nnc reads spec version 1, the file says \(version)", at: node.span, help: "write 'nnc: 1'")
+                // Any whole number is a version (E0109 unless 1); anything else is the wrong type.
+                if case .scalar(let text, .plain) = node.kind, case .value(let version) = Validator.parseInteger(text) {
+                    if version != 1 {
+                        error("E0109", "this nnc reads spec version 1, the file says \(version)", at: node.span, help: "write 'nnc: 1'")
+                    }
+                } else {
+                    let quoted: Bool = { if case .scalar(_, .quoted) = node.kind { return true }; return false }()
+                    error("E0103", "'nnc' must be the format version 1 (a number), found \(quoted ? "text " : "")\(node.kindDescription)",
+                          at: node.span, help: quoted ? "remove the quotes: 'nnc: 1'" : "write 'nnc: 1'")
                 }
             case "name": spec.name = v.validate(node, as: field.type, what: "'name'")?.text ?? spec.name
             case "description": spec.description = v.validate(node, as: field.type, what: "'description'")?.text

@@ -303,7 +303,7 @@ public enum SpecSchema {
     // MARK: the file
 
     public static let root = ObjectSchema([
-        Field("nnc", .integer(min: 1, max: 1_000_000), required: true, "format version: 1"),
+        Field("nnc", .integer(min: 1, max: 1), required: true, "format version: 1"),
         Field("name", .text, "name (default: the file's stem)"),
         Field("description", .text, "free text"),
         Field("seed", .integer(min: 0, max: Int.max), default: "0", "every random choice derives from it"),
