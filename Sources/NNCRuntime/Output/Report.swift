@@ -16,7 +16,13 @@ public enum Report {
             body += "<p class=\"description\">\(escapeHTML(description.trimmingCharacters(in: .whitespacesAndNewlines)))</p>\n"
         }
         if !content.notes.isEmpty {
-            body += "<ul class=\"notes\">\n" + content.notes.map { "<li>\(escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
+            // One-line notes as a list; multi-line ones (tables, grids, ASCII plots) keep their layout.
+            let lines = content.notes.filter { !$0.contains("\n") }
+            let blocks = content.notes.filter { $0.contains("\n") }
+            if !lines.isEmpty {
+                body += "<ul class=\"notes\">\n" + lines.map { "<li>\(escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
+            }
+            body += blocks.map { "<pre class=\"note\">\(escapeHTML($0))</pre>\n" }.joined()
         }
         body += "</header>\n"
 
@@ -79,6 +85,7 @@ public enum Report {
     h2 { font-size: 17px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 28px; }
     .description { white-space: pre-line; color: #444; }
     .notes li { color: #8a4b00; }
+    pre.note { font-size: 12px; line-height: 1.2; background: #fafafa; border: 1px solid #eee; padding: 8px; overflow-x: auto; }
     table { border-collapse: collapse; margin: 8px 0 16px; }
     th, td { border: 1px solid #ddd; padding: 3px 10px; text-align: right; font-variant-numeric: tabular-nums; }
     th { background: #f4f4f4; }
@@ -87,7 +94,7 @@ public enum Report {
     .figures { display: flex; flex-wrap: wrap; gap: 16px; }
     figure { margin: 0; }
     figcaption { font-weight: 600; margin-bottom: 4px; }
-    svg text { fill: #333; }
+    svg text:not(.cell) { fill: #333; }
     pre { background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }
     """
 
