@@ -24,7 +24,7 @@ public enum Compiler {
             return CheckResult(file: file, spec: nil, graph: nil, diagnostics: sorted(bag.diagnostics))
         }
         for o in overrides {
-            switch o.apply(to: root, file: file.path) {
+            switch o.apply(to: root) {
             case .success(let changed): root = changed
             case .failure(let e):
                 bag.add(Diagnostic(.error, "E0110", e.message, file: file.path, span: nil))
@@ -34,7 +34,7 @@ public enum Compiler {
         bag.add(contentsOf: specDiagnostics)
         var graph: Graph?
         if let spec, let model = spec.model {
-            var g = Lowering.lower(model, file: file.path, into: &bag)
+            var g = Lowering.lower(model, into: &bag)
             var inference = ShapeInference(graph: g, diagnostics: bag)
             inference.run()
             g = inference.graph

@@ -4,7 +4,7 @@ import NNCSpec
 /// (duplicates, unknown names, forward references, arity of merges) and
 /// warns about layers whose output nobody reads.
 enum Lowering {
-    static func lower(_ model: ModelSpec, file: String, into diagnostics: inout DiagnosticBag) -> Graph {
+    static func lower(_ model: ModelSpec, into diagnostics: inout DiagnosticBag) -> Graph {
         var nodes = [IRNode(id: 0, name: "input", op: .input, inputs: [], shape: model.input, span: model.inputSpan)]
         var byName: [String: Int] = ["input": 0]
         // Names defined anywhere, to tell "later layer" from "unknown layer".

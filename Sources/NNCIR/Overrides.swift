@@ -19,7 +19,7 @@ public struct Override: Sendable, Equatable {
     }
 
     /// The tree with this override applied, or a diagnostic saying why it cannot be.
-    func apply(to root: YAMLNode, file: String) -> Result<YAMLNode, OverrideError> {
+    func apply(to root: YAMLNode) -> Result<YAMLNode, OverrideError> {
         let source = SourceFile(path: "--set \(path.joined(separator: "."))", text: "value: \(value)\n")
         let read = YAMLReader.read(source)
         guard let parsed = read.root?["value"], !read.hasErrors else {

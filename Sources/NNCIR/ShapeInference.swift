@@ -52,6 +52,11 @@ struct ShapeInference {
         let (r, o) = a.multipliedReportingOverflow(by: b)
         return o ? nil : r
     }
+    /// a + b, or nil on overflow.
+    static func add(_ a: Int, _ b: Int) -> Int? {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? nil : r
+    }
     static func product(_ xs: [Int]) -> Int? {
         xs.reduce(Optional(1)) { acc, x in acc.flatMap { mul($0, x) } }
     }
@@ -77,8 +82,7 @@ struct ShapeInference {
                       help: "give the last dimension a number")
                 return nil
             }
-            guard let weights = Self.mul(features, o.units),
-                  let params = o.bias ? weights.addingReportingOverflow(o.units).partialValue as Int? : weights
+            guard let weights = Self.mul(features, o.units), let params = Self.add(weights, o.bias ? o.units : 0)
             else { return tooLarge(node) }
             let outShape = Array(x.dropLast()) + [.fixed(o.units)]
             return Result(shape: outShape, parameters: params, macs: perStep(weights, x.count == 2 ? x[0] : nil))
