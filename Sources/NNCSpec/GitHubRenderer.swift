@@ -1,11 +1,10 @@
 /// `--format github`: one GitHub Actions workflow command per diagnostic,
 ///
-///     ::error file=specs/bad.yaml,line=14,col=7,endColumn=11,title=E0301::message%0Anote: ...%0Ahelp: ...
+///     ::error file=specs/bad.yaml,line=14,col=7,title=E0301::message%0Anote: ...%0Ahelp: ...
 ///
-/// `::warning` for warnings and `::notice` for notes. `endColumn` is the last
-/// underlined column (inclusive) and is given only for a span on one line
-/// (GitHub takes columns only within one line); a diagnostic without a span
-/// has `file` and `title` only. Notes and help follow the message on their
+/// exactly the properties cli.md names, in its order. `::warning` for
+/// warnings and `::notice` for notes; a diagnostic without a span has `file`
+/// and `title` only. Notes and help follow the message on their
 /// own lines. Escaping follows GitHub's runner: in the message `%`, CR and LF
 /// become %25, %0D, %0A; in property values `:` and `,` also become %3A, %2C.
 extension DiagnosticRenderer {
@@ -24,9 +23,6 @@ extension DiagnosticRenderer {
         if let span = d.span {
             properties.append(("line", String(span.start.line)))
             properties.append(("col", String(span.start.column)))
-            if span.end.line == span.start.line {
-                properties.append(("endColumn", String(max(span.start.column, span.end.column - 1))))
-            }
         }
         properties.append(("title", d.code))
         let list = properties.map { "\($0.0)=\(escapeProperty($0.1))" }.joined(separator: ",")
