@@ -20,8 +20,9 @@
 /// are single gemms.
 ///
 /// Fused design: U x(t) for all steps is ONE gemm ([N·T, F]·[F, H]); each
-/// step is one gemm for the recurrent part (plus one for the skip term) and
-/// one elementwise pass. Backward: per step one elementwise pass and one
+/// step is one gemm for the recurrent part (plus one for the skip term, and
+/// one for o(t) with output feedback; otherwise o for all steps is one gemm
+/// after the loop) and one elementwise pass. Backward: per step one elementwise pass and one
 /// gemm for dh(t−1) (plus one per step for the skip, and for the output
 /// block with output feedback); dU, dW, dW_skip, db (and dV, dc) are
 /// accumulated once over all steps at the end.
