@@ -90,7 +90,9 @@ public func activationBackward(
 }
 
 /// f(x) lane-wise for an elementwise activation (softmax is not one).
-@inline(__always)
+/// Transparent: inlined into every loop (the switch is then a predictable
+/// branch; an out-of-line call per vector would cost more than the math).
+@_transparent
 func activationValue(_ activation: Activation, _ x: Vec8.V) -> Vec8.V {
     switch activation {
     case .linear: return x
@@ -108,8 +110,8 @@ func activationValue(_ activation: Activation, _ x: Vec8.V) -> Vec8.V {
     }
 }
 
-/// f'(x) lane-wise, expressed through y = f(x).
-@inline(__always)
+/// f'(x) lane-wise, expressed through y = f(x). Transparent, as activationValue.
+@_transparent
 func activationDerivative(_ activation: Activation, output y: Vec8.V) -> Vec8.V {
     switch activation {
     case .linear: return Vec8.V(repeating: 1)

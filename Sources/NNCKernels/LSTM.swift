@@ -316,9 +316,9 @@ private func lstmCellForward(
             out?.update(repeating: 0, count: h)
             continue
         }
-        var j = 0
-        while j < h {
-            let lanes = min(8, h - j)
+        // Full vectors with constant lane counts (the partial-load branches
+        // fold away), then the tail.
+        @inline(__always) func cell(_ j: Int, _ lanes: Int) {
             let i = Vec8.sigmoid(Vec8.load(g + j, count: lanes) + Vec8.load(bias + j, count: lanes))
             let f = Vec8.sigmoid(Vec8.load(g + h + j, count: lanes) + Vec8.load(bias + h + j, count: lanes))
             let c̃ = Vec8.tanh(Vec8.load(g + 2 * h + j, count: lanes) + Vec8.load(bias + 2 * h + j, count: lanes))
@@ -332,8 +332,10 @@ private func lstmCellForward(
             Vec8.store(c, cn + j, count: lanes)
             Vec8.store(hv, hn + j, count: lanes)
             if let out { Vec8.store(hv, out + j, count: lanes) }
-            j += 8
         }
+        var j = 0
+        while j + 8 <= h { cell(j, 8); j += 8 }
+        if j < h { cell(j, h - j) }
     }
 }
 
@@ -366,9 +368,7 @@ private func lstmCellBackward(
             dg.update(repeating: 0, count: 4 * h)
             continue
         }
-        var j = 0
-        while j < h {
-            let lanes = min(8, h - j)
+        @inline(__always) func cell(_ j: Int, _ lanes: Int) {
             var dh = Vec8.load(dhn + j, count: lanes)
             if let dOut { dh += Vec8.load(dOut + j, count: lanes) }
             let i = Vec8.load(g + j, count: lanes), f = Vec8.load(g + h + j, count: lanes)
@@ -381,8 +381,10 @@ private func lstmCellBackward(
             Vec8.store(dh * tc * o * (1 - o), dg + 3 * h + j, count: lanes)
             Vec8.store(dc * f * keepCell, dcn + j, count: lanes)
             Vec8.store(Vec8.V(), dhn + j, count: lanes)
-            j += 8
         }
+        var j = 0
+        while j + 8 <= h { cell(j, 8); j += 8 }
+        if j < h { cell(j, h - j) }
     }
 }
 

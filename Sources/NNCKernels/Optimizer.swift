@@ -112,7 +112,7 @@ public func adamUpdate(
         let v = (c2 * g * g).addingProduct(b2, Vec8.load(secondMoment + i))
         Vec8.store(m, firstMoment + i)
         Vec8.store(v, secondMoment + i)
-        let denominator = v.squareRoot() * invRoot + eps
+        let denominator = Vec8.squareRootOfMagnitude(v) * invRoot + eps   // v ≥ 0
         Vec8.store(Vec8.load(parameters + i) - size * m / denominator, parameters + i)
         i += 8
     }

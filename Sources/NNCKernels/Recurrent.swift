@@ -20,8 +20,9 @@
 /// are single gemms.
 ///
 /// Fused design: U x(t) for all steps is ONE gemm ([N·T, F]·[F, H]); each
-/// step is one gemm for the recurrent part (plus one for the skip term) and
-/// one elementwise pass. Backward: per step one elementwise pass and one
+/// step is one gemm for the recurrent part (plus one for the skip term, and
+/// one for o(t) with output feedback; otherwise o for all steps is one gemm
+/// after the loop) and one elementwise pass. Backward: per step one elementwise pass and one
 /// gemm for dh(t−1) (plus one per step for the skip, and for the output
 /// block with output feedback); dU, dW, dW_skip, db (and dV, dc) are
 /// accumulated once over all steps at the end.
@@ -332,16 +333,17 @@ private func rnnCellForward(
             out?.update(repeating: 0, count: h)
             continue
         }
-        var j = 0
-        while j < h {
-            let lanes = min(8, h - j)
+        // Full vectors with a constant lane count, then the tail.
+        @inline(__always) func cell(_ j: Int, _ lanes: Int) {
             let zv = activationValue(act, Vec8.load(z + j, count: lanes) + Vec8.load(bias + j, count: lanes))
             Vec8.store(zv, z + j, count: lanes)
             let hv = leaky ? (keep * zv).addingProduct(alpha, Vec8.load(hp + j, count: lanes)) : zv
             Vec8.store(hv, hn + j, count: lanes)
             if let out { Vec8.store(hv, out + j, count: lanes) }
-            j += 8
         }
+        var j = 0
+        while j + 8 <= h { cell(j, 8); j += 8 }
+        if j < h { cell(j, h - j) }
     }
 }
 
@@ -364,17 +366,17 @@ private func rnnCellBackward(
             d.update(repeating: 0, count: h)
             continue
         }
-        var j = 0
-        while j < h {
-            let lanes = min(8, h - j)
+        @inline(__always) func cell(_ j: Int, _ lanes: Int) {
             let g = Vec8.load(d + j, count: lanes)
             if passLeak, let previous {
                 Vec8.store(Vec8.load(previous + j, count: lanes).addingProduct(alpha, g), previous + j, count: lanes)
             }
             let da = keep * g * activationDerivative(act, output: Vec8.load(zr + j, count: lanes))
             Vec8.store(da, d + j, count: lanes)
-            j += 8
         }
+        var j = 0
+        while j + 8 <= h { cell(j, 8); j += 8 }
+        if j < h { cell(j, h - j) }
     }
 }
 
