@@ -38,9 +38,29 @@ struct RuleCheck {
     }
 
     mutating func run() {
+        checkLayerOptions()
         checkData()
         if let train = spec.train { checkTrain(train) } else if !spec.invalidSections.contains("train") { checkFixed() }
         if let evaluate = spec.evaluate { checkEvaluate(evaluate) }
+    }
+
+    // MARK: layer options the runtime cannot compute
+
+    /// Options that validate one by one but that no kernel computes: rejected here
+    /// so that a spec that checks clean runs as written.
+    mutating func checkLayerOptions() {
+        for node in graph.layers {
+            guard let op = opOf(node) else { continue }
+            switch op {
+            case .rnn(let o) where !o.activation.isRecurrentHidden:
+                error("E0507", "'\(node.name)' (rnn) cannot use activation '\(o.activation.rawValue)' for its hidden units: the recurrence needs an elementwise function with a gradient",
+                      at: node.optionSpans["activation"] ?? node.span,
+                      help: "use tanh (the classic form), sigmoid, relu, arctan or linear; put softmax on the output block: 'output: {units: N, activation: softmax}'")
+            case .rnn, .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise,
+                 .lstm, .pca, .add, .concat:
+                break
+            }
+        }
     }
 
     // MARK: data against the model
@@ -63,6 +83,35 @@ struct RuleCheck {
                 return
             }
             checkTargets(description.targets, dataset: dataset, what: what)
+        }
+        checkScale(data.train)
+    }
+
+    /// `normalize: {scale: K}` multiplies; where the source's range is known, warn when the
+    /// scaled inputs land far outside [−10, 10] (the usual slip: the divisor written for K).
+    mutating func checkScale(_ dataset: DatasetSpec) {
+        guard case .scale(let k)? = dataset.normalize, let (name, largest) = Self.knownRange(dataset.form) else { return }
+        let reach = largest * k
+        guard reach > 10 else { return }
+        diagnostics.add(.warning("W0502", "\(name) scaled by \(formatNumber(k)) reach \(formatNumber(reach)): 'scale' multiplies",
+                                 at: dataset.normalizeSpan ?? dataset.span,
+                                 help: "did you mean 'scale: \(formatNumber(1 / k))'? (or 'normalize: minmax' to map the range to 0..1)"))
+    }
+
+    /// The largest absolute input value of a source whose values are known without data.
+    static func knownRange(_ form: DatasetForm) -> (String, Double)? {
+        switch form {
+        case .builtin(let source):
+            switch source {
+            case .digits: return ("digits", 16)
+            case .iris: return ("iris measurements", 7.9)
+            case .logic, .parity, .majority, .barsAndStripes, .patterns, .letters, .reber: return ("binary inputs", 1)
+            case .blobs, .adding, .sine, .random: return nil
+            }
+        case .inline(let inputs, _):
+            let largest = inputs.joined().map(abs).max() ?? 0
+            return largest > 0 ? ("the inline inputs", largest) : nil
+        case .csv, .idx, .npy: return nil
         }
     }
 
@@ -176,7 +225,11 @@ struct RuleCheck {
             case .activation(let a) where !a.isDifferentiable: blocker = a.rawValue
             case .dense(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
             case .conv2d(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
-            default: break
+            case .rnn(let o) where o.output.map({ !$0.activation.isDifferentiable }) ?? false:
+                blocker = "output activation \(o.output?.activation.rawValue ?? "")"
+            case .activation, .dense, .conv2d, .rnn, .threshold, .hopfield, .pool, .flatten, .dropout, .noise,
+                 .lstm, .pca, .add, .concat:
+                break
             }
             if let blocker {
                 error("E0501", "rule 'backprop' cannot pass a gradient through '\(node.name)' (\(blocker) is flat almost everywhere)",
@@ -190,9 +243,14 @@ struct RuleCheck {
         guard train.rule == .backprop || train.rule == .delta, let loss = train.loss, let act = finalActivation() else { return }
         let span = train.spans["loss"] ?? train.span
         let note = DiagnosticNote("the output comes from '\(output.name)' (line \(output.span.start.line))", at: output.span)
+        let width = output.shape?.last?.fixed
         switch loss {
         case .crossEntropy:
-            if [.relu, .tanh, .arctan, .step, .sign].contains(act) {
+            if width == 1 {
+                error("E0508", "'cross_entropy' over a single output unit is 0 for any weights (the softmax of one value is 1), so nothing would be learned",
+                      at: span, notes: [note],
+                      help: "for two classes use 'loss: binary_cross_entropy' with one sigmoid unit, or give the output one unit per class; for a regression use 'mse'")
+            } else if [.relu, .tanh, .arctan, .step, .sign].contains(act) {
                 error("E0503", "'cross_entropy' needs class probabilities (softmax) or logits (linear), but the output activation is '\(act.rawValue)'",
                       at: span, notes: [note], help: "end the model with '- softmax' (or a linear dense layer)")
             } else if act == .sigmoid, (output.shape?.last?.fixed ?? 1) > 1 {
@@ -203,6 +261,9 @@ struct RuleCheck {
             if ![.sigmoid, .softmax, .linear].contains(act) {
                 error("E0503", "'binary_cross_entropy' needs outputs in (0, 1), but the output activation is '\(act.rawValue)'",
                       at: span, notes: [note], help: "use 'activation: sigmoid' on the last layer")
+            } else if act == .softmax, let width, width > 1 {
+                diagnostics.add(.warning("W0301", "'binary_cross_entropy' after a softmax over \(width) units treats coupled probabilities as \(width) independent ones",
+                                         at: span, notes: [note], help: "use 'loss: cross_entropy' with softmax, or sigmoid outputs with 'binary_cross_entropy'"))
             }
         case .sse, .mse:
             if act == .softmax {
