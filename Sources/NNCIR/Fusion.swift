@@ -59,7 +59,7 @@ public enum Fusion {
                     result.append(FusionGroup(rule: pool == nil ? .convActivation : .convActivationPool,
                                               head: node.id, activation: act, pool: pool))
                 }
-            default:
+            case .dense, .threshold, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
                 break
             }
         }

@@ -155,7 +155,7 @@ struct RuleCheck {
         while case .layer(let op) = node.op, let input = node.inputs.first, input > 0 {
             switch op {
             case .activation, .dropout, .noise: node = graph.nodes[input]
-            default: return node
+            case .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .rnn, .lstm, .pca, .add, .concat: return node
             }
         }
         return node
@@ -195,18 +195,21 @@ struct RuleCheck {
     }
 
     mutating func checkLayerForRule(_ node: IRNode, _ op: LayerOp, _ train: TrainSpec) {
-        switch (train.rule, op) {
-        case (.hebbian, .dense(let o)) where o.bias:
-            error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
-                  help: "add 'bias: false' to '\(node.name)'")
-        case (.clippedHebbian, .threshold(let o)) where o.bipolar:
-            error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
-                  help: "use 'output: binary'")
-        case (.leastSquares, .dense(let o)) where !Self.linearFitActivations.contains(o.activation),
-             (.delta, .dense(let o)) where !Self.linearFitActivations.contains(o.activation):
-            error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
-                  at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
-        default:
+        switch op {
+        case .dense(let o):
+            if train.rule == .hebbian && o.bias {
+                error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
+                      help: "add 'bias: false' to '\(node.name)'")
+            } else if [.leastSquares, .delta].contains(train.rule), !Self.linearFitActivations.contains(o.activation) {
+                error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
+                      at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
+            }
+        case .threshold(let o):
+            if train.rule == .clippedHebbian && o.bipolar {
+                error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
+                      help: "use 'output: binary'")
+            }
+        case .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
             break
         }
     }
@@ -332,7 +335,7 @@ struct RuleCheck {
                       help: "add 'train: {rule: hebbian}'")
             case .pca:
                 error("E0506", "'\(node.name)' is fitted only through training", at: node.span, help: "add 'train: {rule: pca}'")
-            default:
+            case .dense, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .add, .concat:
                 break
             }
         }

@@ -39,7 +39,8 @@ enum HebbianRule {
             return try learn(c, coding: coding, random: &random)
         case .layer(.threshold(let options)):
             return try learn(c, coding: options.bipolar ? .bipolar : .binary, random: &random)
-        default:
+        case .input, .layer(.conv2d), .layer(.pool), .layer(.flatten), .layer(.activation), .layer(.dropout), .layer(.noise),
+             .layer(.rnn), .layer(.lstm), .layer(.pca), .layer(.add), .layer(.concat):
             throw RunError.bug("hebbian on '\(c.layer.name)', which it cannot train")
         }
     }

@@ -143,7 +143,7 @@ extension Plan {
         case .dense(let d) where d.activation == .linear:
             make(wanted, node: nil, rule: nil, logits: values[output], dLogits: gradients[output])
             return
-        default:
+        case .activation, .conv, .pool, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .lstm, .dense, .rnn:
             break
         }
         make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)

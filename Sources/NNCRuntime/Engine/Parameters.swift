@@ -106,7 +106,7 @@ public final class ParameterStore: @unchecked Sendable {
                     case .auto?, nil: break
                     }
                 }
-            default:
+            case .dense, .conv2d, .rnn, .lstm, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .pca, .add, .concat:
                 break
             }
         }

@@ -134,7 +134,7 @@ public final class Plan: @unchecked Sendable {
             switch op {
             case .rnn(let o): recurrent += steps * Double(features + 3 * o.units + 2 * (o.output?.units ?? 0))
             case .lstm(let o): recurrent += steps * Double(2 * features + 10 * o.units)
-            default: break
+            case .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .pca, .add, .concat: break
             }
         }
         let parameters = Double(graph.totalParameters)

@@ -223,7 +223,7 @@ extension Plan {
                 switch head.kind {
                 case .dense(var d): d.activation = a; head.kind = .dense(d)
                 case .conv(var c): c.activation = a; head.kind = .conv(c)
-                default: continue
+                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm: continue
                 }
                 absorbed.insert(act)
             }
