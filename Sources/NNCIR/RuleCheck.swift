@@ -83,8 +83,21 @@ struct RuleCheck {
                 return
             }
             checkTargets(description.targets, dataset: dataset, what: what)
+            if let encoding = dataset.encoding, case .real = description.values {
+                error("E0512", "'encoding: \(encoding.rawValue)' recodes binary inputs (0/1 ↔ −1/+1), but the \(what) gives real values",
+                      at: dataset.span, help: "remove 'encoding', or use binary data (patterns, letters, bars_and_stripes, logic tables)")
+            }
         }
         checkScale(data.train)
+        if let (trainFraction, testFraction) = data.split, let count = train.count {
+            // The runtime's split: part ends at round(cumulative fraction · count), the last at count when they sum to 1.
+            let trainEnd = min(count, Int((trainFraction * Double(count)).rounded()))
+            let testEnd = abs(trainFraction + testFraction - 1) <= 1e-9 ? count : min(count, Int(((trainFraction + testFraction) * Double(count)).rounded()))
+            if trainEnd < 1 || testEnd <= trainEnd {
+                error("E0111", "split {train: \(formatNumber(trainFraction)), test: \(formatNumber(testFraction))} of \(count) examples leaves the \(trainEnd < 1 ? "training" : "test") part empty",
+                      at: data.span, help: "use more examples, or give the smaller part a larger fraction")
+            }
+        }
     }
 
     /// `normalize: {scale: K}` multiplies; where the source's range is known, warn when the
@@ -350,6 +363,25 @@ struct RuleCheck {
         }
         guard let metrics = e.metrics, let list = e.spans["metrics"] else { return }
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
+        if let data = spec.data, let model = spec.model {
+            let onTest = e.onTest ?? (data.test != nil || data.split != nil)
+            let part = onTest ? (data.test ?? data.train) : data.train
+            let description = DataDescription.describe(part, modelInput: model.input)
+            let judgedOnInput = spec.train?.targetIsInput == true || hasHopfield
+            let unknown = description.targets == .unknown
+            for metric in metrics where ["accuracy", "confusion", "errors"].contains(metric) && !unknown
+                && (judgedOnInput || !description.classCoded) {
+                error("E0511", "metric '\(metric)' counts predicted classes, but \(judgedOnInput ? "the network is judged on its input" : "the data's targets are not classes")",
+                      at: list, help: "use 'mse' (or 'overlap' and 'recall' for associative recall)")
+            }
+            if metrics.contains("long_range_accuracy") {
+                let embeddedReber: Bool = { if case .builtin(.reber(true, _)) = part.form { return true }; return false }()
+                if !embeddedReber {
+                    error("E0511", "metric 'long_range_accuracy' scores the embedded Reber grammar's last symbol; the data is not 'source: reber' with 'embedded: true'",
+                          at: list, help: "remove 'long_range_accuracy'")
+                }
+            }
+        }
         for metric in metrics where (metric == "energy" || metric == "sweeps") && !hasHopfield {
             error("E0504", "metric '\(metric)' traces Hopfield updates, but the model has no hopfield layer", at: list,
                   help: "remove '\(metric)'")

@@ -242,6 +242,15 @@ public enum DiagnosticCodes {
               example: "train: {rule: pca, target: labels}",
               fix: "Write `target: input`, or leave `target` out."),
 
+        .init(code: "E0511", title: "metric does not apply to this task",
+              explanation: "Every metric listed under `evaluate` is reported, so each must be computable: accuracy, errors and confusion count predicted classes and need class targets (class indices, `one_hot: true` vectors, or next-symbol targets); an autoencoder or a Hopfield network is judged on its input instead.",
+              example: "data: {source: sine}\nevaluate: {metrics: [accuracy]}",
+              fix: "Use `mse` for real-valued targets, or `overlap` and `recall` for associative recall."),
+        .init(code: "E0512", title: "encoding on real-valued data",
+              explanation: "`encoding: binary | bipolar` recodes binary inputs between 0/1 and −1/+1; a source whose inputs are real numbers has nothing to recode.",
+              example: "data: {source: iris, encoding: bipolar}",
+              fix: "Remove `encoding`, or use binary data."),
+
         // MARK: Warnings
         .init(code: "W0101", title: "option has no effect",
               explanation: "The option is valid but changes nothing here (for example `momentum` with `rule: hebbian`, `batch` with a closed-form rule, or `shuffle` on data that is split by index).",
