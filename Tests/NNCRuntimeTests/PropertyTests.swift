@@ -9,7 +9,8 @@ import NNCSpec
 /// language, each one that checks clean plans, trains one epoch and evaluates without a
 /// trap or a thrown error, reports finite numbers and every metric it asked for, and its
 /// fused plan computes what the unfused one does.
-/// NNC_PROPERTY_COUNT sets the number of specs (default 3000), NNC_PROPERTY_SEED the first seed.
+/// NNC_PROPERTY_COUNT sets the number of specs (default 3000), NNC_PROPERTY_SEED the first seed;
+/// NNC_PROPERTY_CORPUS=DIR writes the clean ones there (seeds for the pipeline fuzzer).
 final class PropertyTests: XCTestCase {
     func testEverySpecThatChecksCleanRunsAsWritten() throws {
         let env = ProcessInfo.processInfo.environment
@@ -24,6 +25,9 @@ final class PropertyTests: XCTestCase {
             let checked = Compiler.check(SourceFile(path: "generated-\(seed).yaml", text: text))
             guard !checked.hasErrors, let graph = checked.graph else { continue }
             clean += 1
+            if let corpus = env["NNC_PROPERTY_CORPUS"] {   // seeds for fuzz/run-pipeline.sh
+                try text.write(toFile: corpus + "/generated-\(seed).yaml", atomically: false, encoding: .utf8)
+            }
             for node in graph.layers { kinds[node.op.kindName, default: 0] += 1 }
             let context = "seed \(seed):\n\(text)"
             let result: RunResult

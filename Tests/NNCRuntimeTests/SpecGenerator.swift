@@ -79,7 +79,9 @@ struct SpecGenerator {
         case 2:
             let k = int(2...3), d = int(1...4)
             return ("{source: blobs, classes: \(k), dims: \(d), count: \(int(6...20)), spread: 0.3}", d, k)
-        case 3: return ("{source: iris, normalize: standardize, limit: \(int(10...30)), shuffle: true}", 4, 3)
+        case 3:
+            if chance(0.3) { return ("{source: iris, classes: [0, 2], normalize: minmax}", 4, 2) }
+            return ("{source: iris, normalize: standardize, limit: \(int(10...30)), shuffle: true}", 4, 3)
         case 4: return ("{source: digits, limit: 20, normalize: {scale: 0.0625}}", 64, 10)
         case 5:
             let w = int(1...4), n = int(2...6)
@@ -95,8 +97,16 @@ struct SpecGenerator {
     // MARK: kinds of network
 
     mutating func feedForward() -> String {
-        let (data, width, classes) = vectorData()
-        let split = chance(0.3) ? "\n  split: {train: 0.75, test: 0.25}" : ""
+        let (flow, width, classes) = vectorData()
+        let loss = pick([nil, "cross_entropy", "mse", "sse", "binary_cross_entropy"])
+        let oneHot = loss != nil && loss != "cross_entropy" && chance(0.7)
+        let data = oneHot ? String(flow.dropLast()) + ", one_hot: true}" : flow
+        let dataSection: String
+        switch int(0...6) {
+        case 0, 1: dataSection = "data:\n  \(dataPart(data))\n  split: {train: 0.75, test: 0.25}"
+        case 2: dataSection = "data:\n  train: \(data)\n  test: \(data)"   // explicit parts
+        default: dataSection = "data:\n  \(dataPart(data))"
+        }
         let outUnits = classes.map { chance(0.8) ? $0 : int(1...3) } ?? 1
         var layers: [String] = []
         var names: [String] = []
@@ -121,15 +131,11 @@ struct SpecGenerator {
         } else {
             layers.append("- " + dense(outUnits, activation: head))
         }
-        let loss = pick([nil, "cross_entropy", "mse", "sse", "binary_cross_entropy"])
-        let oneHot = loss != nil && loss != "cross_entropy" && chance(0.7)
-        let dataLine = oneHot ? data.replacingOccurrences(of: "}", with: ", one_hot: true}", options: .backwards,
-                                                          range: data.range(of: "}", options: .backwards)) : data
+        let fixedData = dataSection
         return """
             nnc: 1
             seed: \(int(0...1000))
-            data:
-              \(dataPart(dataLine))\(split)
+            \(fixedData)
             model:
               input: [\(width)]
               layers:
@@ -235,7 +241,7 @@ struct SpecGenerator {
     }
 
     mutating func classic() -> String {
-        switch int(0...4) {
+        switch int(0...6) {
         case 0:
             let (data, width, classes) = vectorData()
             let units = classes == 2 && chance(0.5) ? 1 : (classes ?? 1)
@@ -287,6 +293,27 @@ struct SpecGenerator {
                 train: {rule: pca\(chance(0.5) ? ", target: input" : "")}
                 \(evaluate(["mse"]))
                 """
+        case 5:
+            return """
+                nnc: 1
+                data: {source: letters, size: [5, 5], count: \(int(2...4)), encoding: bipolar}
+                model:
+                  input: [25]
+                  layers:
+                    - hopfield: {update: async, self_weight: \(number(["0", "0.5"]))}
+                train: {rule: hebbian}
+                evaluate: {corrupt: {flip: 0.1}, show: 2}
+                """
+        case 6:
+            return """
+                nnc: 1
+                data: {source: xor}
+                model:
+                  input: [2]
+                  layers:
+                    - threshold: {units: 2, weights: [[1, 1], [-1, -1]], threshold: [0.5, -1.5]}
+                    - threshold: {units: 1, weights: [[1, 1]], threshold: 1.5}
+                """
         default:
             return """
                 nnc: 1
@@ -319,7 +346,7 @@ struct SpecGenerator {
               layers:
             \(layers.map { "    " + $0 }.joined(separator: "\n"))
             \(train(loss: pick(["mse", "sse", "binary_cross_entropy"]), extra: "target: input"))
-            \(evaluate(["mse", "loss"]))
+            \(chance(0.3) ? "evaluate: {corrupt: {\(pick(["flip: 0.1", "mask: 0.2", "gaussian: 0.1"]))}, metrics: [mse, overlap, recall]}" : evaluate(["mse", "loss"]))
             """
     }
 }
