@@ -82,6 +82,15 @@ struct RuleCheck {
                       at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)], help: help)
                 return
             }
+            // A size that varies from example to example (reber's string length) cannot be fixed by the model.
+            if model.input.count == input.count, let i = input.indices.first(where: { model.input[$0].fixed != nil && input[$0].fixed == nil }) {
+                var fixedInput = model.input
+                fixedInput[i] = input[i]
+                error("E0401", "the model's input fixes \(NNCSpec.describe(model.input)) but the \(what)'s examples vary in size \(NNCSpec.describe(input))",
+                      at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)],
+                      help: "write 'input: \(NNCSpec.describe(fixedInput))'")
+                return
+            }
             checkTargets(description.targets, dataset: dataset, what: what)
             if let encoding = dataset.encoding, case .real = description.values {
                 error("E0512", "'encoding: \(encoding.rawValue)' recodes binary inputs (0/1 ↔ −1/+1), but the \(what) gives real values",
