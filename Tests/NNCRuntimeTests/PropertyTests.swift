@@ -30,6 +30,9 @@ final class PropertyTests: XCTestCase {
             }
             for node in graph.layers { kinds[node.op.kindName, default: 0] += 1 }
             let context = "seed \(seed):\n\(text)"
+            // What the checker counts (nnc summary) is what the runtime allocates and learns.
+            let saved = ParameterStore(graph: graph).namedTensors(graph: graph)
+            XCTAssertEqual(saved.reduce(0) { $0 + $1.values.count }, graph.totalParameters, "\(saved.map { "\($0.name) \($0.shape)" })\n\(context)")
             let result: RunResult
             do {
                 result = try Runner.run(checked, options: RunOptions(threads: 1))

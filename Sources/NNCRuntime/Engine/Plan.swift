@@ -63,7 +63,7 @@ public final class Plan: @unchecked Sendable {
         var needs = Array(repeating: false, count: graph.nodes.count)
         if training {
             for node in graph.nodes where node.id > 0 {
-                needs[node.id] = ParameterStore.layout(node, graph: graph).isEmpty == false
+                needs[node.id] = !node.parameterLayout.isEmpty
                     || node.inputs.contains { needs[$0] }
             }
         }
