@@ -24,7 +24,7 @@ public struct PrincipalComponents: Sendable {
     public init(rows: UnsafeBufferPointer<Float>, count: Int, features: Int) {
         precondition(count >= 1 && features >= 1 && rows.count >= count * features, "PrincipalComponents: need count × features values")
         let (mean, covariance) = Self.covariance(rows: rows, count: count, features: features)
-        let (values, vectors) = symmetricEigen(covariance, n: features)
+        let (values, vectors) = symmetricEigen(covariance, n: features, stop: { Cancellation.isRequested })
         var signed = vectors
         for r in 0..<features { Self.makeLargestEntryPositive(&signed, row: r, width: features) }
         self.mean = mean
