@@ -36,8 +36,9 @@ public enum Cancellation {
     struct Poll {
         let token: CancellationToken?
         let every: Int
-        var count = 0
-        init(every: Int = 256) { token = Cancellation.token; self.every = every }
+        var count: Int
+        /// The first call checks, then every `every`-th.
+        init(every: Int = 256) { token = Cancellation.token; self.every = every; count = every - 1 }
         /// True when the run should stop (checked every `every` calls).
         mutating func due() -> Bool {
             count &+= 1

@@ -27,7 +27,7 @@ enum HebbianRule {
         case .layer(.hopfield(let options)):
             return try store(c, selfWeight: Float(options.selfWeight))
         case .layer(.dense(let options)):
-            if options.initializer == nil {
+            if options.initializer == nil && c.resume == nil {
                 let w = try c.entry("weight")
                 c.parameters.pointer(w).update(repeating: 0, count: w.count)
             }
