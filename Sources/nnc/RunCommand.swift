@@ -7,7 +7,7 @@ import NNCSpec
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check, compile, then train and evaluate a spec.",
-        discussion: "Exit 0: done; 1: the spec has errors; 2: the spec cannot be read; 3: the run failed (bad data, divergence, interrupted).")
+        discussion: "Exit 0: done; 1: the spec has errors; 2: the spec or --resume checkpoint cannot be used, or --out cannot be written; 3: the run failed (bad data, divergence, interrupted, outputs not written).")
 
     @Argument(help: "A spec file.")
     var spec: String

@@ -96,7 +96,7 @@ public final class BackpropTrainer {
             }
             let record = finishEpoch(seconds: seconds(clock.now - epochStart), learningRate: lr)
             // The test evaluation stops early on a cancelled run: keep the state from before the record.
-            if interrupted() { throw RunError.interrupted }
+            if Cancellation.isRequested { throw RunError.interrupted }
             state.history.append(record)
             state.epoch += 1
             state.batchInEpoch = 0
