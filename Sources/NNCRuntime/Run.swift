@@ -155,8 +155,9 @@ public enum Runner {
                 throw RunError.interrupted
             }
             history = trainer.state.history
-            // Interrupted from here on (evaluation), a resume skips the finished training.
-            progress.checkpoint = snapshot()
+            // Interrupted from here on (evaluation), a resume skips the finished training; after an
+            // early stop (`stop:`) it would train on, so that run keeps no checkpoint.
+            if trainer.state.epoch >= trainer.epochs { progress.checkpoint = snapshot() }
         } else {
             plan = try Plan(graph: graph, parameters: parameters, batch: evaluationBatch, bindings: bindings, training: false,
                             pool: pool, random: noiseRNG)

@@ -90,7 +90,7 @@ struct Run: ParsableCommand {
                     Terminal.writeError("interrupted; the checkpoint could not be written: \(error)\n")
                 }
             } else {
-                Terminal.writeError("interrupted before training had state to keep; no checkpoint written\n")
+                Terminal.writeError("interrupted; no checkpoint written (nothing to resume at this stage: data loading, a one-pass rule, or evaluation after an early stop)\n")
             }
             throw Exit.runFailed
         } catch let mismatch as CheckpointMismatch {
