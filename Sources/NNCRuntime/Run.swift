@@ -242,7 +242,7 @@ public enum Runner {
         let available = Double(availableMemory())
         guard needed <= 0.8 * available else {
             func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / Double(1 << 30)) }
-            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than this machine's \(gib(available)) allows; use a smaller batch or smaller layers")
+            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than the \(gib(available)) this machine (or its container's memory limit) allows; use a smaller batch or smaller layers")
         }
     }
 

@@ -47,7 +47,10 @@ public struct PrincipalComponents: Sendable {
         for j in 0..<features { mean[j] /= n }
         var covariance = [Double](repeating: 0, count: features * features)
         var centred = [Double](repeating: 0, count: features)
+        // A cancelled run stops early; the caller's `Cancellation.check()` discards the result.
+        var poll = Cancellation.Poll(every: 16)
         for e in examples {
+            if poll.due() { break }
             for j in 0..<features { centred[j] = Double(rows[e * features + j]) - mean[j] }
             for i in 0..<features {
                 let ci = centred[i]

@@ -87,7 +87,7 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
     energyTrace?(energy())
     var order = Array(0..<k)
     var sweeps = 0
-    var poll = Cancellation.Poll(every: 8)
+    var poll = Cancellation.Poll(every: 1)
     while sweeps < options.maxSweeps {
         // A stopped run's caller checks the token and discards this state.
         if poll.due() { break }
