@@ -108,6 +108,14 @@ public enum DiagnosticCodes {
               explanation: "The fractions of a `split` must each be in (0, 1] and add up to at most 1.",
               example: "split: {train: 0.8, test: 0.5}",
               fix: "Choose fractions whose sum is at most 1."),
+        .init(code: "E0112", title: "name is a path",
+              explanation: "The spec's `name` becomes part of file names inside the output folder (the checkpoint `NAME.checkpoint.safetensors`). A name with a path separator, or one that starts with a dot (`.`, `..`, a hidden file), could write outside the folder or hide the file, so it is refused.",
+              example: "name: ../escaped",
+              fix: "Use letters, digits, '-', '_' and '.' (not first): `name: escaped`."),
+        .init(code: "E0113", title: "name not usable as a file name",
+              explanation: "The spec's `name` is empty, longer than 100 characters, or contains a control or invisible character (a newline, a tab, a bidirectional override). Such names cannot be shown or used as file names safely.",
+              example: "name: \"iris\\tmlp\"",
+              fix: "Use a short printable name: `name: iris-mlp`."),
 
         // MARK: E02xx — the model graph
         .init(code: "E0201", title: "unknown layer in 'from'",

@@ -51,7 +51,11 @@ public struct SpecBuilder {
                     error("E0103", "'nnc' must be the format version 1 (a number), found \(quoted ? "text " : "")\(node.kindDescription)",
                           at: node.span, help: quoted ? "remove the quotes: 'nnc: 1'" : "write 'nnc: 1'")
                 }
-            case "name": spec.name = v.validate(node, as: field.type, what: "'name'")?.text ?? spec.name
+            case "name":
+                if let name = v.validate(node, as: field.type, what: "'name'")?.text {
+                    if let p = SafeName.problem(name) { error(p.code, p.message, at: node.span, help: p.help) }
+                    spec.name = name
+                }
             case "description": spec.description = v.validate(node, as: field.type, what: "'description'")?.text
             case "seed": if let s = v.validate(node, as: field.type, what: "'seed'")?.integer { spec.seed = UInt64(s) }
             case "data":

@@ -308,7 +308,7 @@ public enum SpecSchema {
 
     public static let root = ObjectSchema([
         Field("nnc", .integer(min: 1, max: 1), required: true, "format version: 1"),
-        Field("name", .text, "name (default: the file's stem)"),
+        Field("name", .text, "name (default: the file's stem); it names files, so no path separator, no leading dot, no control characters, at most 100 characters"),
         Field("description", .text, "free text"),
         Field("seed", .integer(min: 0, max: Int.max), default: "0", "every random choice derives from it"),
         Field("data", .object(dataSchema), "where examples come from"),

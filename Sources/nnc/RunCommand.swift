@@ -7,7 +7,7 @@ import NNCSpec
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check, compile, then train and evaluate a spec.",
-        discussion: "Exit 0: done; 1: the spec has errors; 2: the spec cannot be read; 3: the run failed (bad data, divergence, interrupted).")
+        discussion: "Exit 0: done; 1: the spec has errors; 2: the spec or --resume checkpoint cannot be used, or --out cannot be written; 3: the run failed (bad data, divergence, interrupted, outputs not written).")
 
     @Argument(help: "A spec file.")
     var spec: String
@@ -58,21 +58,30 @@ struct Run: ParsableCommand {
         }
         guard !checked.hasErrors else { throw Exit.specErrors }
 
-        var options = RunOptions(seed: seed, epochs: epochs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        var options = RunOptions(seed: seed, epochs: epochs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                 cancellation: Interrupt.token)
         if let resume {
+            // A checkpoint that cannot be read, or belongs to another spec, is a file that cannot be used: exit 2.
             do { options.resume = try CheckpointFile.read(path: resume) } catch {
                 Terminal.writeError("error: cannot resume from \(resume): \(error)\n")
-                throw Exit.runFailed
+                throw Exit.usage
+            }
+        }
+        // The output folder must take files before the first step (exit 2, like a file that cannot be read).
+        if let out {
+            do { try OutputFiles.probe(out) } catch {
+                Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
+                throw Exit.usage
             }
         }
         let progress = Progress(live: Terminal.stderrIsTerminal && !quiet, quiet: quiet)
         Interrupt.install()
         let result: RunResult
         do {
-            result = try Runner.run(checked, options: options, events: progress.show, interrupted: { Interrupt.wasRequested })
+            result = try Runner.run(checked, options: options, events: progress.show)
         } catch let stop as RunInterrupted {
             progress.finish()
-            let path = (out.map { $0 + "/" } ?? "") + (checked.spec?.name ?? "nnc") + ".checkpoint.safetensors"
+            let path = CheckpointFile.path(specName: checked.spec?.name ?? "nnc", folder: out)
             if let checkpoint = stop.checkpoint {
                 do {
                     if let out { try OutputFiles.ensureDirectory(out) }
@@ -81,24 +90,35 @@ struct Run: ParsableCommand {
                 } catch {
                     Terminal.writeError("interrupted; the checkpoint could not be written: \(error)\n")
                 }
+            } else {
+                Terminal.writeError("interrupted; no checkpoint written (nothing to resume at this stage: data loading, a one-pass rule, or evaluation after an early stop)\n")
             }
             throw Exit.runFailed
+        } catch let mismatch as CheckpointMismatch {
+            progress.finish()
+            Terminal.writeError("error: cannot resume from \(resume ?? "?"): \(mismatch)\n")
+            throw Exit.usage
         } catch {
             progress.finish()
             Terminal.writeError("error: \(error)\n")
             throw Exit.runFailed
         }
         progress.finish()
+        var written = true
         if let out {
             do { try OutputFiles.write(result, graph: checked.graph, to: out) } catch {
+                // The results are still printed below; the exit code says the outputs are missing.
                 Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
-                throw Exit.runFailed
+                written = false
             }
         }
         switch format {
         case .json: print(OutputFiles.finalJSON(result))
         case .text: print(RunSummary.text(result), terminator: "")
         }
+        guard written else { throw Exit.runFailed }
+        // The resumed run is complete: its checkpoint has served (kept when the outputs failed).
+        if let resume { CheckpointFile.remove(resume) }
     }
 }
 

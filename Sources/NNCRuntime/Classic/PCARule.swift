@@ -25,7 +25,9 @@ enum PCARule {
             throw RunError.data("'\(c.layer.name)' keeps \(count) components of \(features)-dimensional inputs: at most \(features)")
         }
         let inputs = layerInputs(plan, node: inputNode, data: c.data.train)
+        try Cancellation.check()
         let fit = inputs.withUnsafeBufferPointer { PrincipalComponents(rows: $0, count: c.data.train.count, features: features) }
+        try Cancellation.check()
 
         let components = plan.parameters.pointer(componentsEntry), mean = plan.parameters.pointer(meanEntry)
         for r in 0..<count {

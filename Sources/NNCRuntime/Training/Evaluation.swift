@@ -53,6 +53,7 @@ public enum Evaluation {
             var start = 0
             let reference = targetIsInput ? cleanAsTargets(data, clean) : data
             while start < data.count {
+                try Cancellation.check()
                 let n = min(plan.batch, data.count - start)
                 let indices = Array(start..<(start + n))[...]
                 plan.loadInputs(data, indices)
@@ -83,6 +84,7 @@ public enum Evaluation {
         var ordered = MetricSet()
         for name in names { if let v = metrics[name] { ordered[name] = v } }
         notes += ClassicMetrics.presentation(spec: spec, graph: graph, plan: plan, data: data, clean: clean)
+        try Cancellation.check()   // recall and forward passes stop early on a cancelled run
         return Outcome(metrics: ordered, notes: notes)
     }
 

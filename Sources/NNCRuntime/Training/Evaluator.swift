@@ -42,10 +42,11 @@ public struct Evaluator {
     }
 
     /// Forward over every example (in plan-sized batches, no training behaviour).
+    /// A cancelled run stops early (the trainer then stops before using the totals).
     public func evaluate(_ data: Dataset) -> Totals {
         var totals = Totals()
         var start = 0
-        while start < data.count {
+        while start < data.count && !Cancellation.isRequested {
             let n = min(plan.batch, data.count - start)
             let indices = Array(start..<(start + n))[...]
             plan.loadInputs(data, indices)
