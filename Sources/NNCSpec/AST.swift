@@ -343,8 +343,8 @@ public struct TrainSpec: Sendable {
     public var spans: [String: SourceSpan]
     public var span: SourceSpan
 
-    public var effectiveEpochs: Int { epochs ?? (rule.isPerExample ? 100 : rule.isClosedForm ? 1 : 10) }
-    public var effectiveBatch: Int { batch ?? (rule == .backprop ? 32 : 1) }
+    public var effectiveEpochs: Int { epochs ?? SpecSchema.defaultEpochs(rule) }
+    public var effectiveBatch: Int { batch ?? SpecSchema.defaultBatch(rule) }
 }
 
 // MARK: evaluate

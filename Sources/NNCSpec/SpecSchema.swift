@@ -268,14 +268,20 @@ public enum SpecSchema {
         ])), bare: false, "triangular cyclic rate"),
     ]))
 
+    /// Defaults that depend on the rule (the table's text above is written from these).
+    public static func defaultEpochs(_ rule: LearningRule) -> Int { rule.isPerExample ? 100 : rule.isClosedForm ? 1 : 10 }
+    public static func defaultBatch(_ rule: LearningRule) -> Int { rule == .backprop ? 32 : 1 }
+
     public static let trainSchema = ObjectSchema([
         Field("rule", .keyword(rules), default: "backprop", "learning rule"),
         Field("loss", .keyword(losses), "loss (default: cross_entropy after softmax, mse otherwise)"),
         Field("target", .keyword(["labels", "input"]), default: "labels", "targets from the data, or the input itself (autoencoders)"),
         Field("optimizer", optimizerSchema, default: "sgd", "optimizer for backprop"),
         Field("schedule", scheduleSchema, default: "constant", "learning-rate schedule per epoch"),
-        Field("epochs", .integer(min: 1, max: 10_000_000), "passes over the data (default 10; 100 for hebbian, perceptron, delta)"),
-        Field("batch", .integer(min: 1, max: 1 << 24), "examples per step (default 32 for backprop, 1 for per-example rules)"),
+        Field("epochs", .integer(min: 1, max: 10_000_000),
+              "passes over the data (default \(defaultEpochs(.backprop)); \(defaultEpochs(.perceptron)) for hebbian, perceptron, delta)"),
+        Field("batch", .integer(min: 1, max: 1 << 24),
+              "examples per step (default \(defaultBatch(.backprop)) for backprop, \(defaultBatch(.perceptron)) for per-example rules)"),
         Field("shuffle", .bool, default: "true", "reshuffle the training data each epoch"),
         Field("clip", .object(ObjectSchema([Field("norm", .positive, required: true, "largest global gradient norm")])),
               "gradient clipping"),
