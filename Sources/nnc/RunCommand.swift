@@ -60,7 +60,7 @@ struct Run: ParsableCommand {
         var options = RunOptions(seed: seed, epochs: epochs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if let resume {
             do { options.resume = try CheckpointFile.read(path: resume) } catch {
-                Terminal.writeError("error: cannot resume from \(resume): \(error)\n")
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot resume from \(resume): \(error)") + "\n")
                 throw Exit.runFailed
             }
         }
@@ -76,21 +76,21 @@ struct Run: ParsableCommand {
                 do {
                     if let out { try OutputFiles.ensureDirectory(out) }
                     try CheckpointFile.write(checkpoint, to: path)
-                    Terminal.writeError("interrupted: checkpoint written to \(path); continue with --resume \(path)\n")
+                    Terminal.writeError(DiagnosticRenderer.visible("interrupted: checkpoint written to \(path); continue with --resume \(path)") + "\n")
                 } catch {
-                    Terminal.writeError("interrupted; the checkpoint could not be written: \(error)\n")
+                    Terminal.writeError(DiagnosticRenderer.visible("interrupted; the checkpoint could not be written: \(error)") + "\n")
                 }
             }
             throw Exit.runFailed
         } catch {
             progress.finish()
-            Terminal.writeError("error: \(error)\n")
+            Terminal.writeError(DiagnosticRenderer.visible("error: \(error)") + "\n")
             throw Exit.runFailed
         }
         progress.finish()
         if let out {
             do { try OutputFiles.write(result, graph: checked.graph, to: out) } catch {
-                Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(out): \(error)") + "\n")
                 throw Exit.runFailed
             }
         }
@@ -127,7 +127,7 @@ final class Progress: @unchecked Sendable {
             for (name, value) in record.metrics where name != "seconds" {
                 parts.append("\(name) \(name == "samples_per_s" ? String(Int(value.number ?? 0)) : value.display)")
             }
-            Terminal.writeError(parts.joined(separator: "  ") + "\n")
+            Terminal.writeError(DiagnosticRenderer.visible(parts.joined(separator: "  ")) + "\n")
         }
     }
 
