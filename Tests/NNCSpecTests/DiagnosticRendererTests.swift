@@ -138,6 +138,27 @@ final class DiagnosticRendererTests: XCTestCase {
         XCTAssertTrue(out.hasSuffix("1 | a: \\e[31m x\n  |           ^\n"), out)
     }
 
+    func testLongLinesAreCutToAWindowAroundTheCaret() {
+        // 300 characters; the span 'key' at columns 201..203: 40 characters before it, 120 in all.
+        let line = String(repeating: "a", count: 200) + "key" + String(repeating: "b", count: 97)
+        let out = text(line + "\n", .error("E0101", "m", at: at(1, 201, 204)))
+        let shown = "…" + String(repeating: "a", count: 40) + "key" + String(repeating: "b", count: 77) + "…"
+        XCTAssertTrue(out.hasSuffix("1 | \(shown)\n  | " + String(repeating: " ", count: 41) + "^^^\n"), out)
+        // Near the end the window ends with the line (the last 120 characters); a span to the line break gets its caret.
+        let end = text(line + "\n", .error("E0003", "m", at: at(1, 301, 302)))
+        XCTAssertTrue(end.contains("1 | …" + String(repeating: "a", count: 20) + "key" + String(repeating: "b", count: 97) + "\n"), end)
+        XCTAssertTrue(end.hasSuffix(String(repeating: " ", count: 121) + "^\n"), end)
+    }
+
+    func testMessagesAndFileNamesAreEscaped() {
+        let d = Diagnostic.error("E0201", "names 'x\nf.yaml:1:1: note: ok\u{1B}]52;c;aGk=\u{07}\u{202E}'",
+                                 file: "a\u{1B}[2J.yaml", notes: [DiagnosticNote("n\r")], help: "h\u{85}")
+        XCTAssertEqual(DiagnosticRenderer().text([d]),
+                       "a\\e[2J.yaml: error[E0201]: names 'x\\nf.yaml:1:1: note: ok\\e]52;c;aGk=\\u{7}\\u{202E}'\n"
+                       + "  = note: n\\r\n  = help: h\\u{85}\n")
+        XCTAssertEqual(DiagnosticRenderer.visible("tab\tnul\0 é 日本 🙂 \u{200B}"), "tab\\tnul\\0 é 日本 🙂 \\u{200B}")
+    }
+
     func testNoSourceMeansNoSnippet() {
         let d = Diagnostic.error("E0301", "m", at: Self.span(3, 1, 3, 2, file: "other.yaml"), help: "h")
         XCTAssertEqual(text("x\n", d), "other.yaml:3:1: error[E0301]: m\n  = help: h\n")
