@@ -24,6 +24,14 @@ pc=$(mktemp -d)
 trap 'rm -rf "$pc"' EXIT
 mkdir "$pc/lib"
 ln -s "$archive" "$pc/lib/libyaml.a"
+# The same for the C++ runtime that the static Swift runtime needs (-lstdc++ in
+# static-stdlib-args.lnk), and for the unwinder: -lgcc_s finds libgcc_eh.a,
+# which is what -static-libgcc links. Then only the C library stays shared.
+for lib in libstdc++.a libgcc_eh.a; do
+    file=$(g++ -print-file-name=$lib 2>/dev/null || clang++ -print-file-name=$lib 2>/dev/null || true)
+    [ -f "$file" ] || continue
+    if [ $lib = libgcc_eh.a ]; then ln -s "$file" "$pc/lib/libgcc_s.a"; else ln -s "$file" "$pc/lib/$lib"; fi
+done
 cflags=$(pkg-config --cflags yaml-0.1 2>/dev/null || true)
 cat > "$pc/yaml-0.1.pc" <<PC
 Name: yaml-0.1 (static, for nnc releases)
@@ -34,10 +42,9 @@ Cflags: $cflags
 PC
 
 # A scratch path of its own: the flags differ from a normal release build.
-NNC_PORTABLE=1 PKG_CONFIG_PATH="$pc" swift build -c release --product nnc \
-    --scratch-path .build/static --static-swift-stdlib
-bin=$(NNC_PORTABLE=1 PKG_CONFIG_PATH="$pc" swift build -c release --product nnc \
-    --scratch-path .build/static --static-swift-stdlib --show-bin-path)
+flags=(-c release --product nnc --scratch-path .build/static --static-swift-stdlib -Xlinker -L"$pc/lib")
+NNC_PORTABLE=1 PKG_CONFIG_PATH="$pc" swift build "${flags[@]}"
+bin=$(NNC_PORTABLE=1 PKG_CONFIG_PATH="$pc" swift build "${flags[@]}" --show-bin-path)
 
 name=nnc-$version
 stage=$(mktemp -d)
