@@ -19,8 +19,8 @@ out=${GITHUB_OUTPUT:-/dev/stdout}
 key() {
     local swift sources
     swift=$(swift --version 2>/dev/null | head -1 | tr -cd '[:alnum:].-' || echo none)
-    sources=$(cd "$root" && find Package.swift Package.resolved Sources -type f 2>/dev/null | LC_ALL=C sort |
-        xargs sha256sum | sha256sum | cut -c1-16)
+    sources=$(cd "$root" && { ls Package.swift Package.resolved 2>/dev/null || true; find Sources -type f; } |
+        LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
     echo "key=nnc-$(uname -s)-$(uname -m)-$swift-$sources" >> "$out"
 }
 
