@@ -133,7 +133,7 @@ def main():
                 kinds.append(name) if name not in kinds else None
 
         bad = work / "bad.yaml"  # through the modeline
-        bad.write_text(f"# yaml-language-server: $schema={schema.as_uri()}\n"
+        bad.write_text("# yaml-language-server: $schema=./nnc.schema.json\n"  # relative to the spec
                        "nnc: 1\ndata: {source: iris, shufle: true}\nmodel:\n  input: [4]\n  layers:\n"
                        "    - dens: {units: 3}\n    - softmax\n")
         edit = work / "edit.nnc.yaml"  # through yaml.schemas
