@@ -12,9 +12,11 @@ extension SourceFile {
     /// Reads the spec at `path`. Throws E0001 (cannot be read: missing, a folder,
     /// not a regular file, a symlink leaving `root`, permission) or E0010 (too large).
     ///
-    /// With `root` (a folder's real path), a path whose real path differs from
-    /// its plain absolute path (a symlink somewhere on it) must resolve inside
-    /// `root`; otherwise it is not read, and the target is never named.
+    /// With `root` (a folder's real path), symlinks must not lead out of it: a
+    /// path that lies in `root` as written must also resolve inside it (a link
+    /// anywhere on it counts); a path written outside `root` (the user's choice,
+    /// e.g. /tmp/x.yaml) may not itself be a link to outside. Such a path is
+    /// not read, and the target is never named.
     public static func load(path: String, maxBytes: Int = YAMLLimits().maxFileBytes,
                             within root: String? = nil) throws(LoadError) -> SourceFile {
         var info = stat()
@@ -27,9 +29,11 @@ extension SourceFile {
             guard let real = realPath(path) else {
                 throw LoadError(isLink ? "\(path) is a symbolic link to a missing file" : "cannot resolve \(path)", path)
             }
-            if real != lexicalAbsolutePath(path) && !isInside(real, root) {
-                throw LoadError("\(path) is a symbolic link to a file outside \(root == "/" ? "/" : displayRoot(root)); "
-                                + "nnc does not follow links out of the folder it checks", path)
+            let written = lexicalAbsolutePath(path)
+            let mustStayInside = isInside(written, root) ? real != written : isLink
+            if mustStayInside && !isInside(real, root) {
+                let what = isLink ? "is a symbolic link to a file" : "leads through a symbolic link to a file"
+                throw LoadError("\(path) \(what) outside \(displayRoot(root)); nnc does not follow links out of the folder it checks", path)
             }
         }
         guard stat(path, &info) == 0 else {

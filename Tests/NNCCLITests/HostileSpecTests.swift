@@ -77,6 +77,13 @@ final class HostileSpecTests: XCTestCase {
             XCTAssertFalse((r.stdout + r.stderr).contains(Self.token), "\(format): \(r.stdout + r.stderr)")
         }
         XCTAssertEqual(try NNCProcess.run(["check", "specs/same.yaml"], in: repo).status, 0)
+        // Written outside the repository: the user's choice, unless the file itself is a link out.
+        try write("elsewhere/clean.yaml", Self.clean)
+        try link("elsewhere/link.yaml", to: "../secret")
+        XCTAssertEqual(try NNCProcess.run(["check", folder.appendingPathComponent("elsewhere/clean.yaml").path], in: repo).status, 0)
+        let outsideLink = try NNCProcess.run(["check", folder.appendingPathComponent("elsewhere/link.yaml").path], in: repo)
+        XCTAssertEqual(outsideLink.status, 2)
+        XCTAssertFalse((outsideLink.stdout + outsideLink.stderr).contains(Self.token))
     }
 
     // 2. Terminal escapes and forged lines are shown escaped in text output; run's messages too.
