@@ -4,7 +4,8 @@
 /// GitHubRenderer.swift, SARIFRenderer.swift.
 ///
 /// Every output ends with a line break, except that `text` and `github`
-/// print nothing at all for no diagnostics.
+/// print nothing at all for no diagnostics and no skipped files. Every format
+/// shows at most `maxPerFile` diagnostics per file and counts the rest.
 
 public enum DiagnosticFormat: String, CaseIterable, Sendable {
     case text, json, github, sarif
