@@ -4,7 +4,8 @@
 /// GitHubRenderer.swift, SARIFRenderer.swift.
 ///
 /// Every output ends with a line break, except that `text` and `github`
-/// print nothing at all for no diagnostics.
+/// print nothing at all for no diagnostics and no skipped files. Every format
+/// shows at most `maxPerFile` diagnostics per file and counts the rest.
 
 public enum DiagnosticFormat: String, CaseIterable, Sendable {
     case text, json, github, sarif
@@ -37,15 +38,59 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     /// `diagnostics` in `format`; `files` is the number of files checked
-    /// (only the json format prints it).
-    public func render(_ diagnostics: [Diagnostic], format: DiagnosticFormat, files: Int) -> String {
+    /// (only the json format prints it); `skipped` the YAML files that were
+    /// not specs. Each format shows at most `maxPerFile` diagnostics per file.
+    public func render(_ diagnostics: [Diagnostic], format: DiagnosticFormat, files: Int, skipped: [String] = []) -> String {
         switch format {
-        case .text: return text(diagnostics)
-        case .json: return json(diagnostics, files: files)
-        case .github: return github(diagnostics)
-        case .sarif: return sarif(diagnostics)
+        case .text: return text(diagnostics, skipped: skipped)
+        case .json: return json(diagnostics, files: files, skipped: skipped)
+        case .github: return github(diagnostics, skipped: skipped)
+        case .sarif: return sarif(diagnostics, skipped: skipped)
         }
     }
+
+    // MARK: Bounded output
+
+    /// Most diagnostics shown per file, so that output stays proportional to
+    /// what a reader can use; the rest are counted in an `Omission`.
+    public static let maxPerFile = 100
+
+    /// The diagnostics of one file left out of the output.
+    public struct Omission: Sendable, Hashable {
+        public var file: String
+        public var errors = 0, warnings = 0, notes = 0
+        /// "and 2900 more errors in this file (nnc shows the first 100 per file)".
+        public var message: String {
+            let counts = [(errors, "error"), (warnings, "warning"), (notes, "note")]
+                .filter { $0.0 > 0 }.map { counted($0.0, "more " + $0.1) }
+            return "and \(counts.joined(separator: " and ")) in this file (nnc shows the first \(maxPerFile) per file)"
+        }
+    }
+
+    /// The first `maxPerFile` diagnostics of each file, in order, and what was
+    /// left out of each file (in order of first omission).
+    static func limited(_ diagnostics: [Diagnostic]) -> (shown: [Diagnostic], omitted: [Omission]) {
+        var perFile: [String: Int] = [:]
+        var omitted: [Omission] = []
+        var omissionIndex: [String: Int] = [:]
+        var shown: [Diagnostic] = []
+        for d in diagnostics {
+            let n = perFile[d.file, default: 0]
+            perFile[d.file] = n + 1
+            if n < maxPerFile { shown.append(d); continue }
+            let i = omissionIndex[d.file] ?? omitted.count
+            if i == omitted.count { omitted.append(Omission(file: d.file)); omissionIndex[d.file] = i }
+            switch d.severity {
+            case .error: omitted[i].errors += 1
+            case .warning: omitted[i].warnings += 1
+            case .note: omitted[i].notes += 1
+            }
+        }
+        return (shown, omitted)
+    }
+
+    /// Why a file reached through a folder was not checked.
+    public static let skippedMessage = "skipped: no top-level 'nnc:' key, so not an nnc spec (name the file to check it anyway)"
 
     /// The last line of `nnc check` in text format, without a line break:
     /// "error: 2 errors and 1 warning in 3 files", "warning: 1 warning in 1 file",
@@ -72,6 +117,39 @@ public struct DiagnosticRenderer: Sendable {
     static func fullMessage(_ d: Diagnostic) -> String {
         ([d.message] + d.notes.map { "note: " + $0.message } + (d.help.map { ["help: " + $0] } ?? []))
             .joined(separator: "\n")
+    }
+
+    // MARK: Terminal safety
+
+    /// `text` as it may reach a terminal: every character a spec or a file name
+    /// could use to move the cursor, forge a line or reorder what is shown
+    /// (C0 and C1 controls, DEL, format characters such as bidi overrides and
+    /// zero-width joiners, line and paragraph separators) becomes a visible
+    /// escape: `\e`, `\n`, `\r`, `\t`, `\0`, else `\u{202E}`. The text
+    /// format, the snippet lines and `nnc run`'s messages all go through here.
+    public static func visible(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    /// The visible escape of one character, or nil when it is shown as it is.
+    static func escape(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar {
+        case "\u{1B}": return "\\e"
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case "\0": return "\\0"
+        default:
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator:
+                return "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: return nil
+            }
+        }
     }
 
     /// ANSI select graphic rendition codes.

@@ -7,9 +7,16 @@
 /// and `title` only. Notes and help follow the message on their
 /// own lines. Escaping follows GitHub's runner: in the message `%`, CR and LF
 /// become %25, %0D, %0A; in property values `:` and `,` also become %3A, %2C.
+///
+/// Past a file's first `maxPerFile` diagnostics, one `::notice` counts the
+/// rest; each skipped (non-spec) YAML file gets a `::notice` too, both titled `nnc`.
 extension DiagnosticRenderer {
-    public func github(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map { Self.githubCommand(of: $0) + "\n" }.joined()
+    public func github(_ diagnostics: [Diagnostic], skipped: [String] = []) -> String {
+        let (shown, omitted) = Self.limited(diagnostics)
+        let notices = omitted.map { ($0.file, $0.message) } + skipped.map { ($0, Self.skippedMessage) }
+        return (shown.map(Self.githubCommand(of:))
+                + notices.map { "::notice file=\(Self.escapeProperty($0.0)),title=nnc::\(Self.escapeData($0.1))" })
+            .map { $0 + "\n" }.joined()
     }
 
     static func githubCommand(of d: Diagnostic) -> String {

@@ -12,13 +12,24 @@
 /// diagnostic without a span (a whole-file problem); a note without a span
 /// has null `file`, `line` and `column`; `help` is null when there is none;
 /// `notes` is an empty list when there are none.
+///
+/// After `diagnostics` come two lists, always present: `omitted`, one
+/// `{"file": F, "errors": N, "warnings": N, "notes": N}` for each file with
+/// more than `maxPerFile` diagnostics (those beyond are counted there, not
+/// listed; `errors` and `warnings` at the top count them all), and `skipped`,
+/// the paths of YAML files reached through a folder that are not specs.
 extension DiagnosticRenderer {
-    public func json(_ diagnostics: [Diagnostic], files: Int) -> String {
+    public func json(_ diagnostics: [Diagnostic], files: Int, skipped: [String] = []) -> String {
+        let (shown, omitted) = Self.limited(diagnostics)
         let document: JSONValue = [
             "files": .int(files),
             "errors": .int(Self.errorCount(diagnostics)),
             "warnings": .int(Self.warningCount(diagnostics)),
-            "diagnostics": .array(diagnostics.map(Self.jsonValue(of:))),
+            "diagnostics": .array(shown.map(Self.jsonValue(of:))),
+            "omitted": .array(omitted.map { o in
+                ["file": .string(o.file), "errors": .int(o.errors), "warnings": .int(o.warnings), "notes": .int(o.notes)]
+            }),
+            "skipped": .array(skipped.map { .string($0) }),
         ]
         return JSONWriter(style: .spaced).string(document) + "\n"
     }

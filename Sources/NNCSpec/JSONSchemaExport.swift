@@ -1,7 +1,17 @@
-/// `nnc schema`: the spec language as a JSON Schema (draft 2020-12), printed
-/// from the same `SpecSchema` tables the validator checks against.
+/// `nnc schema`: the spec language as a JSON Schema, printed from the same
+/// `SpecSchema` tables the validator checks against. It declares draft
+/// 2020-12 but uses only what draft-07 validators also understand (no
+/// `unevaluatedProperties`, no `$defs`), so that editors embedding an older
+/// validator (yaml-language-server before 1.20) catch the same typos. For
+/// editors: every property has its doc as `description`; enum values have
+/// `enumDescriptions` (read by yaml-language-server and VS Code's JSON
+/// service for hover); a list element that is one of several named kinds
+/// (`- dense: {...}`) names the kinds through `propertyNames`, so a misspelt
+/// kind is answered with every valid one.
 public enum JSONSchemaExport {
-    public static let id = "https://nnc.dev/schema/spec-v1.json"
+    /// Not a URL: the schema is not served anywhere; editors load the file
+    /// written by `nnc schema` (docs/editors.md).
+    public static let id = "urn:nnc:spec:v1"
 
     public static func document() -> JSONValue {
         var root = object(SpecSchema.root, doc: "An nnc network spec, version 1.")
@@ -29,7 +39,7 @@ public enum JSONSchemaExport {
             if hi < Double.greatestFiniteMagnitude { members.append((key: "maximum", value: .double(hi))) }
             return .object(members)
         case .text: return ["type": "string"]
-        case .keyword(let names): return ["enum": .array(names.map(JSONValue.string))]
+        case .keyword(let names): return enumeration(names, docs: names.map { valueDocs[$0] })
         case .shape:
             return ["type": "array", "minItems": 1,
                     "items": ["anyOf": [["type": "integer", "minimum": 1],
@@ -66,36 +76,70 @@ public enum JSONSchemaExport {
         return .string(text)
     }
 
+    /// `{"enum": names, "enumDescriptions": docs}`; without descriptions when none is known.
+    static func enumeration(_ names: [String], docs: [String?]) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [(key: "enum", value: .array(names.map(JSONValue.string)))]
+        if docs.contains(where: { $0 != nil }) {
+            members.append((key: "enumDescriptions", value: .array(docs.map { .string($0 ?? "") })))
+        }
+        return .object(members)
+    }
+
+    /// Docs of keyword values that are also named kinds (an activation is a layer kind too).
+    static let valueDocs: [String: String] = {
+        var docs: [String: String] = [:]
+        for c in SpecSchema.layerSchema.cases where docs[c.name] == nil { docs[c.name] = c.doc }
+        return docs
+    }()
+
     static func object(_ o: ObjectSchema, doc: String?, extraFields: [Field] = []) -> JSONValue {
         let fields = o.fields + extraFields
+        var properties = fields.map { (key: $0.name, value: field($0)) }
         var members: [(key: String, value: JSONValue)] = [(key: "type", value: "object")]
         if let doc { members.append((key: "description", value: .string(doc))) }
-        members.append((key: "properties", value: .object(fields.map { (key: $0.name, value: field($0)) })))
-        let required = fields.filter(\.required).map { JSONValue.string($0.name) }
-        if !required.isEmpty { members.append((key: "required", value: .array(required))) }
         var allOf: [JSONValue] = []
         for group in o.exactlyOneOf {
             let choices: [JSONValue] = group.map { name in ["required": [.string(name)]] }
             allOf.append(["oneOf": .array(choices)])
         }
         if let disc = o.discriminator {
-            for (value, extra) in disc.extraFields where !extra.isEmpty {
-                let constant: JSONValue = ["const": .string(value)]
-                allOf.append(["if": ["properties": .object([(key: disc.key, value: constant)]),
-                                     "required": [.string(disc.key)]],
-                              "then": ["properties": .object(extra.map { (key: $0.name, value: field($0)) })]])
+            // Every option of every value is a property (so additionalProperties
+            // catches typos); each value then admits only its own options.
+            let base = fields.map { JSONValue.string($0.name) }
+            var seen = Set(fields.map(\.name))
+            for (_, extra) in disc.extraFields {
+                for f in extra where !seen.contains(f.name) {
+                    seen.insert(f.name)
+                    let owners = disc.extraFields.filter { $0.fields.contains { $0.name == f.name } }.map(\.value)
+                    properties.append((key: f.name, value: ["description": .string("an option of \(disc.key) \(owners.joined(separator: ", "))")]))
+                }
             }
+            for (value, extra) in disc.extraFields {
+                let constant: JSONValue = ["const": .string(value)]
+                var then: [(key: String, value: JSONValue)] = []
+                if !extra.isEmpty { then.append((key: "properties", value: .object(extra.map { (key: $0.name, value: field($0)) }))) }
+                then.append((key: "propertyNames", value: ["enum": .array(base + extra.map { .string($0.name) })]))
+                allOf.append(["if": ["properties": .object([(key: disc.key, value: constant)]), "required": [.string(disc.key)]],
+                              "then": .object(then)])
+            }
+            allOf.append(["if": ["not": ["required": [.string(disc.key)]]], "then": ["propertyNames": ["enum": .array(base)]]])
         }
+        members.append((key: "properties", value: .object(properties)))
+        let required = fields.filter(\.required).map { JSONValue.string($0.name) }
+        if !required.isEmpty { members.append((key: "required", value: .array(required))) }
         if !allOf.isEmpty { members.append((key: "allOf", value: .array(allOf))) }
-        // With per-source options in `then`, unevaluatedProperties sees them; plain objects can be strict directly.
-        members.append((key: o.discriminator == nil ? "additionalProperties" : "unevaluatedProperties", value: false))
+        members.append((key: "additionalProperties", value: false))
         return .object(members)
     }
 
+    /// A bare name (`- softmax`) or a one-key mapping (`- dense: {...}`): the
+    /// mapping's key must be one of the kinds (`propertyNames`, so a misspelt
+    /// kind gets the list of all), and each kind's property carries its doc.
     static func variant(_ v: VariantSchema) -> JSONValue {
         var alternatives: [JSONValue] = []
-        let bare = v.cases.filter(\.bareAllowed).map { JSONValue.string($0.name) }
-        if !bare.isEmpty { alternatives.append(["enum": .array(bare)]) }
+        let bare = v.cases.filter(\.bareAllowed)
+        if !bare.isEmpty { alternatives.append(enumeration(bare.map(\.name), docs: bare.map(\.doc))) }
+        var properties: [(key: String, value: JSONValue)] = []
         for c in v.cases {
             var payload: JSONValue
             switch c.payload {
@@ -104,10 +148,11 @@ public enum JSONSchemaExport {
             case nil: payload = v.commonFields.isEmpty ? ["type": "null"] : object(ObjectSchema([]), doc: nil, extraFields: v.commonFields)
             }
             if c.bareAllowed { payload = ["anyOf": [payload, ["type": "null"]]] }
-            alternatives.append(["type": "object", "description": .string(c.doc),
-                                 "properties": .object([(key: c.name, value: payload)]),
-                                 "required": [.string(c.name)], "additionalProperties": false])
+            properties.append((key: c.name, value: prepend([("description", .string(c.doc))], to: payload)))
         }
+        alternatives.append(["type": "object", "properties": .object(properties),
+                             "propertyNames": enumeration(v.cases.map(\.name), docs: v.cases.map(\.doc)),
+                             "minProperties": 1, "maxProperties": 1])
         return ["description": .string("a \(v.what)"), "anyOf": .array(alternatives)]
     }
 }

@@ -15,8 +15,14 @@
 /// - Paths become URI references: relative paths stay relative (to the
 ///   directory nnc ran in), absolute paths become `file://` URIs; characters
 ///   outside RFC 3986's unreserved set and `/` are percent-encoded.
+/// - Past a file's first `maxPerFile` diagnostics, the rest are counted in
+///   one `toolExecutionNotifications` entry of `invocations[0]` (level note,
+///   located at the file); each skipped non-spec YAML file gets one too.
+///   `invocations` is present only when there is such a notification.
 extension DiagnosticRenderer {
-    public func sarif(_ diagnostics: [Diagnostic]) -> String {
+    public func sarif(_ diagnostics: [Diagnostic], skipped: [String] = []) -> String {
+        let (shown, omitted) = Self.limited(diagnostics)
+        let diagnostics = shown
         let codes = Set(diagnostics.map(\.code)).sorted()
         var ruleIndex: [String: Int] = [:]
         for (i, code) in codes.enumerated() { ruleIndex[code] = i }
@@ -43,14 +49,25 @@ extension DiagnosticRenderer {
             return .object(result)
         }
 
+        var run: [(key: String, value: JSONValue)] = [
+            ("tool", ["driver": .object(driver)]),
+            ("columnKind", "unicodeCodePoints"),
+            ("results", .array(results)),
+        ]
+        let notices = omitted.map { ($0.file, $0.message) } + skipped.map { ($0, Self.skippedMessage) }
+        if !notices.isEmpty {
+            run.append(("invocations", [[
+                "executionSuccessful": true,
+                "toolExecutionNotifications": .array(notices.map { file, message in
+                    ["level": "note", "message": ["text": .string(message)],
+                     "locations": [Self.sarifLocation(file: file, span: nil)]]
+                }),
+            ]]))
+        }
         let log: JSONValue = [
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
-            "runs": [[
-                "tool": ["driver": .object(driver)],
-                "columnKind": "unicodeCodePoints",
-                "results": .array(results),
-            ]],
+            "runs": [.object(run)],
         ]
         return JSONWriter(style: .pretty(indent: 2)).string(log) + "\n"
     }

@@ -60,6 +60,13 @@ public struct SourceFile: Sendable {
         return String(decoding: slice, as: UTF8.self)
     }
 
+    /// The bytes of 1-based line `n` without its break (a BOM dropped); nil past the end.
+    public func lineBytes(_ n: Int) -> ArraySlice<UInt8>? {
+        guard n >= 1, n <= lineStarts.count else { return nil }
+        let slice = bytes[lineStarts[n - 1]..<lineEnds[n - 1]]
+        return n == 1 && slice.starts(with: Self.bom) ? slice.dropFirst(3) : slice
+    }
+
     /// The line and column of the character that starts at byte `offset`
     /// (offsets past the end give the position just after the last character).
     /// Columns count Unicode scalars; a BOM at the start of the file takes none.

@@ -64,6 +64,7 @@ public struct SpecBuilder {
                 spec.model = buildModel(node)
             case "train":
                 if let value = v.validate(node, as: field.type, what: "'train'") { spec.train = buildTrain(value) }
+                else { checkOptimizerAlone(in: node, type: field.type) }
             case "evaluate":
                 if let value = v.validate(node, as: field.type, what: "'evaluate'") { spec.evaluate = buildEvaluate(value) }
             default:
@@ -428,12 +429,11 @@ public struct SpecBuilder {
 
     // MARK: train and evaluate
 
-    mutating func buildTrain(_ t: Value) -> TrainSpec? {
-        var spans: [String: SourceSpan] = [:]
-        for m in t.members ?? [] { spans[m.key] = m.value.span }
-        let rule = t["rule"]?.text.flatMap(LearningRule.init(rawValue:)) ?? .backprop
+    /// The optimizer of a valid `train.optimizer` value (nil: the default SGD), with
+    /// its own checks: E0105 for momentum or betas of 1 or more, W0101 and W0501.
+    mutating func buildOptimizer(_ o: Value?, at span: SourceSpan) -> OptimizerSpec? {
         var optimizer = OptimizerSpec.sgd(lr: 0.01, momentum: 0, nesterov: false)
-        if let (name, p) = t["optimizer"]?.variant {
+        if let (name, p) = o?.variant {
             if name == "adam" {
                 optimizer = .adam(lr: p?["lr"]?.number ?? 0.001, beta1: p?["beta1"]?.number ?? 0.9,
                                   beta2: p?["beta2"]?.number ?? 0.999, eps: p?["eps"]?.number ?? 1e-8)
@@ -448,10 +448,32 @@ public struct SpecBuilder {
                 }
             }
             if case .sgd(_, let momentum, true) = optimizer, momentum == 0 {
-                v.report(.warning("W0101", "'nesterov' has no effect without momentum", at: p?.keySpan("nesterov") ?? t.span,
+                v.report(.warning("W0101", "'nesterov' has no effect without momentum", at: p?.keySpan("nesterov") ?? span,
                                   help: "add 'momentum: 0.9' or remove 'nesterov'"))
             }
         }
+        if optimizer.learningRate > 10 {
+            v.report(.warning("W0501", "learning rate \(formatNumber(optimizer.learningRate)) is unusually large; training will probably diverge",
+                              at: span, help: "start below 1"))
+        }
+        return optimizer
+    }
+
+    /// When another key of `train` is wrong, the optimizer's own diagnostics do
+    /// not depend on it: validate `optimizer` by itself (its errors, if any, were
+    /// already reported) and, when valid, check it as `buildTrain` would.
+    mutating func checkOptimizerAlone(in train: YAMLNode, type: SchemaType) {
+        guard case .object(let schema) = type, let field = schema.field("optimizer"), let node = train["optimizer"] else { return }
+        var alone = Validator()
+        guard let value = alone.validate(node, as: field.type, what: "'optimizer'"), !alone.diagnostics.hasErrors else { return }
+        _ = buildOptimizer(value, at: node.span)
+    }
+
+    mutating func buildTrain(_ t: Value) -> TrainSpec? {
+        var spans: [String: SourceSpan] = [:]
+        for m in t.members ?? [] { spans[m.key] = m.value.span }
+        let rule = t["rule"]?.text.flatMap(LearningRule.init(rawValue:)) ?? .backprop
+        guard let optimizer = buildOptimizer(t["optimizer"], at: spans["optimizer"] ?? t.span) else { return nil }
         var schedule = ScheduleSpec.constant
         if let (name, p) = t["schedule"]?.variant {
             switch name {
@@ -467,10 +489,6 @@ public struct SpecBuilder {
                 schedule = .cyclic(minLR: lo, maxLR: hi, period: p?["period"]?.integer ?? 1)
             default: schedule = .constant
             }
-        }
-        if optimizer.learningRate > 10 {
-            v.report(.warning("W0501", "learning rate \(formatNumber(optimizer.learningRate)) is unusually large; training will probably diverge",
-                              at: spans["optimizer"] ?? t.span, help: "start below 1"))
         }
         var stop = StopSpec()
         if let s = t["stop"] {

@@ -43,10 +43,7 @@ public enum YAMLReader {
     /// lines and columns (columns count Unicode scalars, as libyaml's marks do).
     public static func read(_ file: SourceFile, limits: YAMLLimits = .init()) -> YAMLReadResult {
         if file.bytes.count > limits.maxFileBytes {
-            let mib = Double(file.bytes.count) / 1_048_576
-            let limit = Double(limits.maxFileBytes) / 1_048_576
-            return fail(.error("E0010", "the file is \(rounded(mib)) MiB; nnc reads spec files up to \(rounded(limit)) MiB",
-                               file: file.path))
+            return fail(SourceFile.tooLarge(path: file.path, bytes: file.bytes.count, limit: limits.maxFileBytes))
         }
         if let problem = firstTextProblem(file.bytes) {
             let span = SourceSpan(file: file.path, at: file.location(ofByte: problem.offset))
@@ -61,11 +58,6 @@ public enum YAMLReader {
 
     private static func fail(_ diagnostic: Diagnostic) -> YAMLReadResult {
         YAMLReadResult(root: nil, diagnostics: [diagnostic])
-    }
-
-    private static func rounded(_ x: Double) -> String {
-        let tenths = (x * 10).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))" : "\(tenths / 10)"
     }
 
     // MARK: libyaml

@@ -61,7 +61,7 @@ struct Bench: ParsableCommand {
         }
         let report: BenchReport
         do { report = try Benchmark.run(checked, threads: threads, batch: batch) } catch {
-            Terminal.writeError("error: \(error)\n")
+            Terminal.writeError(DiagnosticRenderer.visible("error: \(error)") + "\n")
             throw Exit.runFailed
         }
         let name = checked.spec?.name ?? spec

@@ -5,7 +5,12 @@ import NNCSpec
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse, validate and shape-check specs without data.",
-        discussion: "A folder means every *.yaml and *.yml file below it. Exit 0: no errors; 1: errors; 2: a path cannot be read.")
+        discussion: """
+            A folder means every *.yaml and *.yml file below it that has a top-level 'nnc:' key (others are \
+            skipped, with a note); a file named directly is always checked. Symlinks out of the folder (or, for \
+            a file named, out of the git work tree) are not followed. At most 100 diagnostics are shown per file. \
+            Exit 0: no errors; 1: errors; 2: a path cannot be read.
+            """)
 
     @Argument(help: "Spec files or folders.")
     var paths: [String]
@@ -22,7 +27,7 @@ struct Check: ParsableCommand {
                                           toolVersion: NNC.version)
         var diagnostics = report.diagnostics
         if werror { diagnostics = diagnostics.map { d in var d = d; if d.severity == .warning { d.severity = .error }; return d } }
-        let out = renderer.render(diagnostics, format: format, files: report.files)
+        let out = renderer.render(diagnostics, format: format, files: report.files, skipped: report.skipped)
         if format == .text {
             let errors = diagnostics.filter { $0.severity == .error }.count
             let warnings = diagnostics.filter { $0.severity == .warning }.count

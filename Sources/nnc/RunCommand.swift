@@ -63,14 +63,14 @@ struct Run: ParsableCommand {
         if let resume {
             // A checkpoint that cannot be read, or belongs to another spec, is a file that cannot be used: exit 2.
             do { options.resume = try CheckpointFile.read(path: resume) } catch {
-                Terminal.writeError("error: cannot resume from \(resume): \(error)\n")
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot resume from \(resume): \(error)") + "\n")
                 throw Exit.usage
             }
         }
         // The output folder must take files before the first step (exit 2, like a file that cannot be read).
         if let out {
             do { try OutputFiles.probe(out) } catch {
-                Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(out): \(error)") + "\n")
                 throw Exit.usage
             }
         }
@@ -86,9 +86,9 @@ struct Run: ParsableCommand {
                 do {
                     if let out { try OutputFiles.ensureDirectory(out) }
                     try CheckpointFile.write(checkpoint, to: path)
-                    Terminal.writeError("interrupted: checkpoint written to \(path); continue with --resume \(path)\n")
+                    Terminal.writeError(DiagnosticRenderer.visible("interrupted: checkpoint written to \(path); continue with --resume \(path)") + "\n")
                 } catch {
-                    Terminal.writeError("interrupted; the checkpoint could not be written: \(error)\n")
+                    Terminal.writeError(DiagnosticRenderer.visible("interrupted; the checkpoint could not be written: \(error)") + "\n")
                 }
             } else {
                 Terminal.writeError("interrupted; no checkpoint written (nothing to resume at this stage: data loading, a one-pass rule, or evaluation after an early stop)\n")
@@ -96,11 +96,11 @@ struct Run: ParsableCommand {
             throw Exit.runFailed
         } catch let mismatch as CheckpointMismatch {
             progress.finish()
-            Terminal.writeError("error: cannot resume from \(resume ?? "?"): \(mismatch)\n")
+            Terminal.writeError(DiagnosticRenderer.visible("error: cannot resume from \(resume ?? "?"): \(mismatch)") + "\n")
             throw Exit.usage
         } catch {
             progress.finish()
-            Terminal.writeError("error: \(error)\n")
+            Terminal.writeError(DiagnosticRenderer.visible("error: \(error)") + "\n")
             throw Exit.runFailed
         }
         progress.finish()
@@ -108,7 +108,7 @@ struct Run: ParsableCommand {
         if let out {
             do { try OutputFiles.write(result, graph: checked.graph, to: out) } catch {
                 // The results are still printed below; the exit code says the outputs are missing.
-                Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(out): \(error)") + "\n")
                 written = false
             }
         }
@@ -148,7 +148,7 @@ final class Progress: @unchecked Sendable {
             for (name, value) in record.metrics where name != "seconds" {
                 parts.append("\(name) \(name == "samples_per_s" ? String(Int(value.number ?? 0)) : value.display)")
             }
-            Terminal.writeError(parts.joined(separator: "  ") + "\n")
+            Terminal.writeError(DiagnosticRenderer.visible(parts.joined(separator: "  ")) + "\n")
         }
     }
 

@@ -15,6 +15,12 @@ struct Summary: ParsableCommand {
         if !report.diagnostics.isEmpty {
             Terminal.writeError(renderer.render(report.diagnostics, format: .text, files: report.files))
         }
+        if report.files == 0 {
+            // A folder with no spec in it: say so (exit 2, as for a path that cannot be read).
+            let skipped = report.skipped.isEmpty ? "" : " (\(report.skipped.count) YAML file\(report.skipped.count == 1 ? "" : "s") without 'nnc:' skipped)"
+            Terminal.writeError(DiagnosticRenderer.visible("error: no spec file (*.yaml, *.yml) in \(spec)\(skipped)") + "\n")
+            throw Exit.usage
+        }
         let code = report.exitCode(warningsAreErrors: false)
         guard code == 0, let result = report.results.first, let table = NNCIR.Summary.table(result) else {
             throw ExitCode(code == 0 ? 1 : code)

@@ -32,10 +32,16 @@ struct NNCProcess {
         get throws { try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil)) }
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Output {
+    /// `launcher` runs nnc through another program (e.g. setpriv to drop root).
+    static func run(_ arguments: [String], in directory: URL? = nil, launcher: [String] = []) throws -> Output {
         let process = Process()
-        process.executableURL = try executable
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = launcher.dropFirst() + [try executable.path] + arguments
+        } else {
+            process.executableURL = try executable
+            process.arguments = arguments
+        }
         if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"

@@ -132,9 +132,31 @@ final class DiagnosticRendererTests: XCTestCase {
     }
 
     func testControlCharactersInTheSourceLineAreNotPrintedRaw() {
-        let out = text("a: \u{1B}[31m\n", .error("E0002", "m", at: at(1, 4, 5)))
+        // ESC is shown as the two characters \e, and the caret moves past both.
+        let out = text("a: \u{1B}[31m x\n", .error("E0002", "m", at: at(1, 10, 11)))
         XCTAssertFalse(out.contains("\u{1B}"))
-        XCTAssertTrue(out.contains("1 | a: \u{FFFD}[31m\n"), out)
+        XCTAssertTrue(out.hasSuffix("1 | a: \\e[31m x\n  |           ^\n"), out)
+    }
+
+    func testLongLinesAreCutToAWindowAroundTheCaret() {
+        // 300 characters; the span 'key' at columns 201..203: 40 characters before it, 120 in all.
+        let line = String(repeating: "a", count: 200) + "key" + String(repeating: "b", count: 97)
+        let out = text(line + "\n", .error("E0101", "m", at: at(1, 201, 204)))
+        let shown = "…" + String(repeating: "a", count: 40) + "key" + String(repeating: "b", count: 77) + "…"
+        XCTAssertTrue(out.hasSuffix("1 | \(shown)\n  | " + String(repeating: " ", count: 41) + "^^^\n"), out)
+        // Near the end the window ends with the line (the last 120 characters); a span to the line break gets its caret.
+        let end = text(line + "\n", .error("E0003", "m", at: at(1, 301, 302)))
+        XCTAssertTrue(end.contains("1 | …" + String(repeating: "a", count: 20) + "key" + String(repeating: "b", count: 97) + "\n"), end)
+        XCTAssertTrue(end.hasSuffix(String(repeating: " ", count: 121) + "^\n"), end)
+    }
+
+    func testMessagesAndFileNamesAreEscaped() {
+        let d = Diagnostic.error("E0201", "names 'x\nf.yaml:1:1: note: ok\u{1B}]52;c;aGk=\u{07}\u{202E}'",
+                                 file: "a\u{1B}[2J.yaml", notes: [DiagnosticNote("n\r")], help: "h\u{85}")
+        XCTAssertEqual(DiagnosticRenderer().text([d]),
+                       "a\\e[2J.yaml: error[E0201]: names 'x\\nf.yaml:1:1: note: ok\\e]52;c;aGk=\\u{7}\\u{202E}'\n"
+                       + "  = note: n\\r\n  = help: h\\u{85}\n")
+        XCTAssertEqual(DiagnosticRenderer.visible("tab\tnul\0 é 日本 🙂 \u{200B}"), "tab\\tnul\\0 é 日本 🙂 \\u{200B}")
     }
 
     func testNoSourceMeansNoSnippet() {
@@ -169,7 +191,7 @@ final class DiagnosticRendererTests: XCTestCase {
     func testJSONHasTheKeysOfTheCLIDocument() throws {
         let out = try goldenRenderer().json(Self.goldenDiagnostics, files: 2)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["files", "errors", "warnings", "diagnostics"])
+        XCTAssertEqual(Set(object.keys), ["files", "errors", "warnings", "diagnostics", "omitted", "skipped"])
         XCTAssertEqual(object["files"] as? Int, 2)
         XCTAssertEqual(object["errors"] as? Int, 5)
         XCTAssertEqual(object["warnings"] as? Int, 1)

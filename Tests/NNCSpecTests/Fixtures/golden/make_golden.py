@@ -18,7 +18,7 @@ diags=[
 def jd(d):
     return {'file':d['file'],'line':d['line'],'column':d['column'],'severity':d['severity'],'code':d['code'],'message':d['message'],
             'notes':[{'message':n['message'],'file':n['file'],'line':n['line'],'column':n['column']} for n in d['notes']],'help':d['help']}
-doc={'files':2,'errors':sum(d['severity']=='error' for d in diags),'warnings':sum(d['severity']=='warning' for d in diags),'diagnostics':[jd(d) for d in diags]}
+doc={'files':2,'errors':sum(d['severity']=='error' for d in diags),'warnings':sum(d['severity']=='warning' for d in diags),'diagnostics':[jd(d) for d in diags],'omitted':[],'skipped':[]}
 open('diagnostics.json','w').write(json.dumps(doc,ensure_ascii=False,separators=(', ',': '))+'\n')
 
 src=open(os.path.join(here, '../../../../Sources/NNCSpec/DiagnosticCodes.swift')).read()
