@@ -66,14 +66,24 @@ struct Bench: ParsableCommand {
         }
         let name = checked.spec?.name ?? spec
         if json {
-            let train = report.trainSamplesPerSecond.map { String(format: "%.1f", $0) } ?? "null"
-            print("{\"kind\": \"bench\", \"spec\": \"\(name)\", \"batch\": \(report.batch), \"threads\": \(report.threads), "
-                  + "\"train_samples_per_s\": \(train), \"infer_samples_per_s\": \(String(format: "%.1f", report.inferSamplesPerSecond))}")
+            // One line per measurement, with the keys of ../shared/peers (framework, threads, workload, mode, batch, samples_per_s).
+            for m in report.measurements {
+                let fields: [(key: String, value: JSONValue)] = [
+                    ("framework", .string("nnc")), ("threads", .int(report.threads)), ("workload", .string(name)),
+                    ("mode", .string(m.mode.rawValue)), ("batch", .int(m.batch)), ("samples_per_s", .double(m.median)),
+                    ("samples_per_s_min", .double(m.min)), ("samples_per_s_max", .double(m.max)),
+                    ("peak_rss_mb", .double(Double(report.peakResidentBytes) / 1_048_576)),
+                ]
+                print(JSONWriter(style: .spaced).string(.object(fields)))
+            }
             return
         }
-        print("\(name): batch \(report.batch), threads \(report.threads)")
-        if let t = report.trainSamplesPerSecond { print(String(format: "  train  %10.0f samples/s", t)) }
-        print(String(format: "  infer  %10.0f samples/s", report.inferSamplesPerSecond))
+        print("\(name): batch \(report.batch), threads \(report.threads), peak memory \(String(format: "%.1f", Double(report.peakResidentBytes) / 1_048_576)) MB")
+        print("  mode   batch   samples/s (median)        min        max")
+        for m in report.measurements {
+            print("  " + m.mode.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+                  + String(format: " %7d  %18.0f %10.0f %10.0f", m.batch, m.median, m.min, m.max))
+        }
         let width = max(5, report.layers.map(\.name.count).max() ?? 5)
         print("  " + "layer".padding(toLength: width, withPad: " ", startingAt: 0) + "  forward ms  backward ms  fused rule")
         for l in report.layers {

@@ -60,6 +60,28 @@ extension Plan {
     }
 }
 
+/// Σ_j w_j z_j in Double, four lanes of four accumulators (the weights are fp32; the
+/// field stays Double so that a field of exactly 0, which keeps a unit's state, is not
+/// an artefact of rounding).
+@inline(__always)
+func hopfieldDot(_ w: UnsafePointer<Float>, _ z: UnsafePointer<Float>, _ k: Int) -> Double {
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
+        SIMD4<Double>(Double(p[0]), Double(p[1]), Double(p[2]), Double(p[3]))
+    }
+    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+    var j = 0
+    while j + 16 <= k {
+        a0 += load(w + j) * load(z + j)
+        a1 += load(w + j + 4) * load(z + j + 4)
+        a2 += load(w + j + 8) * load(z + j + 8)
+        a3 += load(w + j + 12) * load(z + j + 12)
+        j += 16
+    }
+    var s = ((a0 + a1) + (a2 + a3)).sum()
+    while j < k { s += Double(w[j]) * Double(z[j]); j += 1 }
+    return s
+}
+
 /// Hopfield dynamics from `state` (±1, updated in place) under the symmetric
 /// weights w ([K, K], w_ii the self weight): asynchronous updates (one unit at
 /// a time, in random or sequential order; a unit whose field is exactly 0
@@ -74,10 +96,9 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
                            energyTrace: ((Double) -> Void)?) -> Int {
     let k = z.count
     var field = [Double](repeating: 0, count: k)
-    for i in 0..<k {
-        var s = 0.0
-        for j in 0..<k { s += Double(w[i * k + j]) * Double(z[j]) }
-        field[i] = s
+    guard let zs = UnsafePointer(z.baseAddress) else { return 0 }
+    field.withUnsafeMutableBufferPointer { f in
+        for i in 0..<k { f[i] = hopfieldDot(w + i * k, zs, k) }
     }
     func energy() -> Double {
         var e = 0.0
@@ -98,10 +119,8 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
             for i in 0..<k { next[i] = field[i] > 0 ? 1 : field[i] < 0 ? -1 : z[i] }
             for i in 0..<k where next[i] != z[i] { changed = true; z[i] = next[i] }
             if changed {
-                for i in 0..<k {
-                    var s = 0.0
-                    for j in 0..<k { s += Double(w[i * k + j]) * Double(z[j]) }
-                    field[i] = s
+                field.withUnsafeMutableBufferPointer { f in
+                    for i in 0..<k { f[i] = hopfieldDot(w + i * k, zs, k) }
                 }
                 energyTrace?(energy())
             }
@@ -112,7 +131,11 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
                 guard target != z[i] else { continue }
                 let delta = Double(target - z[i])
                 z[i] = target
-                for j in 0..<k { field[j] += Double(w[j * k + i]) * delta }
+                // Column i of W is row i (W is symmetric): a contiguous pass over the field.
+                let row = w + i * k
+                field.withUnsafeMutableBufferPointer { f in
+                    for j in 0..<k { f[j] += Double(row[j]) * delta }
+                }
                 changed = true
                 energyTrace?(energy())
             }
