@@ -22,6 +22,11 @@ let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"] + hostCPUFlags, .when(configuration: .debug)),
     .unsafeFlags(["-Ounchecked"] + hostCPUFlags, .when(configuration: .release)),
 ]
+// NNCRuntime parses users' CSV, NPY, IDX and safetensors files: it keeps its bounds and
+// overflow checks in release builds (-O); only the kernels' inner loops are -Ounchecked.
+let checkedNumericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O"] + hostCPUFlags),
+]
 
 let package = Package(
     name: "nnc",
@@ -46,7 +51,7 @@ let package = Package(
         .target(name: "NNCIR", dependencies: ["NNCSpec"]),
         .target(name: "NNCKernels", swiftSettings: numericSettings),
         .target(name: "NNCRuntime", dependencies: ["NNCIR", "NNCKernels"],
-                resources: [.copy("Resources")], swiftSettings: numericSettings),
+                resources: [.copy("Resources")], swiftSettings: checkedNumericSettings),
         .executableTarget(
             name: "nnc",
             dependencies: [
