@@ -9,6 +9,9 @@ public struct RunOptions: Sendable {
     public var epochs: Int?
     public var threads: Int
     public var resume: TrainingCheckpoint?
+    /// For the run's facts (metrics.json, the report): the tool's version and the command as typed.
+    public var version = ""
+    public var commandLine = ""
     public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil) {
         self.seed = seed; self.epochs = epochs; self.threads = threads; self.resume = resume
     }
@@ -53,6 +56,10 @@ public struct RunResult: Sendable {
     /// Codes, code statistics and figures, for autoencoders (`target: input`
     /// with a code layer) and PCA; nil otherwise. See `AutoencoderOutputs`.
     public var autoencoder: AutoencoderOutputs? = nil
+    /// Version, date, duration, seed, threads, sizes, command line.
+    public var facts: RunFacts? = nil
+    /// How training ended (epochs run, convergence, early stop); nil without training.
+    public var training: TrainingOutcome? = nil
 }
 
 public enum Runner {
@@ -96,6 +103,17 @@ public enum Runner {
         var notes: [String] = []
         var checkpoint: TrainingCheckpoint?
         let evaluationBatch = min(256, max(1, data.train.count))
+        let started = ContinuousClock.now
+        var facts = RunFacts(version: options.version, commandLine: options.commandLine, date: RunFacts.now(), seed: seed,
+                             threads: options.threads, parameters: parameters.count, trainExamples: data.train.count,
+                             testExamples: data.test?.count, rule: train?.rule.rawValue ?? "none",
+                             epochs: train?.effectiveEpochs)
+        events(.begin(facts))
+        var training: TrainingOutcome?
+        func elapsed() -> Double {
+            let d = ContinuousClock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
 
         let plan: Plan
         if let train, train.rule == .backprop {
@@ -119,6 +137,8 @@ public enum Runner {
                 throw RunInterrupted(checkpoint: checkpoint, history: history)
             }
             history = trainer.state.history
+            training = trainer.outcome
+            training?.seconds = elapsed()
             checkpoint = TrainingCheckpoint(parameters: parameters.values.array, optimizerState: trainer.optimizerState.array,
                                             state: trainer.state)
         } else {
@@ -129,6 +149,9 @@ public enum Runner {
                                                         random: &evalRNG, events: events)
                 history = outcome.history
                 notes += outcome.notes
+                training = TrainingOutcome(epochsRun: history.count, epochsPlanned: max(history.count, train.effectiveEpochs),
+                                           converged: outcome.converged)
+                training?.seconds = elapsed()
             }
             if let loss = train?.loss { plan.attachLoss(loss, labels: usesLabels(data.train, plan: plan)) }
         }
@@ -151,9 +174,10 @@ public enum Runner {
                                                   clean: target, evaluatedOn: onTest ? "test" : "train")
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
+        facts.seconds = elapsed()
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
-                         autoencoder: autoencoder)
+                         autoencoder: autoencoder, facts: facts, training: training)
     }
 
     /// The data's targets must fit the output (files are only known now, not when checking):

@@ -7,25 +7,31 @@ import NNCSpec
 public enum OutputFiles {
     public static func ensureDirectory(_ path: String) throws { try NNCRuntime.ensureDirectory(path) }
 
-    public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws {
+    /// Returns the paths written, the report first.
+    @discardableResult
+    public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws -> [String] {
         try ensureDirectory(directory)
         let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
         try SafeTensors.write(tensors: tensors, metadata: ["format": "pt", "producer": "nnc", "spec": result.spec.name],
                               to: directory + "/model.safetensors")
-        try MetricsFile.write(RunHistory(epochs: result.history, final: result.final.entries), to: directory + "/metrics.json")
+        try MetricsFile.write(result.runHistory, to: directory + "/metrics.json")
         let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
         let resolved = resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults)
         try writeAtomically(text: resolved, to: directory + "/spec.resolved.yaml")
+        var files = ["metrics.json", "model.safetensors", "spec.resolved.yaml"]
         if let autoencoder = result.autoencoder {
             try writeAtomically(text: CodesFile.csv(autoencoder), to: directory + "/codes.csv")
+            files.append("codes.csv")
         }
         try Report.write(report(result, resolvedSpec: resolved), to: directory + "/report.html")
+        let folder = directory.hasSuffix("/") ? directory : directory + "/"
+        return (["report.html"] + files).map { folder + $0 }
     }
 
     /// The report's content: curves and confusion from the metrics, the notes, and the run's figures.
     public static func report(_ result: RunResult, resolvedSpec: String?) -> ReportContent {
         var content = ReportContent(specName: result.spec.name, description: result.spec.description,
-                                    history: RunHistory(epochs: result.history, final: result.final.entries))
+                                    history: result.runHistory)
         content.notes = result.notes
         content.truthTables = result.figures.truthTables
         content.imageGrids = result.figures.imageGrids
@@ -48,7 +54,14 @@ public enum OutputFiles {
     }
 
     /// The `final` object of metrics.json on one line (`nnc run --format json`).
-    public static func finalJSON(_ result: RunResult) -> String { MetricsFile.finalJSON(result.final.entries) }
+    public static func finalJSON(_ result: RunResult) -> String { MetricsFile.finalJSON(result.runHistory) }
+}
+
+extension RunResult {
+    /// What metrics.json and the report show: epochs, final metrics, facts, how training ended.
+    public var runHistory: RunHistory {
+        RunHistory(epochs: history, final: final.entries, facts: facts, training: training)
+    }
 }
 
 /// A training checkpoint as a safetensors file: the parameters, the optimizer
@@ -126,7 +139,8 @@ public enum CheckpointFile {
 public enum RunSummary {
     public static func text(_ result: RunResult) -> String {
         let count = result.evaluatedOn == "test" ? result.data.test?.count ?? 0 : result.data.train.count
-        var out = "\(result.spec.name): evaluated on \(result.evaluatedOn) (\(count) examples)\n"
+        var out = result.training.map { closingLine($0, result.facts) + "\n" } ?? ""
+        out += "\(result.spec.name): evaluated on \(result.evaluatedOn) (\(count) examples)\n"
         let width = result.final.entries.map(\.name.count).max() ?? 0
         for (name, value) in result.final.entries {
             let pad = String(repeating: " ", count: width - name.count)
@@ -139,6 +153,23 @@ public enum RunSummary {
         }
         for note in result.notes { out += note.hasSuffix("\n") ? note : note + "\n" }
         return out
+    }
+
+    /// "trained 911 of 2000 epochs in 0.31 s; stopped early at epoch 911 by `stop: {loss: 0.001}`".
+    static func closingLine(_ t: TrainingOutcome, _ facts: RunFacts?) -> String {
+        let epochs = t.epochsRun == t.epochsPlanned ? "\(t.epochsRun)" : "\(t.epochsRun) of \(t.epochsPlanned)"
+        var line = "trained \(epochs) epoch\(t.epochsPlanned == 1 ? "" : "s")"
+        if let seconds = t.seconds {
+            line += " in " + (seconds < 1 ? String(format: "%.0f ms", seconds * 1000)
+                              : String(format: seconds < 10 ? "%.2f s" : "%.1f s", seconds))
+        }
+        if let reason = t.stopReason {
+            line += "; stopped early at epoch \(t.epochsRun) by \(reason)"
+        } else if let converged = t.converged {
+            line += converged ? "; converged" : "; did not converge"
+        }
+        if let best = t.bestEpoch { line += "; the outputs hold the weights of epoch \(best), the best" }
+        return line
     }
 
     static func matrixText(_ m: [[Int]], indent: String) -> String {
