@@ -8,9 +8,7 @@ import NNCSpec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training and inference steps: samples/s and per-layer forward/backward time.",
-        discussion: "Figures are medians of repeated timings after a warm-up; compare against a peer measured in the same session (the machine may be shared). --gemm N,... times the GEMM kernel alone.\n\n"
-            + examples("nnc bench specs/digits-cnn.yaml", "nnc bench specs/lstm-adding.yaml --threads 1 --format json",
-                       "nnc bench --gemm 256,512,1024"))
+        discussion: "Figures are medians of repeated timings after a warm-up; compare against a peer measured in the same session (the machine may be shared). --gemm N,... times the GEMM kernel alone.")
 
     @Argument(help: "A spec file (optional with --gemm).")
     var spec: String?

@@ -12,11 +12,7 @@ struct Run: ParsableCommand {
             (NAME: the spec's name), or to --out DIR; --no-out writes nothing. The last lines list the files written, \
             the report first.
             Exit 0: done; 1: the spec has errors; 2: the spec cannot be read; 3: the run failed (bad data, divergence, interrupted).
-
-            """ + examples("nnc run specs/xor-mlp.yaml",
-                           "nnc run specs/digits-cnn.yaml --epochs 5 --out /tmp/cnn",
-                           "nnc run specs/iris-softmax.yaml --set train.optimizer.sgd.lr=0.05 --format json --no-out",
-                           "nnc run specs/parity-mlp-arctan.yaml --log-every 100"))
+            """)
 
     @Argument(help: "A spec file.")
     var spec: String

@@ -40,7 +40,32 @@ struct SpecRunOptions: ParsableArguments {
 /// `--format text|json` for commands that print results (one spelling everywhere).
 enum ResultFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-/// The help pages' closing "Examples" block.
-func examples(_ lines: String...) -> String {
-    "Examples:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+/// The examples every `--help` page ends with, by command ("" for `nnc` itself).
+enum HelpExamples {
+    static let byCommand: [String: [String]] = [
+        "": ["nnc check specs", "nnc run specs/xor-mlp.yaml              # writes runs/xor-mlp/report.html",
+             "nnc summary specs/digits-cnn.yaml", "nnc explain E0301", "nnc help run"],
+        "check": ["nnc check specs/xor-mlp.yaml", "nnc check specs --werror",
+                  "nnc check specs --format github        # annotations in GitHub Actions"],
+        "run": ["nnc run specs/xor-mlp.yaml", "nnc run specs/digits-cnn.yaml --epochs 5 --out /tmp/cnn",
+                "nnc run specs/iris-softmax.yaml --set train.optimizer.sgd.lr=0.05 --format json --no-out",
+                "nnc run specs/iris-softmax.yaml --set 'train.stop={patience: 5}'",
+                "nnc run specs/parity-mlp-arctan.yaml --log-every 100"],
+        "summary": ["nnc summary specs/digits-cnn.yaml", "nnc summary specs/lstm-reber.yaml"],
+        "schema": ["nnc schema > nnc.schema.json", "nnc schema --markdown > docs/spec-reference.md"],
+        "explain": ["nnc explain E0301", "nnc explain all", "nnc explain --markdown > docs/diagnostics.md"],
+        "bench": ["nnc bench specs/digits-cnn.yaml", "nnc bench specs/lstm-adding.yaml --threads 1 --format json",
+                  "nnc bench --gemm 256,512,1024"],
+    ]
+
+    /// The command a help request is about: `nnc run --help`, `nnc help run`, `nnc --help`.
+    static func command(_ arguments: [String]) -> String {
+        let words = arguments.filter { !$0.hasPrefix("-") }
+        let name = words.first == "help" ? words.dropFirst().first : words.first
+        return name.flatMap { byCommand[$0] != nil ? $0 : nil } ?? ""
+    }
+
+    static func text(for command: String) -> String {
+        "EXAMPLES:\n" + (byCommand[command] ?? []).map { "  " + $0 + "\n" }.joined()
+    }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// The command line helps with the usual slips, and every help page ends with examples.
+final class UsageHelpTests: XCTestCase {
+    func testMisspeltCommandIsSuggested() throws {
+        let r = try NNCProcess.run(["chek", "specs"], in: NNCProcess.repositoryRoot)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "error: 'chek' is not an nnc command; did you mean 'check'? (nnc --help lists them)\n")
+    }
+
+    func testSpecKeyAsAFlagPointsAtSet() throws {
+        let r = try NNCProcess.run(["run", "specs/xor-mlp.yaml", "--lr", "0.1"], in: NNCProcess.repositoryRoot)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("'lr' is a spec key; override it with --set train.optimizer.sgd.lr=0.01"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("--out"), "no longer suggests the nearest flag: " + r.stderr)
+    }
+
+    /// `train: {lr: 0.1}`: E0101 says where `lr` lives.
+    func testMisplacedKeySaysWhereItBelongs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-help-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try "nnc: 1\ndata: {source: xor}\nmodel:\n  input: [2]\n  layers:\n    - dense: {units: 1}\ntrain: {lr: 0.1, metrics: [loss]}\n"
+            .write(to: dir.appendingPathComponent("lr.yaml"), atomically: true, encoding: .utf8)
+        let r = try NNCProcess.run(["check", "lr.yaml"], in: dir)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("= help: 'lr' belongs under 'optimizer' in 'train': `train: {optimizer: {sgd: {lr: …}}}`"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("= help: 'metrics' belongs in 'evaluate'"), r.stderr)
+    }
+
+    func testEveryHelpPageEndsWithExamples() throws {
+        for command in [[], ["check"], ["run"], ["summary"], ["schema"], ["explain"], ["bench"]] {
+            let r = try NNCProcess.run(command + ["--help"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n")
+            let examples = try XCTUnwrap(lines.lastIndex(of: "EXAMPLES:"), "\(command): \(r.stdout)")
+            XCTAssertGreaterThan(lines.count - examples, 1)
+            for line in lines[(examples + 1)...] { XCTAssertTrue(line.hasPrefix("  nnc "), "\(command): \(line)") }
+        }
+        XCTAssertEqual(try NNCProcess.run(["help", "run"]).stdout, try NNCProcess.run(["run", "--help"]).stdout)
+    }
+
+    /// `--format json` is the one spelling; `--json` stays as a hidden alias.
+    func testBenchFormatJSONAndItsAlias() throws {
+        let a = try NNCProcess.run(["bench", "--gemm", "8", "--threads", "1", "--format", "json"])
+        let b = try NNCProcess.run(["bench", "--gemm", "8", "--threads", "1", "--json"])
+        for r in [a, b] {
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(object["kind"] as? String, "gemm")
+        }
+        XCTAssertFalse(try NNCProcess.run(["bench", "--help"]).stdout.contains("--json"))
+    }
+}
