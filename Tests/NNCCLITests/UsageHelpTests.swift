@@ -53,3 +53,16 @@ final class UsageHelpTests: XCTestCase {
         XCTAssertFalse(try NNCProcess.run(["bench", "--help"]).stdout.contains("--json"))
     }
 }
+
+/// The README's sample diagnostic is what nnc prints for the file it names.
+final class ReadmeTests: XCTestCase {
+    func testReadmeDiagnosticIsReal() throws {
+        let readme = try String(contentsOf: NNCProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "```\ndocs/examples/mistake.yaml:")).lowerBound
+        let block = readme[readme.index(start, offsetBy: 4)...]
+        let sample = String(block[..<(try XCTUnwrap(block.range(of: "```")).lowerBound)])
+        let r = try NNCProcess.run(["check", "docs/examples/mistake.yaml"], in: NNCProcess.repositoryRoot)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, sample + "error: 1 error in 1 file\n")
+    }
+}

@@ -125,7 +125,7 @@ final class OutputReportTests: XCTestCase {
     }
 
     func testPythonHTMLParserSeesBalancedTagsAndNoScript() throws {
-        try XCTSkipUnless(pythonCanImport("html.parser"), "python3 is needed")
+        guard pythonCanImport("html.parser") else { throw XCTSkip("python3 is needed") }
         var content = fullContent()
         content.description = "<script>alert(1)</script>"
         let script = """
