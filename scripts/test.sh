@@ -11,7 +11,7 @@ echo "swift test $* (full log: $log)"
 swift test "$@" > "$log" 2>&1
 status=$?
 # Compile errors, failed assertions and crashes, as swift test printed them.
-grep -E '(^|: )error: |^Test Case .* failed|Fatal error|Segmentation fault|Illegal instruction' "$log" | grep -v ' skipped' || true
+grep -E '(^|: )error: |^Test Case .* failed|Fatal error|Segmentation fault|Illegal instruction' "$log" | grep -v ' skipped' | awk '!seen[$0]++' || true
 # Skip notes, one line each: "skipped Suite.test: why".
 sed -nE 's/^.*: ([A-Za-z0-9_]+\.[A-Za-z0-9_]+) : Test skipped - (.*)$/skipped \1: \2/p' "$log"
 # XCTest's grand total is the last "Executed" line (all tests are XCTest; Swift Testing runs none).

@@ -51,6 +51,8 @@ public struct RunResult: Sendable {
         public var imageGrids: [ImageGrid] = []
         public var scatterPlots: [ScatterPlot] = []
         public var energyTraces: [[Double]] = []
+        /// Classifiers of 2-D inputs: the model over a grid (see `DecisionMap`).
+        public var decision: DecisionMap?
         public init() {}
     }
     /// Codes, code statistics and figures, for autoencoders (`target: input`
@@ -149,9 +151,11 @@ public enum Runner {
                                                         random: &evalRNG, events: events)
                 history = outcome.history
                 notes += outcome.notes
-                training = TrainingOutcome(epochsRun: history.count, epochsPlanned: max(history.count, train.effectiveEpochs),
-                                           converged: outcome.converged)
-                training?.seconds = elapsed()
+                if !history.isEmpty {   // rules that train in one pass (Hopfield's Hebbian storage) have no epochs
+                    training = TrainingOutcome(epochsRun: history.count, epochsPlanned: max(history.count, train.effectiveEpochs),
+                                               converged: outcome.converged)
+                    training?.seconds = elapsed()
+                }
             }
             if let loss = train?.loss { plan.attachLoss(loss, labels: usesLabels(data.train, plan: plan)) }
         }
@@ -175,9 +179,15 @@ public enum Runner {
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
         facts.seconds = elapsed()
+        var figures = RunResult.Figures()
+        figures.truthTables = ClassicPresentation.truthFigure(graph: graph, plan: plan, data: evaluated).map { [$0] } ?? []
+        figures.imageGrids = ClassicPresentation.recallFigure(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target)
+            .map { [$0] } ?? []
+        figures.decision = DecisionMap.compute(plan: plan, data: data.train,
+                                               threshold: Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation).binaryThreshold)
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
-                         autoencoder: autoencoder, facts: facts, training: training)
+                         figures: figures, autoencoder: autoencoder, facts: facts, training: training)
     }
 
     /// The data's targets must fit the output (files are only known now, not when checking):

@@ -23,22 +23,23 @@ public enum OutputFiles {
             try writeAtomically(text: CodesFile.csv(autoencoder), to: directory + "/codes.csv")
             files.append("codes.csv")
         }
-        try Report.write(report(result, resolvedSpec: resolved), to: directory + "/report.html")
+        try Report.write(report(result, resolvedSpec: resolved, graph: graph), to: directory + "/report.html")
         let folder = directory.hasSuffix("/") ? directory : directory + "/"
         return (["report.html"] + files).map { folder + $0 }
     }
 
     /// The report's content: curves and confusion from the metrics, the notes, and the run's figures.
-    public static func report(_ result: RunResult, resolvedSpec: String?) -> ReportContent {
+    public static func report(_ result: RunResult, resolvedSpec: String?, graph: Graph? = nil) -> ReportContent {
         var content = ReportContent(specName: result.spec.name, description: result.spec.description,
                                     history: result.runHistory)
         content.notes = result.notes
         content.truthTables = result.figures.truthTables
         content.imageGrids = result.figures.imageGrids
         content.scatterPlots = result.figures.scatterPlots
+        content.decision = result.figures.decision
         if let ae = result.autoencoder {
             if let images = ae.examples {
-                content.imageGrids.append(ImageGrid(title: "original / corrupted / reconstructed", rows: images.rows.map {
+                content.imageGrids.append(ImageGrid(title: images.rows.map(\.label).joined(separator: " / "), rows: images.rows.map {
                     ImageGrid.Row(label: $0.label, images: $0.images, height: images.height, width: images.width)
                 }))
             }
@@ -50,7 +51,26 @@ public enum OutputFiles {
         }
         if !result.figures.energyTraces.isEmpty { content.energy = LinePlot.energy(result.figures.energyTraces) }
         content.specText = resolvedSpec
+        content.facts = reportFacts(result)
+        ReportKinds.fill(&content, result: result, graph: graph)
         return content
+    }
+
+    /// The report's "Run" table.
+    static func reportFacts(_ result: RunResult) -> [(name: String, value: String)] {
+        var facts: [(name: String, value: String)] = []
+        if let f = result.facts {
+            facts += [("nnc", f.version), ("date", f.date), ("duration", String(format: "%.2f s", f.seconds)),
+                      ("seed", String(f.seed)), ("threads", String(f.threads)), ("parameters", String(f.parameters)),
+                      ("training examples", String(f.trainExamples))]
+            if let t = f.testExamples { facts.append(("test examples", String(t))) }
+            facts.append(("rule", f.rule))
+        }
+        if let t = result.training {
+            facts.append(("training", RunSummary.closingLine(t, result.facts)))
+        }
+        if let f = result.facts, !f.commandLine.isEmpty { facts.append(("command", f.commandLine)) }
+        return facts
     }
 
     /// The `final` object of metrics.json on one line (`nnc run --format json`).

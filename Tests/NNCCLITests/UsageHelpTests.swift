@@ -66,3 +66,26 @@ final class ReadmeTests: XCTestCase {
         XCTAssertEqual(r.stderr, sample + "error: 1 error in 1 file\n")
     }
 }
+
+/// scripts/screenshots.sh renders five kinds of report with headless Chromium and fails on a blank PNG.
+/// About half a minute: run with NNC_SCREENSHOTS=1 (and chromium installed).
+final class ScreenshotTests: XCTestCase {
+    func testScreenshotsAreNotBlank() throws {
+        guard ProcessInfo.processInfo.environment["NNC_SCREENSHOTS"] == "1" else { throw XCTSkip("set NNC_SCREENSHOTS=1 to render the reports with chromium") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { throw XCTSkip("chromium is not installed") }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-shots-\(getpid())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        process.executableURL = NNCProcess.repositoryRoot.appendingPathComponent("scripts/screenshots.sh")
+        process.arguments = [out.path]
+        process.currentDirectoryURL = NNCProcess.repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(["NNC": try NNCProcess.executable.path]) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertEqual(text.split(separator: "\n").filter { $0.hasSuffix(" ok") }.count, 16, text)
+    }
+}
