@@ -63,7 +63,7 @@ struct Run: ParsableCommand {
                 throw Exit.runFailed
             }
         }
-        let progress = Progress(live: Terminal.stderrIsTerminal && !quiet, quiet: quiet, width: Terminal.width,
+        let progress = Progress(live: Terminal.stderrRedraws && !quiet, quiet: quiet, width: Terminal.width,
                                 color: Terminal.stderrIsTerminal, logEvery: logEvery)
         Interrupt.install()
         let result: RunResult

@@ -5,7 +5,10 @@ import Darwin
 #endif
 
 enum Terminal {
-    static var stderrIsTerminal: Bool { isatty(2) == 1 && getenvString("NO_COLOR") == nil && getenvString("TERM") != "dumb" }
+    /// Colour on stderr: a terminal, and neither NO_COLOR nor TERM=dumb.
+    static var stderrIsTerminal: Bool { stderrRedraws && getenvString("NO_COLOR") == nil }
+    /// A line on stderr can be rewritten in place (a terminal that is not TERM=dumb); NO_COLOR keeps this.
+    static var stderrRedraws: Bool { isatty(2) == 1 && getenvString("TERM") != "dumb" }
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
     /// Columns of the terminal on stderr: `COLUMNS` when set (20...1000), else TIOCGWINSZ, else 80.

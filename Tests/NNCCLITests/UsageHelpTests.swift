@@ -89,3 +89,16 @@ final class ScreenshotTests: XCTestCase {
         XCTAssertEqual(text.split(separator: "\n").filter { $0.hasSuffix(" ok") }.count, 16, text)
     }
 }
+
+/// specs/README.md names every spec in specs/ (one line each), and only those.
+final class SpecIndexTests: XCTestCase {
+    func testSpecIndexListsEverySpec() throws {
+        let root = NNCProcess.repositoryRoot
+        let index = try String(contentsOf: root.appendingPathComponent("specs/README.md"), encoding: .utf8)
+        let specs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("specs").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        let listed = index.split(separator: "\n").filter { $0.hasPrefix("- [") }
+            .compactMap { $0.split(separator: "]").first.map { String($0.dropFirst(3)) } }.sorted()
+        XCTAssertEqual(listed, specs)
+    }
+}
