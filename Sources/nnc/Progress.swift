@@ -79,11 +79,11 @@ final class Progress: @unchecked Sendable {
 
     // MARK: text (pure functions, tested through the CLI)
 
-    /// "9 parameters · 4 train / 30 test examples · 2 threads · backprop, 2000 epochs", the last parts left out to fit.
+    /// "9 parameters · 4 train / 30 test · 2 threads · backprop, 2000 epochs", the last parts left out to fit.
     static func header(_ f: RunFacts, width: Int) -> String {
         let test = f.testExamples.map { " / \(grouped($0)) test" } ?? ""
         let epochs = f.epochs.map { ", \($0) epoch\($0 == 1 ? "" : "s")" } ?? ""
-        var parts = ["\(grouped(f.parameters)) parameters", "\(grouped(f.trainExamples)) train\(test) examples",
+        var parts = ["\(grouped(f.parameters)) parameters", "\(grouped(f.trainExamples)) train\(test)",
                      "\(f.threads) thread\(f.threads == 1 ? "" : "s")", f.rule + epochs]
         while parts.count > 1 && parts.joined(separator: " · ").count >= width { parts.removeLast() }
         return parts.joined(separator: " · ")
