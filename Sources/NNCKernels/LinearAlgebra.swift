@@ -5,7 +5,9 @@
 /// - a: [n, n] row-major, symmetric (only symmetry-consistent input is meaningful).
 /// - Returns eigenvalues in descending order and the matching eigenvectors as
 ///   the ROWS of `vectors` ([n, n]), orthonormal.
-public func symmetricEigen(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+/// - stop: polled once per row of a sweep; when it says so the iteration ends
+///   early (a cancelled run: the caller discards the result).
+public func symmetricEigen(_ a: [Double], n: Int, stop: () -> Bool = { false }) -> (values: [Double], vectors: [Double]) {
     precondition(a.count == n * n, "symmetricEigen: need n·n values")
     var m = a
     var v = [Double](repeating: 0, count: n * n)
@@ -16,8 +18,8 @@ public func symmetricEigen(_ a: [Double], n: Int) -> (values: [Double], vectors:
     for _ in 0..<100 {
         var off = 0.0
         for p in 0..<n { for q in (p + 1)..<max(p + 1, n) { off = max(off, abs(m[p * n + q])) } }
-        if off <= tolerance { break }
-        for p in 0..<n {
+        if off <= tolerance || stop() { break }
+        for p in 0..<n where !stop() {
             for q in (p + 1)..<max(p + 1, n) {
                 let apq = m[p * n + q]
                 guard abs(apq) > tolerance else { continue }
@@ -59,10 +61,12 @@ public func symmetricEigen(_ a: [Double], n: Int) -> (values: [Double], vectors:
 /// eigen-decomposition of AᵀA: A⁺ = V Σ⁻² Vᵀ Aᵀ over the eigenvalues above
 /// `relativeTolerance` × the largest (smaller ones count as zero: rank-deficient
 /// A gets the minimum-norm least-squares solution). Returns [cols, rows].
-public func pseudoInverse(_ a: [Double], rows: Int, cols: Int, relativeTolerance: Double = 1e-10) -> [Double] {
+/// `stop` as for `symmetricEigen`.
+public func pseudoInverse(_ a: [Double], rows: Int, cols: Int, relativeTolerance: Double = 1e-10,
+                          stop: () -> Bool = { false }) -> [Double] {
     precondition(a.count == rows * cols, "pseudoInverse: need rows·cols values")
     var ata = [Double](repeating: 0, count: cols * cols)
-    for i in 0..<cols {
+    for i in 0..<cols where !stop() {
         for j in i..<cols {
             var s = 0.0
             for r in 0..<rows { s += a[r * cols + i] * a[r * cols + j] }
@@ -70,7 +74,7 @@ public func pseudoInverse(_ a: [Double], rows: Int, cols: Int, relativeTolerance
             ata[j * cols + i] = s
         }
     }
-    let (values, vectors) = symmetricEigen(ata, n: cols)
+    let (values, vectors) = symmetricEigen(ata, n: cols, stop: stop)
     let largest = values.first ?? 0
     // M = Σ_k v_k v_kᵀ / λ_k over the kept eigenpairs: (AᵀA)⁺.
     var m = [Double](repeating: 0, count: cols * cols)

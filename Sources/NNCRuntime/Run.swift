@@ -12,18 +12,12 @@ public struct RunOptions: Sendable {
     /// For the run's facts (metrics.json, the report): the tool's version and the command as typed.
     public var version = ""
     public var commandLine = ""
-    public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil) {
+    /// Stops the run when cancelled (every long loop polls it; see `Cancellation`).
+    public var cancellation: CancellationToken?
+    public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil,
+                cancellation: CancellationToken? = nil) {
         self.seed = seed; self.epochs = epochs; self.threads = threads; self.resume = resume
-    }
-}
-
-/// A checkpoint's content: parameters, optimizer state and where training stood.
-public struct TrainingCheckpoint: Sendable {
-    public var parameters: [Float]
-    public var optimizerState: [Float]
-    public var state: TrainingState
-    public init(parameters: [Float], optimizerState: [Float], state: TrainingState) {
-        self.parameters = parameters; self.optimizerState = optimizerState; self.state = state
+        self.cancellation = cancellation
     }
 }
 
@@ -66,10 +60,41 @@ public struct RunResult: Sendable {
 
 public enum Runner {
     /// Runs a checked spec: prepares the data, builds and initializes the model,
-    /// trains it by its rule, and evaluates. `interrupted` is polled during training.
+    /// trains it by its rule, and evaluates. `options.cancellation` (and
+    /// `interrupted`, polled after each backprop batch) stop it: `RunInterrupted`
+    /// carries the checkpoint to resume from, when there is one.
+    /// A checkpoint in `options.resume` that belongs to another spec throws `CheckpointMismatch`.
     public static func run(_ checked: CheckResult, options: RunOptions,
                            events: (TrainingEvent) -> Void = { _ in },
                            interrupted: () -> Bool = { false }) throws -> RunResult {
+        let token = options.cancellation ?? CancellationToken()
+        var progress = Progress()
+        do {
+            return try Cancellation.with(token) {
+                try run(checked, options: options, events: events, interrupted: { interrupted() || token.isCancelled },
+                        progress: &progress)
+            }
+        } catch RunError.interrupted {
+            throw RunInterrupted(checkpoint: progress.checkpoint, history: progress.checkpoint?.rule?.history ?? progress.checkpoint?.state.history ?? [])
+        } catch let stop as RuleInterrupted {
+            var checkpoint = progress.frame
+            checkpoint?.rule = stop.state
+            checkpoint?.parameters = progress.parameters?.values.array ?? []
+            throw RunInterrupted(checkpoint: checkpoint, history: stop.state.history)
+        }
+    }
+
+    /// What an interrupted run can leave behind: the checkpoint as of the last
+    /// finished stage (nil before training ends, except for backprop), and the
+    /// frame (spec hash, layout) and parameters a stopped classic rule's checkpoint needs.
+    struct Progress {
+        var checkpoint: TrainingCheckpoint?
+        var frame: TrainingCheckpoint?
+        var parameters: ParameterStore?
+    }
+
+    static func run(_ checked: CheckResult, options: RunOptions, events: (TrainingEvent) -> Void,
+                    interrupted: () -> Bool, progress: inout Progress) throws -> RunResult {
         guard !checked.hasErrors, var spec = checked.spec, let graph = checked.graph, let model = spec.model else {
             throw RunError.bug("run needs a spec without errors")
         }
@@ -78,6 +103,12 @@ public enum Runner {
         }
         if let epochs = options.epochs { spec.train?.epochs = epochs }
         let seed = options.seed ?? spec.seed
+        // Recorded, so that spec.resolved.yaml runs the same.
+        spec.seed = seed
+        let frame = TrainingCheckpoint(parameters: [], optimizerState: [], state: TrainingState(),
+                                       specHash: specFingerprint(spec), layout: TrainingCheckpoint.layout(of: graph))
+        progress.frame = frame
+        if let resume = options.resume { try resume.verify(spec: spec, graph: graph) }
         var root = SeededRandom(seed: seed)
         var dataRNG = root.split(1)
         var initRNG = root.split(2)
@@ -99,11 +130,11 @@ public enum Runner {
         try checkMemory(graph: graph, batch: planBatch, bindings: bindings, training: backprop)
         let parameters = ParameterStore(graph: graph)
         parameters.initialize(graph: graph, rng: &initRNG)
+        progress.parameters = parameters
         let pool = options.threads > 1 ? ThreadPool(threads: options.threads) : nil
         let train = spec.train
         var history: [EpochRecord] = []
         var notes: [String] = []
-        var checkpoint: TrainingCheckpoint?
         let evaluationBatch = min(256, max(1, data.train.count))
         let started = ContinuousClock.now
         var facts = RunFacts(version: options.version, commandLine: options.commandLine, date: RunFacts.now(), seed: seed,
@@ -130,25 +161,40 @@ public enum Runner {
             if let resume = options.resume {
                 try restore(resume, into: trainer)
             }
+            func snapshot() -> TrainingCheckpoint {
+                var c = frame
+                c.parameters = parameters.values.array
+                c.optimizerState = trainer.optimizerState.array
+                c.state = trainer.state
+                return c
+            }
             do {
                 try trainer.run(events: events, interrupted: interrupted)
             } catch RunError.interrupted {
-                checkpoint = TrainingCheckpoint(parameters: parameters.values.array, optimizerState: trainer.optimizerState.array,
-                                                state: trainer.state)
-                history = trainer.state.history
-                throw RunInterrupted(checkpoint: checkpoint, history: history)
+                progress.checkpoint = snapshot()
+                throw RunError.interrupted
             }
             history = trainer.state.history
             training = trainer.outcome
             training?.seconds = elapsed()
-            checkpoint = TrainingCheckpoint(parameters: parameters.values.array, optimizerState: trainer.optimizerState.array,
-                                            state: trainer.state)
+            // Interrupted from here on (evaluation), a resume skips the finished training; after an
+            // early stop (`stop:`) it would train on, so that run keeps no checkpoint.
+            if trainer.state.epoch >= trainer.epochs { progress.checkpoint = snapshot() }
         } else {
             plan = try Plan(graph: graph, parameters: parameters, batch: evaluationBatch, bindings: bindings, training: false,
                             pool: pool, random: noiseRNG)
             if let train {
+                var resumed: RuleState?
+                if let resume = options.resume, let rule = resume.rule {
+                    guard resume.parameters.count == parameters.count else {
+                        throw CheckpointMismatch(description: "the checkpoint has \(resume.parameters.count) parameters, the model \(parameters.count)")
+                    }
+                    parameters.values.copy(from: resume.parameters)
+                    evalRNG = SeededRandom(seed: rule.random)
+                    resumed = rule
+                }
                 let outcome = try ClassicTraining.train(rule: train.rule, spec: spec, graph: graph, plan: plan, data: data,
-                                                        random: &evalRNG, events: events)
+                                                        random: &evalRNG, resume: resumed, events: events)
                 history = outcome.history
                 notes += outcome.notes
                 if !history.isEmpty {   // rules that train in one pass (Hopfield's Hebbian storage) have no epochs
@@ -156,6 +202,16 @@ public enum Runner {
                                                converged: outcome.converged)
                     training?.seconds = elapsed()
                 }
+                // Interrupted from here on (evaluation), a resume skips the finished training.
+                var finished = RuleState()
+                finished.finished = true
+                finished.history = outcome.history
+                finished.epoch = outcome.history.count
+                finished.random = evalRNG.state
+                var c = frame
+                c.parameters = parameters.values.array
+                c.rule = finished
+                progress.checkpoint = c
             }
             if let loss = train?.loss { plan.attachLoss(loss, labels: usesLabels(data.train, plan: plan)) }
         }
@@ -178,6 +234,7 @@ public enum Runner {
                                                   clean: target, evaluatedOn: onTest ? "test" : "train")
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
+        try Cancellation.check()
         facts.seconds = elapsed()
         var figures = RunResult.Figures()
         figures.truthTables = ClassicPresentation.truthFigure(graph: graph, plan: plan, data: evaluated).map { [$0] } ?? []
@@ -186,7 +243,7 @@ public enum Runner {
         figures.decision = DecisionMap.compute(plan: plan, data: data.train,
                                                threshold: Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation).binaryThreshold)
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
-                         notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
+                         notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: progress.checkpoint, data: data,
                          figures: figures, autoencoder: autoencoder, facts: facts, training: training)
     }
 
@@ -216,11 +273,26 @@ public enum Runner {
     /// Refuses, before allocating, a run that would not fit in this machine's memory.
     static func checkMemory(graph: Graph, batch: Int, bindings: [String: Int], training: Bool) throws {
         let needed = try Plan.estimatedBytes(graph: graph, batch: batch, bindings: bindings, training: training)
-        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        let available = Double(availableMemory())
         guard needed <= 0.8 * available else {
             func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / Double(1 << 30)) }
-            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than this machine's \(gib(available)) allows; use a smaller batch or smaller layers")
+            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than the \(gib(available)) this machine (or its container's memory limit) allows; use a smaller batch or smaller layers")
         }
+    }
+
+    /// The memory a run may use: the physical memory, or a container's cgroup
+    /// limit when lower (v2 `memory.max`, v1 `memory.limit_in_bytes`; "max" or an absurd v1 value means none).
+    static func availableMemory(cgroupFiles: [String] = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) -> UInt64 {
+        var limit = ProcessInfo.processInfo.physicalMemory
+        for path in cgroupFiles {
+            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+            defer { try? handle.close() }
+            // A limit is one short line; read a bounded prefix only.
+            let bytes = (try? handle.read(upToCount: 64)) ?? Data()
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if let n = UInt64(text), n > 0 { limit = min(limit, n) }
+        }
+        return limit
     }
 
     /// The loss when the spec names none: cross-entropy after a softmax, mse otherwise.
@@ -260,7 +332,7 @@ public enum Runner {
     static func restore(_ c: TrainingCheckpoint, into trainer: BackpropTrainer) throws {
         let params = trainer.plan.parameters
         guard c.parameters.count == params.count, c.optimizerState.count == trainer.optimizerState.count else {
-            throw RunError.data("the checkpoint does not fit this model (\(c.parameters.count) parameters, the model has \(params.count))")
+            throw CheckpointMismatch(description: "the checkpoint does not fit this model (\(c.parameters.count) parameters and \(c.optimizerState.count) optimizer values, the model has \(params.count) and \(trainer.optimizerState.count))")
         }
         params.values.copy(from: c.parameters)
         trainer.optimizerState.copy(from: c.optimizerState)

@@ -2,15 +2,25 @@ import Foundation
 import NNCIR
 import NNCSpec
 
-/// What `nnc run --out DIR` writes, each file atomically: model.safetensors,
+/// What `nnc run --out DIR` writes, as one set (`OutputSet`): model.safetensors,
 /// metrics.json, spec.resolved.yaml, codes.csv for autoencoders and PCA (and report.html).
 public enum OutputFiles {
     public static func ensureDirectory(_ path: String) throws { try NNCRuntime.ensureDirectory(path) }
 
+    /// Before training: can `directory` take the outputs? (`OutputSet.probe`)
+    public static func probe(_ directory: String) throws { try OutputSet.probe(directory) }
+
     /// Returns the paths written, the report first.
     @discardableResult
     public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws -> [String] {
-        try ensureDirectory(directory)
+        var names: [String] = []
+        try OutputSet.commit(to: directory) { staging in names = try writeFiles(result, graph: graph, to: staging) }
+        let folder = directory.hasSuffix("/") ? directory : directory + "/"
+        return names.map { folder + $0 }
+    }
+
+    /// Each file of the set into `directory` (a staging folder); returns their names, the report first.
+    static func writeFiles(_ result: RunResult, graph: Graph?, to directory: String) throws -> [String] {
         let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
         try SafeTensors.write(tensors: tensors, metadata: ["format": "pt", "producer": "nnc", "spec": result.spec.name],
                               to: directory + "/model.safetensors")
@@ -24,8 +34,7 @@ public enum OutputFiles {
             files.append("codes.csv")
         }
         try Report.write(report(result, resolvedSpec: resolved, graph: graph), to: directory + "/report.html")
-        let folder = directory.hasSuffix("/") ? directory : directory + "/"
-        return (["report.html"] + files).map { folder + $0 }
+        return ["report.html"] + files
     }
 
     /// The report's content: curves and confusion from the metrics, the notes, and the run's figures.
@@ -81,77 +90,6 @@ extension RunResult {
     /// What metrics.json and the report show: epochs, final metrics, facts, how training ended.
     public var runHistory: RunHistory {
         RunHistory(epochs: history, final: final.entries, facts: facts, training: training)
-    }
-}
-
-/// A training checkpoint as a safetensors file: the parameters, the optimizer
-/// state, and where training stood (metadata), so `--resume` continues exactly.
-public enum CheckpointFile {
-    public static func write(_ c: TrainingCheckpoint, to path: String) throws {
-        let s = c.state
-        // One line per epoch, `epoch=1 loss=0.52 ...`, numbers as Swift prints them (they read back exactly).
-        let history = s.history.map { record in
-            (["epoch=\(record.epoch)"] + record.metrics.compactMap { m in m.value.scalar.map { "\(m.name)=\($0)" } })
-                .joined(separator: " ")
-        }.joined(separator: "\n")
-        let metadata = [
-            "format": "nnc-checkpoint-1", "epoch": String(s.epoch), "batch_in_epoch": String(s.batchInEpoch),
-            "updates": String(s.updates), "shuffle_state": String(s.shuffleState), "noise_state": String(s.noiseState),
-            "loss_sum": String(s.lossSum), "examples_seen": String(s.examplesSeen), "correct": String(s.correct),
-            "counted": String(s.counted), "history": history,
-        ]
-        try SafeTensors.write(tensors: [NamedTensor(name: "parameters", shape: [c.parameters.count], values: c.parameters),
-                                        NamedTensor(name: "optimizer_state", shape: [c.optimizerState.count], values: c.optimizerState)],
-                              metadata: metadata, to: path)
-    }
-
-    public static func read(path: String) throws -> TrainingCheckpoint {
-        let (tensors, metadata) = try SafeTensors.read(path: path)
-        func field(_ key: String) throws -> String {
-            guard let v = metadata[key] else { throw OutputError(.malformed, "\(path): not an nnc checkpoint (no '\(key)')") }
-            return v
-        }
-        guard metadata["format"] == "nnc-checkpoint-1",
-              let params = tensors.first(where: { $0.name == "parameters" }),
-              let optimizer = tensors.first(where: { $0.name == "optimizer_state" }) else {
-            throw OutputError(.malformed, "\(path): not an nnc checkpoint")
-        }
-        func int(_ key: String) throws -> Int {
-            guard let v = Int(try field(key)), v >= 0 else { throw OutputError(.malformed, "\(path): bad '\(key)'") }
-            return v
-        }
-        func u64(_ key: String) throws -> UInt64 {
-            guard let v = UInt64(try field(key)) else { throw OutputError(.malformed, "\(path): bad '\(key)'") }
-            return v
-        }
-        var state = TrainingState()
-        state.epoch = try int("epoch")
-        state.batchInEpoch = try int("batch_in_epoch")
-        state.updates = try int("updates")
-        state.shuffleState = try u64("shuffle_state")
-        state.noiseState = try u64("noise_state")
-        guard let lossSum = Double(try field("loss_sum")) else { throw OutputError(.malformed, "\(path): bad 'loss_sum'") }
-        state.lossSum = lossSum
-        state.examplesSeen = try int("examples_seen")
-        state.correct = try int("correct")
-        state.counted = try int("counted")
-        state.history = try field("history").split(separator: "\n").map { line in
-            var epoch = 0
-            var metrics: MetricList = []
-            for pair in line.split(separator: " ") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { throw OutputError(.malformed, "\(path): bad 'history'") }
-                if parts[0] == "epoch" {
-                    guard let e = Int(parts[1]) else { throw OutputError(.malformed, "\(path): bad 'history'") }
-                    epoch = e
-                } else {
-                    guard let v = Double(parts[1]) else { throw OutputError(.malformed, "\(path): bad 'history'") }
-                    metrics.append((name: String(parts[0]), value: .number(v)))
-                }
-            }
-            return EpochRecord(epoch: epoch, metrics: metrics)
-        }
-        return TrainingCheckpoint(parameters: params.values, optimizerState: optimizer.values, state: state)
     }
 }
 

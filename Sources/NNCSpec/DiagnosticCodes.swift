@@ -108,6 +108,14 @@ public enum DiagnosticCodes {
               explanation: "The fractions of a `split` must each be in (0, 1] and add up to at most 1.",
               example: "split: {train: 0.8, test: 0.5}",
               fix: "Choose fractions whose sum is at most 1."),
+        .init(code: "E0112", title: "name is a path",
+              explanation: "The spec's `name` becomes part of file names inside the output folder (the checkpoint `NAME.checkpoint.safetensors`). A name with a path separator, or one that starts with a dot (`.`, `..`, a hidden file), could write outside the folder or hide the file, so it is refused.",
+              example: "name: ../escaped",
+              fix: "Use letters, digits, '-', '_' and '.' (not first): `name: escaped`."),
+        .init(code: "E0113", title: "name not usable as a file name",
+              explanation: "The spec's `name` is empty, longer than 100 characters, or contains a control or invisible character (a newline, a tab, a bidirectional override). Such names cannot be shown or used as file names safely.",
+              example: "name: \"iris\\tmlp\"",
+              fix: "Use a short printable name: `name: iris-mlp`."),
 
         // MARK: E02xx — the model graph
         .init(code: "E0201", title: "unknown layer in 'from'",
@@ -225,6 +233,32 @@ public enum DiagnosticCodes {
               example: "- threshold: {units: 1}   # and no train section",
               fix: "Give `weights` and `threshold`, or add a `train` section with a rule that learns them."),
 
+        .init(code: "E0507", title: "activation not computable by this layer kind",
+              explanation: "Each activation is valid by itself, but some layer kinds can only apply some of them. The hidden units of an `rnn` need an elementwise function with a gradient (tanh, sigmoid, relu, arctan, linear): softmax couples the units of a step, and step and sign have no gradient to carry through time.",
+              example: "- rnn: {units: 6, activation: softmax}",
+              fix: "Use tanh (the classic form) for the hidden units and put softmax on the output block: `output: {units: N, activation: softmax}`."),
+        .init(code: "E0508", title: "the loss cannot train this output",
+              explanation: "The loss is constant for this output, so training would change nothing: softmax cross-entropy over a single unit is 0 for any weights (the softmax of one value is 1).",
+              example: "- dense: {units: 1}\ntrain: {loss: cross_entropy}",
+              fix: "For two classes use one sigmoid unit with `loss: binary_cross_entropy`, or one unit per class with cross_entropy; for a regression use `mse`."),
+        .init(code: "E0509", title: "normalize on the test part",
+              explanation: "The test part is always normalized with the statistics of the training part (a test set must not leak its own mean or range into the model), so a `normalize` written under `test:` would be ignored.",
+              example: "data: {train: {source: iris, normalize: standardize}, test: {source: iris, normalize: standardize}}",
+              fix: "Write `normalize` on the training part only."),
+        .init(code: "E0510", title: "target does not apply to this rule",
+              explanation: "A `pca` layer projects its input and reconstructs it: what it is fitted to and judged against is its input, whatever `target` says.",
+              example: "train: {rule: pca, target: labels}",
+              fix: "Write `target: input`, or leave `target` out."),
+
+        .init(code: "E0511", title: "metric does not apply to this task",
+              explanation: "Every metric listed under `evaluate` is reported, so each must be computable: accuracy, errors and confusion count predicted classes and need class targets (class indices, `one_hot: true` vectors, or next-symbol targets); an autoencoder or a Hopfield network is judged on its input instead.",
+              example: "data: {source: sine}\nevaluate: {metrics: [accuracy]}",
+              fix: "Use `mse` for real-valued targets, or `overlap` and `recall` for associative recall."),
+        .init(code: "E0512", title: "encoding on real-valued data",
+              explanation: "`encoding: binary | bipolar` recodes binary inputs between 0/1 and −1/+1; a source whose inputs are real numbers has nothing to recode.",
+              example: "data: {source: iris, encoding: bipolar}",
+              fix: "Remove `encoding`, or use binary data."),
+
         // MARK: Warnings
         .init(code: "W0101", title: "option has no effect",
               explanation: "The option is valid but changes nothing here (for example `momentum` with `rule: hebbian`, `batch` with a closed-form rule, or `shuffle` on data that is split by index).",
@@ -242,6 +276,10 @@ public enum DiagnosticCodes {
               explanation: "The learning rate is above 10; training will probably diverge.",
               example: "optimizer: {sgd: {lr: 100}}",
               fix: "Use a learning rate below 1 to start with."),
+        .init(code: "W0502", title: "scaled inputs far outside [−10, 10]",
+              explanation: "`normalize: {scale: K}` multiplies every input by K (as Caffe's `transform_param { scale }` and Keras' `Rescaling` do). Where the source's range is known, inputs that would reach beyond 10 usually mean the divisor was written for K.",
+              example: "data: {source: digits, normalize: {scale: 16}}",
+              fix: "Write the reciprocal (`scale: 0.0625` maps the digits' 0..16 to 0..1), or use `normalize: minmax`."),
     ]
 }
 

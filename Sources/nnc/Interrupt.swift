@@ -1,19 +1,21 @@
-import Synchronization
+import NNCRuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Ctrl-C during a run: the handler only sets a flag; training polls it after
-/// each batch, saves a checkpoint and exits 3.
+/// Ctrl-C or SIGTERM during a run: the handler only cancels the run's token
+/// (one atomic store, async-signal-safe); every long loop of the run polls
+/// it (see `Cancellation`), the run writes a checkpoint where there is state
+/// to resume, and exits 3.
 enum Interrupt {
-    static let requested = Atomic<Bool>(false)
+    static let token = CancellationToken()
 
     static func install() {
-        signal(SIGINT) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in Interrupt.token.cancel() }
+        signal(SIGTERM) { _ in Interrupt.token.cancel() }
     }
 
-    static var wasRequested: Bool { requested.load(ordering: .relaxed) }
+    static var wasRequested: Bool { token.isCancelled }
 }

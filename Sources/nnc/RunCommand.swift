@@ -11,7 +11,8 @@ struct Run: ParsableCommand {
             Writes model.safetensors, metrics.json, spec.resolved.yaml and report.html to runs/NAME/ \
             (NAME: the spec's name), or to --out DIR; --no-out writes nothing. The last lines list the files written, \
             the report first.
-            Exit 0: done; 1: the spec has errors; 2: the spec cannot be read; 3: the run failed (bad data, divergence, interrupted).
+            Exit 0: done; 1: the spec has errors; 2: the spec or --resume checkpoint cannot be used, or the output folder \
+            cannot be written; 3: the run failed (bad data, divergence, interrupted, outputs not written).
             """)
 
     @Argument(help: "A spec file.")
@@ -51,16 +52,24 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let checked = try options.check(spec)
+        let checked = try options.check(spec, epochs: epochs)
         let directory = noOut ? nil : out ?? OutputFolder.defaultPath(specName: checked.spec?.name ?? "run")
 
-        var runOptions = RunOptions(seed: seed, epochs: epochs, threads: options.threadCount)
+        var runOptions = RunOptions(seed: seed, epochs: epochs, threads: options.threadCount, cancellation: Interrupt.token)
         runOptions.version = NNC.version
         runOptions.commandLine = RunFacts.commandLine(["nnc"] + CommandLine.arguments.dropFirst())
         if let resume {
+            // A checkpoint that cannot be read, or belongs to another spec, is a file that cannot be used: exit 2.
             do { runOptions.resume = try CheckpointFile.read(path: resume) } catch {
                 Terminal.writeError("error: cannot resume from \(resume): \(error)\n")
-                throw Exit.runFailed
+                throw Exit.usage
+            }
+        }
+        // The output folder must take files before the first step (exit 2, like a file that cannot be read).
+        if let directory {
+            do { try OutputFiles.probe(directory) } catch {
+                Terminal.writeError("error: cannot write the outputs to \(directory): \(error)\n")
+                throw Exit.usage
             }
         }
         let progress = Progress(live: Terminal.stderrRedraws && !quiet, quiet: quiet, width: Terminal.width,
@@ -68,10 +77,10 @@ struct Run: ParsableCommand {
         Interrupt.install()
         let result: RunResult
         do {
-            result = try Runner.run(checked, options: runOptions, events: progress.show, interrupted: { Interrupt.wasRequested })
+            result = try Runner.run(checked, options: runOptions, events: progress.show)
         } catch let stop as RunInterrupted {
             progress.finish()
-            let path = (directory.map { $0 + "/" } ?? "") + OutputFolder.sanitized(checked.spec?.name ?? "nnc") + ".checkpoint.safetensors"
+            let path = CheckpointFile.path(specName: checked.spec?.name ?? "nnc", folder: directory)
             if let checkpoint = stop.checkpoint {
                 do {
                     if let directory { try OutputFiles.ensureDirectory(directory) }
@@ -80,28 +89,38 @@ struct Run: ParsableCommand {
                 } catch {
                     Terminal.writeError("interrupted; the checkpoint could not be written: \(error)\n")
                 }
+            } else {
+                Terminal.writeError("interrupted; no checkpoint written (nothing to resume at this stage: data loading, a one-pass rule, or evaluation after an early stop)\n")
             }
             throw Exit.runFailed
+        } catch let mismatch as CheckpointMismatch {
+            progress.finish()
+            Terminal.writeError("error: cannot resume from \(resume ?? "?"): \(mismatch)\n")
+            throw Exit.usage
         } catch {
             progress.finish()
             Terminal.writeError("error: \(error)\n")
             throw Exit.runFailed
         }
         progress.finish()
-        var written: [String] = []
+        var written: [String]? = []
         if let directory {
             do { written = try OutputFiles.write(result, graph: checked.graph, to: directory) } catch {
+                // The results are still printed below; the exit code says the outputs are missing.
                 Terminal.writeError("error: cannot write the outputs to \(directory): \(error)\n")
-                throw Exit.runFailed
+                written = nil
             }
         }
         switch format {
         case .json:
             print(OutputFiles.finalJSON(result))
-            if !quiet && !written.isEmpty { Terminal.writeError(Self.writtenLines(written)) }
+            if !quiet, let written, !written.isEmpty { Terminal.writeError(Self.writtenLines(written)) }
         case .text:
-            print(RunSummary.text(result) + Self.writtenLines(written), terminator: "")
+            print(RunSummary.text(result) + Self.writtenLines(written ?? []), terminator: "")
         }
+        guard written != nil else { throw Exit.runFailed }
+        // The resumed run is complete: its checkpoint has served (kept when the outputs failed).
+        if let resume { CheckpointFile.remove(resume) }
     }
 
     /// "wrote runs/x/report.html (open it in a browser)", then the other files, aligned.

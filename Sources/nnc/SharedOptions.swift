@@ -21,13 +21,15 @@ struct SpecRunOptions: ParsableArguments {
 
     /// Reads and checks the spec with the overrides, printing its diagnostics (warnings too);
     /// exits 2 when it cannot be read, 1 when it has errors.
-    func check(_ path: String) throws -> CheckResult {
+    /// `epochs`: the `--epochs` flag, for the warnings a flag can earn (W0101 for closed-form rules).
+    func check(_ path: String, epochs: Int? = nil) throws -> CheckResult {
         let source: SourceFile
         do { source = try SourceFile.load(path: path) } catch {
             Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
             throw Exit.usage
         }
-        let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
+        var checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
+        checked.diagnostics += Compiler.flagWarnings(checked, epochs: epochs)
         if !checked.diagnostics.isEmpty {
             let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
             Terminal.writeError(renderer.render(checked.diagnostics, format: .text, files: 1))

@@ -113,9 +113,11 @@ final class OutputResolvedSpecTests: XCTestCase {
                             "# heading\n- item: x\n", "#folded: text y\n"]
         for (i, name) in names.enumerated() {
             let description = descriptions[i % descriptions.count]
+            // A spec name must also be a safe file name (E0112/E0113); layer names need not.
+            let specName = SafeName.problem(name) == nil ? name : "quoted"
             let spec = """
             nnc: 1
-            name: \(YAMLEmitter.doubleQuoted(name))
+            name: \(YAMLEmitter.doubleQuoted(specName))
             description: \(YAMLEmitter.doubleQuoted(description))
             data: {source: xor}
             model:
@@ -126,7 +128,7 @@ final class OutputResolvedSpecTests: XCTestCase {
             train: {loss: mse}
             """
             let (resolved, respec) = try resolve(spec, path: "/tmp/q.yaml")
-            XCTAssertEqual(respec.name, name, resolved)
+            XCTAssertEqual(respec.name, specName, resolved)
             XCTAssertEqual(respec.description, description, resolved)
             XCTAssertEqual(respec.model?.layers.first??.name, name, resolved)
             XCTAssertEqual(respec.model?.layers.last??.from?.first?.name, name, resolved)

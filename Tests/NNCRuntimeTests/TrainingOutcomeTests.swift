@@ -41,15 +41,12 @@ final class TrainingOutcomeTests: XCTestCase {
         XCTAssertEqual(plain["epochs_run"] as? Int, 3)
     }
 
-    /// A perceptron with one output unit and 0/1 vector targets: the requested `errors` and
-    /// `accuracy` are in `final` (they were missing: `"final": {}`), with the verdict.
+    /// A converging perceptron (one threshold unit, AND): the requested `errors` and `accuracy` are in
+    /// `final` with the verdict; on XOR it says it did not converge.
     func testConvergingPerceptronReportsEveryRequestedMetric() throws {
         let spec = """
             nnc: 1
-            data:
-              inline:
-                inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]
-                targets: [[0], [0], [0], [1]]
+            data: {source: and}
             model:
               input: [2]
               layers:
@@ -63,12 +60,15 @@ final class TrainingOutcomeTests: XCTestCase {
         XCTAssertEqual(final["accuracy"] as? Double, 1)
         XCTAssertEqual(final["converged"] as? Bool, true)
         XCTAssertEqual(final["epochs_run"] as? Int, r.history.count)
-        // Not separable with these epochs: errors counted per example, verdict false.
-        let xor = try ClassicRun.yaml(spec.replacingOccurrences(of: "[[0], [0], [0], [1]]", with: "[[0], [1], [1], [0]]"))
+        XCTAssertLessThan(r.history.count, 20)
+        XCTAssertTrue(RunSummary.text(r).hasPrefix("trained \(r.history.count) of 20 epochs in "), RunSummary.text(r))
+        XCTAssertTrue(RunSummary.text(r).contains("; converged"), RunSummary.text(r))
+        let xor = try ClassicRun.yaml(spec.replacingOccurrences(of: "source: and", with: "source: xor"))
         let bad = try jsonObject(MetricsFile.finalJSON(xor.runHistory))
         XCTAssertEqual(bad["converged"] as? Bool, false)
         XCTAssertEqual(bad["epochs_run"] as? Int, 20)
         XCTAssertGreaterThan(try XCTUnwrap(bad["errors"] as? Int), 0)
+        XCTAssertTrue(RunSummary.text(xor).contains("; did not converge"))
     }
 
     /// metrics.json: the run's facts, and Float-born values at their own precision (lr 0.1, not 0.10000000149).

@@ -14,6 +14,8 @@ public struct RuleContext {
     /// The layer the rule trains (the checker guarantees exactly one).
     public let layer: IRNode
     public let events: (TrainingEvent) -> Void
+    /// Where an interrupted run of an epoch-wise rule stood (`--resume`); nil starts afresh.
+    public let resume: RuleState?
 
     public var parameters: ParameterStore { plan.parameters }
 }
@@ -33,12 +35,14 @@ public enum ClassicTraining {
     }
 
     public static func train(rule: LearningRule, spec: Spec, graph: Graph, plan: Plan, data: PreparedData,
-                             random: inout SeededRandom, events: (TrainingEvent) -> Void) throws -> Outcome {
+                             random: inout SeededRandom, resume: RuleState? = nil,
+                             events: (TrainingEvent) -> Void) throws -> Outcome {
         guard let train = spec.train, let layer = graph.trainableLayers.first else {
             throw RunError.bug("classic rule without a trainable layer")
         }
         return try withoutActuallyEscaping(events) { events in
-            let context = RuleContext(spec: spec, train: train, graph: graph, plan: plan, data: data, layer: layer, events: events)
+            let context = RuleContext(spec: spec, train: train, graph: graph, plan: plan, data: data, layer: layer, events: events,
+                                      resume: resume)
             return try run(rule, context, random: &random)
         }
     }

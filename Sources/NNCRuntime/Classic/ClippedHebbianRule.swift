@@ -18,10 +18,12 @@ enum ClippedHebbianRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let weight = try c.entry("weight")
+        let weight = try c.entry(.weight)
         let w = c.parameters.pointer(weight)
         w.update(repeating: 0, count: weight.count)
+        var poll = Cancellation.Poll(every: 256)
         for e in 0..<count {
+            try poll.tick()
             for r in 0..<units where targets[e * units + r] > 0 {
                 for i in 0..<f where x[e * f + i] > 0 { w[r * f + i] = 1 }
             }

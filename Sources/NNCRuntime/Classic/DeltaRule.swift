@@ -25,8 +25,8 @@ enum DeltaRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let b = options.bias ? c.parameters.pointer(try c.entry("bias")) : nil
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let b = options.bias ? c.parameters.pointer(try c.entry(.bias)) : nil
         let augmented = b != nil
         var largest: Double = 0
         for i in 0..<count {
@@ -35,42 +35,37 @@ enum DeltaRule {
             largest = max(largest, sum)
         }
         let fallback = Float(0.1 / max(largest, 1e-12))
-        let epochs = c.train.effectiveEpochs
-        var order = Array(0..<count)
-        var history: [EpochRecord] = []
         var a = [Float](repeating: 0, count: units)
+        var state = c.resume ?? RuleState()
         try x.withUnsafeBufferPointer { xs in
             guard let base = xs.baseAddress else { throw RunError.data("the training data is empty") }
-            for epoch in 1...max(1, epochs) {
-                if c.train.shuffle { random.shuffle(&order) }
-                var squared = 0.0
-                for i in order {
-                    let xi = base + i * f
-                    let epsilon = c.stepSize(xi, f, augmented: augmented, fallback: fallback) ?? 0
-                    for r in 0..<units {
-                        let row = w + r * f
-                        var sum = b?[r] ?? 0
-                        for j in 0..<f { sum += row[j] * xi[j] }
-                        a[r] = targets[i * units + r] - sum
-                        squared += Double(a[r]) * Double(a[r])
-                    }
-                    for r in 0..<units {
-                        let step = epsilon * a[r]
-                        let row = w + r * f
-                        for j in 0..<f { row[j] += step * xi[j] }
-                        b?[r] += step
-                    }
+            // sums: [squared error] of the epoch.
+            try c.runEpochs(&state, sums: 1, random: &random, example: { i, sums in
+                let xi = base + i * f
+                let epsilon = c.stepSize(xi, f, augmented: augmented, fallback: fallback) ?? 0
+                for r in 0..<units {
+                    let row = w + r * f
+                    var sum = b?[r] ?? 0
+                    for j in 0..<f { sum += row[j] * xi[j] }
+                    a[r] = targets[i * units + r] - sum
+                    sums[0] += Double(a[r]) * Double(a[r])
                 }
-                let mse = squared / Double(count * units)
+                for r in 0..<units {
+                    let step = epsilon * a[r]
+                    let row = w + r * f
+                    for j in 0..<f { row[j] += step * xi[j] }
+                    b?[r] += step
+                }
+            }, finish: { epoch, sums in
+                let mse = sums[0] / Double(count * units)
                 guard mse.isFinite else {
                     throw RunError.diverged("delta: the error grew without bound in epoch \(epoch); lower 'rate' (LMS needs ε‖x‖² < 2)")
                 }
-                let record = EpochRecord(epoch: epoch, metrics: [("mse", .number(mse))])
-                history.append(record)
-                c.events(.epoch(record, epochs: epochs))
-                if let goal = c.train.stop.loss, mse <= goal { break }
-            }
+                let done = c.train.stop.loss.map { mse <= $0 } ?? false
+                return (EpochRecord(epoch: epoch, metrics: [("mse", .number(mse))]), done)
+            })
         }
+        let history = state.history
         let last = history.last?.metrics.first?.value.display ?? "?"
         let reached = c.train.stop.loss.map { goal in (history.last?.metrics.first?.value.number).map { $0 <= goal } ?? false }
         return ClassicTraining.Outcome(history: history, notes: [

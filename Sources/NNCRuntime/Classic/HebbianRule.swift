@@ -27,8 +27,8 @@ enum HebbianRule {
         case .layer(.hopfield(let options)):
             return try store(c, selfWeight: Float(options.selfWeight))
         case .layer(.dense(let options)):
-            if options.initializer == nil {
-                let w = try c.entry("weight")
+            if options.initializer == nil && c.resume == nil {
+                let w = try c.entry(.weight)
                 c.parameters.pointer(w).update(repeating: 0, count: w.count)
             }
             let coding: TargetCoding = switch options.activation {
@@ -39,7 +39,8 @@ enum HebbianRule {
             return try learn(c, coding: coding, random: &random)
         case .layer(.threshold(let options)):
             return try learn(c, coding: options.bipolar ? .bipolar : .binary, random: &random)
-        default:
+        case .input, .layer(.conv2d), .layer(.pool), .layer(.flatten), .layer(.activation), .layer(.dropout), .layer(.noise),
+             .layer(.rnn), .layer(.lstm), .layer(.pca), .layer(.add), .layer(.concat):
             throw RunError.bug("hebbian on '\(c.layer.name)', which it cannot train")
         }
     }
@@ -50,14 +51,16 @@ enum HebbianRule {
         guard c.inputSize == k else { throw RunError.bug("hopfield layer with \(c.inputSize) inputs and \(k) units") }
         let patterns = c.layerInputs().map { $0 > 0 ? 1.0 : -1.0 }
         var sums = [Double](repeating: 0, count: k * k)
+        var poll = Cancellation.Poll(every: 64)
         for p in 0..<count {
+            try poll.tick()
             let z = p * k
             for i in 0..<k {
                 let zi = patterns[z + i]
                 for j in 0..<k { sums[i * k + j] += zi * patterns[z + j] }
             }
         }
-        let w = c.parameters.pointer(try c.entry("weight"))
+        let w = c.parameters.pointer(try c.entry(.weight))
         for i in 0..<k {
             for j in 0..<k { w[i * k + j] = i == j ? selfWeight : Float(sums[i * k + j] / Double(k)) }
         }
@@ -73,38 +76,33 @@ enum HebbianRule {
         let f = c.inputSize, units = c.units, count = c.examples.count
         let targets = try c.layerTargets(coding)
         let x = c.layerInputs()
-        let weight = try c.entry("weight")
+        let weight = try c.entry(.weight)
         let w = c.parameters.pointer(weight)
-        let epochs = c.train.effectiveEpochs
-        var order = Array(0..<count)
-        var history: [EpochRecord] = []
+        var state = c.resume ?? RuleState()
         try x.withUnsafeBufferPointer { xs in
             guard let base = xs.baseAddress else { throw RunError.data("the training data is empty") }
-            for epoch in 1...max(1, epochs) {
-                if c.train.shuffle { random.shuffle(&order) }
-                for i in order {
-                    let xi = base + i * f
-                    guard let epsilon = c.stepSize(xi, f, augmented: false, fallback: 1 / Float(f)) else { continue }
-                    // y: the target, or what the layer itself outputs now.
-                    let own: UnsafePointer<Float>? = targets == nil ? c.layerOutput(example: i) : nil
-                    for r in 0..<units {
-                        let y = targets.map { $0[i * units + r] } ?? own.map { $0[r] } ?? 0
-                        guard y != 0 else { continue }
-                        let a = epsilon * y
-                        let row = w + r * f
-                        for j in 0..<f { row[j] += a * xi[j] }
-                    }
+            try c.runEpochs(&state, sums: 0, random: &random, example: { i, _ in
+                let xi = base + i * f
+                guard let epsilon = c.stepSize(xi, f, augmented: false, fallback: 1 / Float(f)) else { return }
+                // y: the target, or what the layer itself outputs now.
+                let own: UnsafePointer<Float>? = targets == nil ? c.layerOutput(example: i) : nil
+                for r in 0..<units {
+                    let y = targets.map { $0[i * units + r] } ?? own.map { $0[r] } ?? 0
+                    guard y != 0 else { continue }
+                    let a = epsilon * y
+                    let row = w + r * f
+                    for j in 0..<f { row[j] += a * xi[j] }
                 }
+            }, finish: { epoch, _ in
                 var norm = 0.0
                 for j in 0..<weight.count { norm += Double(w[j]) * Double(w[j]) }
                 guard norm.isFinite else {
                     throw RunError.diverged("hebbian: the weights of '\(c.layer.name)' overflowed in epoch \(epoch); lower 'rate' or 'epochs'")
                 }
-                let record = EpochRecord(epoch: epoch, metrics: [("weight_norm", .number(norm.squareRoot()))])
-                history.append(record)
-                c.events(.epoch(record, epochs: epochs))
-            }
+                return (EpochRecord(epoch: epoch, metrics: [("weight_norm", .number(norm.squareRoot()))]), false)
+            })
         }
+        let history = state.history
         let how = targets == nil ? "the layer's own outputs (no targets)" : "the targets as outputs"
         return ClassicTraining.Outcome(history: history, notes: [
             "hebbian: \(history.count) epoch\(history.count == 1 ? "" : "s") over \(count) examples with \(how)",

@@ -28,9 +28,10 @@ enum LeastSquaresRule {
             for j in 0..<f { a[e * cols + j] = Double(x[e * f + j]) }
             if options.bias { a[e * cols + f] = 1 }
         }
-        let inverse = pseudoInverse(a, rows: count, cols: cols)  // [cols, count]
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let b = options.bias ? c.parameters.pointer(try c.entry("bias")) : nil
+        let inverse = pseudoInverse(a, rows: count, cols: cols, stop: { Cancellation.isRequested })  // [cols, count]
+        try Cancellation.check()
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let b = options.bias ? c.parameters.pointer(try c.entry(.bias)) : nil
         var solution = [Double](repeating: 0, count: units * cols)
         for r in 0..<units {
             for j in 0..<cols {

@@ -15,8 +15,8 @@ enum PCARule {
         guard case .layer(.pca(let count)) = c.layer.op, let inputNode = c.layer.inputs.first else {
             throw RunError.bug("rule pca without a pca layer")
         }
-        guard let componentsEntry = c.parameters.entry(node: c.layer.id, role: "components"),
-              let meanEntry = c.parameters.entry(node: c.layer.id, role: "mean") else {
+        guard let componentsEntry = c.parameters.entry(node: c.layer.id, role: .components),
+              let meanEntry = c.parameters.entry(node: c.layer.id, role: .mean) else {
             throw RunError.bug("\(c.layer.name): pca parameters missing")
         }
         let plan = c.plan
@@ -25,7 +25,9 @@ enum PCARule {
             throw RunError.data("'\(c.layer.name)' keeps \(count) components of \(features)-dimensional inputs: at most \(features)")
         }
         let inputs = layerInputs(plan, node: inputNode, data: c.data.train)
+        try Cancellation.check()
         let fit = inputs.withUnsafeBufferPointer { PrincipalComponents(rows: $0, count: c.data.train.count, features: features) }
+        try Cancellation.check()
 
         let components = plan.parameters.pointer(componentsEntry), mean = plan.parameters.pointer(meanEntry)
         for r in 0..<count {

@@ -35,45 +35,42 @@ enum PerceptronRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let s = c.parameters.pointer(try c.entry("threshold"))
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let s = c.parameters.pointer(try c.entry(.threshold))
         let learnsThreshold = options.threshold != .auto
-        let epochs = c.train.effectiveEpochs
 
-        var order = Array(0..<count)
-        var history: [EpochRecord] = []
-        var totalUpdates = 0
-        var lastErrors = 0
+        var state = c.resume ?? RuleState()
         try x.withUnsafeBufferPointer { xs in
             guard let base = xs.baseAddress else { throw RunError.data("the training data is empty") }
-            for epoch in 1...max(1, epochs) {
-                if c.train.shuffle { random.shuffle(&order) }
-                var errors = 0, updates = 0
-                for i in order {
-                    let y = c.layerOutput(example: i)
-                    let xi = base + i * f
-                    var wrong = false
-                    for r in 0..<units {
-                        let error = targets[i * units + r] - y[r]
-                        guard error != 0 else { continue }
-                        wrong = true
-                        guard let epsilon = c.stepSize(xi, f, augmented: learnsThreshold, fallback: 1) else { continue }
-                        updates += 1
-                        let a = epsilon * error
-                        let row = w + r * f
-                        for j in 0..<f { row[j] += a * xi[j] }
-                        if learnsThreshold { s[r] -= a }
-                    }
-                    if wrong { errors += 1 }
+            // sums: [errors, updates] of the epoch.
+            try c.runEpochs(&state, sums: 2, random: &random, example: { i, sums in
+                let y = c.layerOutput(example: i)
+                let xi = base + i * f
+                var wrong = false
+                for r in 0..<units {
+                    let error = targets[i * units + r] - y[r]
+                    guard error != 0 else { continue }
+                    wrong = true
+                    guard let epsilon = c.stepSize(xi, f, augmented: learnsThreshold, fallback: 1) else { continue }
+                    sums[1] += 1
+                    let a = epsilon * error
+                    let row = w + r * f
+                    for j in 0..<f { row[j] += a * xi[j] }
+                    if learnsThreshold { s[r] -= a }
                 }
-                totalUpdates += updates
-                lastErrors = errors
-                let record = EpochRecord(epoch: epoch, metrics: [("errors", .integer(errors)), ("updates", .integer(updates))])
-                history.append(record)
-                c.events(.epoch(record, epochs: epochs))
-                if errors == 0 { break }
-            }
+                if wrong { sums[0] += 1 }
+            }, finish: { epoch, sums in
+                let errors = Int(sums[0]), updates = Int(sums[1])
+                return (EpochRecord(epoch: epoch, metrics: [("errors", .integer(errors)), ("updates", .integer(updates))]), errors == 0)
+            })
         }
+        let history = state.history
+        func integer(_ name: String, _ record: EpochRecord?) -> Int {
+            if case .integer(let n)? = record?.metrics[metric: name] { return n }
+            return 0
+        }
+        let totalUpdates = history.reduce(0) { $0 + integer("updates", $1) }
+        let lastErrors = integer("errors", history.last)
         let ran = history.count
         let note: String
         if lastErrors == 0 {

@@ -24,7 +24,7 @@ public struct PrincipalComponents: Sendable {
     public init(rows: UnsafeBufferPointer<Float>, count: Int, features: Int) {
         precondition(count >= 1 && features >= 1 && rows.count >= count * features, "PrincipalComponents: need count × features values")
         let (mean, covariance) = Self.covariance(rows: rows, count: count, features: features)
-        let (values, vectors) = symmetricEigen(covariance, n: features)
+        let (values, vectors) = symmetricEigen(covariance, n: features, stop: { Cancellation.isRequested })
         var signed = vectors
         for r in 0..<features { Self.makeLargestEntryPositive(&signed, row: r, width: features) }
         self.mean = mean
@@ -47,7 +47,10 @@ public struct PrincipalComponents: Sendable {
         for j in 0..<features { mean[j] /= n }
         var covariance = [Double](repeating: 0, count: features * features)
         var centred = [Double](repeating: 0, count: features)
+        // A cancelled run stops early; the caller's `Cancellation.check()` discards the result.
+        var poll = Cancellation.Poll(every: 16)
         for e in examples {
+            if poll.due() { break }
             for j in 0..<features { centred[j] = Double(rows[e * features + j]) - mean[j] }
             for i in 0..<features {
                 let ci = centred[i]

@@ -68,7 +68,7 @@ extension Plan {
 /// kept up to date incrementally, so a sweep costs O(K) per flipped unit.
 /// Calls `energyTrace` with H(z) = −½ Σ_ij w_ij z_i z_j at the start and after
 /// every flip (asynchronous) or sweep (synchronous). Returns the sweeps run
-/// (the last one changed nothing, unless `maxSweeps` stopped it).
+/// (the last one changed nothing, unless `maxSweeps` or a cancelled run stopped it).
 public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutableBufferPointer<Float>,
                            options: HopfieldOptions, random: inout SeededRandom,
                            energyTrace: ((Double) -> Void)?) -> Int {
@@ -87,7 +87,10 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
     energyTrace?(energy())
     var order = Array(0..<k)
     var sweeps = 0
+    var poll = Cancellation.Poll(every: 1)
     while sweeps < options.maxSweeps {
+        // A stopped run's caller checks the token and discards this state.
+        if poll.due() { break }
         sweeps += 1
         var changed = false
         if options.synchronous {

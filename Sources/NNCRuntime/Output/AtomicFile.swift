@@ -105,3 +105,17 @@ private func syncFolder(_ folder: String, for path: String) throws {
 }
 
 private func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// Swaps the entries at `a` and `b` in one step (Linux `renameat2` with
+/// RENAME_EXCHANGE, looked up at run time); false when the C library or the
+/// file system cannot, and the caller falls back to two renames.
+func exchangePaths(_ a: String, _ b: String) -> Bool {
+    #if canImport(Glibc)
+    typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    guard let symbol = dlsym(nil, "renameat2") else { return false }
+    let renameat2 = unsafeBitCast(symbol, to: Renameat2.self)
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) == 0
+    #else
+    return false
+    #endif
+}

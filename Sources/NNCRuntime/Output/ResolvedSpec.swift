@@ -22,6 +22,29 @@ public func resolvedSpecYAML(_ spec: Spec, graph: Graph?, defaultMetrics: [Strin
     ResolvedSpecWriter(spec: spec, graph: graph, defaultMetrics: defaultMetrics).document()
 }
 
+/// Which spec a checkpoint belongs to: FNV-1a 64 of the resolved `model` and
+/// `train` sections as `spec.resolved.yaml` renders them (without the shape
+/// comments), as `fnv1a64:` and 16 hex digits. Defaults written out, so a spec
+/// that spells a default and one that leaves it out agree; `--set` counts (it
+/// changes these sections); `epochs` does not (it is the budget: `--resume
+/// --epochs N` extends or shortens training; it is rendered as 0 here, so
+/// defaults derived from it, such as a cosine schedule's period, drop out too),
+/// nor do the seed, data and evaluation.
+public func specFingerprint(_ spec: Spec) -> String {
+    var spec = spec
+    spec.train?.epochs = 0
+    let w = ResolvedSpecWriter(spec: spec, graph: nil, defaultMetrics: nil)
+    var entries: [YAMLEmitter.Entry] = []
+    if let model = spec.model { entries.append(.init("model", .block(w.modelEntries(model)))) }
+    if let train = spec.train { entries.append(.init("train", .block(w.trainEntries(train)))) }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in YAMLEmitter.document(entries, header: []).utf8 {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+}
+
 private struct ResolvedSpecWriter {
     typealias Node = YAMLEmitter.Node
     typealias Entry = YAMLEmitter.Entry

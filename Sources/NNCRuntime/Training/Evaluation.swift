@@ -52,20 +52,14 @@ public enum Evaluation {
             var totals = Evaluator.Totals()
             var start = 0
             let reference = targetIsInput ? cleanAsTargets(data, clean) : data
-            var binary = BinaryMatches(reference, plan: plan, threshold: evaluator.binaryThreshold)
             while start < data.count {
+                try Cancellation.check()
                 let n = min(plan.batch, data.count - start)
                 let indices = Array(start..<(start + n))[...]
                 plan.loadInputs(data, indices)
                 plan.forward(n, training: false)
                 evaluator.accumulate(&totals, reference, indices, n)
-                binary?.add(plan, reference, indices)
                 start += n
-            }
-            // 0/1 or ±1 vector targets that are not one-hot (a single threshold unit): count whole examples.
-            if totals.counted == 0, let binary, binary.counted > 0 {
-                totals.counted = binary.counted
-                totals.correct = binary.correct
             }
             for name in names {
                 switch name {
@@ -90,36 +84,8 @@ public enum Evaluation {
         var ordered = MetricSet()
         for name in names { if let v = metrics[name] { ordered[name] = v } }
         notes += ClassicMetrics.presentation(spec: spec, graph: graph, plan: plan, data: data, clean: clean)
+        try Cancellation.check()   // recall and forward passes stop early on a cancelled run
         return Outcome(metrics: ordered, notes: notes)
-    }
-
-    /// Accuracy and errors for binary vector targets: an example is right when every output,
-    /// thresholded as a class would be, equals its target (0/1, or −1/+1).
-    struct BinaryMatches {
-        let low: Float
-        let threshold: Float
-        var correct = 0, counted = 0
-
-        /// nil unless the targets are one value per output and every value is 0/1 or every value ±1.
-        init?(_ data: Dataset, plan: Plan, threshold: Float) {
-            guard case .vectors(let values, _) = data.targets, plan.rows(plan.output, 1) == 1,
-                  data.targetSize == plan.lastDim(plan.output), !values.isEmpty else { return nil }
-            if values.allSatisfy({ $0 == 0 || $0 == 1 }) { low = 0 } else if values.allSatisfy({ $0 == -1 || $0 == 1 }) { low = -1 } else { return nil }
-            self.threshold = threshold
-        }
-
-        mutating func add(_ plan: Plan, _ data: Dataset, _ indices: ArraySlice<Int>) {
-            guard case .vectors(let values, _) = data.targets else { return }
-            let y = plan.values[plan.output].pointer
-            let width = data.targetSize
-            guard values.count >= data.count * width else { return }
-            for (row, i) in indices.enumerated() {
-                var right = true
-                for j in 0..<width where (y[row * width + j] >= threshold ? 1 : low) != values[i * width + j] { right = false }
-                counted += 1
-                if right { correct += 1 }
-            }
-        }
     }
 
     /// The corrupted inputs with the clean inputs as vector targets.

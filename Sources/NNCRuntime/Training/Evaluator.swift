@@ -42,10 +42,11 @@ public struct Evaluator {
     }
 
     /// Forward over every example (in plan-sized batches, no training behaviour).
+    /// A cancelled run stops early (the trainer then stops before using the totals).
     public func evaluate(_ data: Dataset) -> Totals {
         var totals = Totals()
         var start = 0
-        while start < data.count {
+        while start < data.count && !Cancellation.isRequested {
             let n = min(plan.batch, data.count - start)
             let indices = Array(start..<(start + n))[...]
             plan.loadInputs(data, indices)
@@ -136,6 +137,10 @@ public struct Evaluator {
                         guard ones == 1, target[hot] == 1 else { continue }
                         let predicted = predictedClass(y + row * perExample + t * width, width)
                         totals.counted += 1
+                        if confusion {
+                            if totals.confusion.isEmpty { totals.confusion = Array(repeating: Array(repeating: 0, count: width), count: width) }
+                            totals.confusion[hot][predicted] += 1
+                        }
                         if let allowed {
                             if allowed[i * perExample + t * width + predicted] == 1 { totals.correct += 1 }
                         } else if predicted == hot {

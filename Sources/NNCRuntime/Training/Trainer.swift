@@ -120,6 +120,8 @@ public final class BackpropTrainer {
                 if interrupted() { throw RunError.interrupted }
             }
             let record = finishEpoch(seconds: seconds(clock.now - epochStart), learningRate: lr)
+            // The test evaluation stops early on a cancelled run: keep the state from before the record.
+            if Cancellation.isRequested { throw RunError.interrupted }
             state.history.append(record)
             state.epoch += 1
             state.batchInEpoch = 0

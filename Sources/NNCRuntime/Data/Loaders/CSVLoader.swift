@@ -37,6 +37,7 @@ extension Dataset {
         }
 
         var lines = CSVLines(bytes).lines
+        try Cancellation.check()
         while let last = lines.last, last.isBlank { lines.removeLast() }
         guard !lines.isEmpty else { throw fail("the file is empty") }
 
@@ -69,7 +70,9 @@ extension Dataset {
         var inputs = [Float]()
         inputs.reserveCapacity(lines.count * features)
         var labels = [Int32]()
+        var poll = Cancellation.Poll(every: 4096)
         for line in lines {
+            try poll.tick()
             guard !line.isBlank else { throw fail("line \(line.number) is empty") }
             guard line.fields.count == columns else {
                 throw fail("line \(line.number) has \(line.fields.count) fields, expected \(columns) (as on line \(lines[0].number))")
@@ -129,7 +132,9 @@ private struct CSVLines {
         var start = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }   // UTF-8 byte-order mark
         var number = 1
-        while start < bytes.count {
+        var poll = Cancellation.Poll(every: 4096)
+        // A cancelled run stops splitting; `parseCSV` then throws.
+        while start < bytes.count && !poll.due() {
             var end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             let next = end + 1
             if end > start, bytes[end - 1] == 0x0D { end -= 1 }
