@@ -13,7 +13,7 @@ if [ -z "$browser" ]; then echo "chromium not found (apt-get install chromium)";
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 # name:spec:overrides — a classifier, an autoencoder, a Hopfield net, an LSTM, a perceptron (plus a CNN, PCA, McCulloch–Pitts).
-runs="classifier:iris-softmax: autoencoder:autoencoder-denoising:--epochs=5 hopfield:hopfield: lstm:lstm-adding:--epochs=3
+runs="classifier:iris-softmax: autoencoder:autoencoder-denoising:--epochs=5 hopfield:hopfield: lstm:lstm-reber:--epochs=3
       perceptron:perceptron-blobs: cnn:digits-cnn:--epochs=2 pca:pca-digits: mcculloch-pitts:mcculloch-pitts-xor:"
 status=0
 for entry in $runs; do

@@ -47,6 +47,8 @@ public struct RunResult: Sendable {
         public var energyTraces: [[Double]] = []
         /// Classifiers of 2-D inputs: the model over a grid (see `DecisionMap`).
         public var decision: DecisionMap?
+        /// Recurrent nets: hidden-state traces, outputs against targets over time (one example).
+        public var sequencePlots: [LinePlot] = []
         public init() {}
     }
     /// Codes, code statistics and figures, for autoencoders (`target: input`
@@ -240,6 +242,9 @@ public enum Runner {
         figures.truthTables = ClassicPresentation.truthFigure(graph: graph, plan: plan, data: evaluated).map { [$0] } ?? []
         figures.imageGrids = ClassicPresentation.recallFigure(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target)
             .map { [$0] } ?? []
+        let probes = ReportProbes.compute(plan: plan, data: evaluated)
+        figures.imageGrids += probes.featureMaps.map { [$0] } ?? []
+        figures.sequencePlots = probes.sequencePlots
         figures.decision = DecisionMap.compute(plan: plan, data: data.train,
                                                threshold: Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation).binaryThreshold)
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",

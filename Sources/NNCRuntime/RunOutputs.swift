@@ -46,6 +46,7 @@ public enum OutputFiles {
         content.imageGrids = result.figures.imageGrids
         content.scatterPlots = result.figures.scatterPlots
         content.decision = result.figures.decision
+        content.sequencePlots = result.figures.sequencePlots
         if let ae = result.autoencoder {
             if let images = ae.examples {
                 content.imageGrids.append(ImageGrid(title: images.rows.map(\.label).joined(separator: " / "), rows: images.rows.map {

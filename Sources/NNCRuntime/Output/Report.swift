@@ -50,6 +50,9 @@ public enum Report {
         if !content.scatterPlots.isEmpty {
             body += section("Codes", figures(content.scatterPlots.map { ($0.title, ReportSVG.scatter($0)) }))
         }
+        if !content.sequencePlots.isEmpty {
+            body += section("One sequence", figures(content.sequencePlots.map { ($0.title, ReportSVG.linePlot($0)) }))
+        }
         if let decision = content.decision {
             body += section("Decision regions", figures([("the model over the inputs (training examples as dots)", ReportSVG.decisionMap(decision))]))
         }

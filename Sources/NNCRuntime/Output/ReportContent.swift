@@ -34,6 +34,8 @@ public struct ReportContent: Sendable {
     public var weightMaps: [WeightMap] = []
     /// Threshold units with their weights (McCulloch–Pitts).
     public var unitDiagrams: [UnitDiagram] = []
+    /// One sequence through a recurrent net: hidden states, outputs against targets.
+    public var sequencePlots: [LinePlot] = []
     /// The decision regions of a 2-D classifier.
     public var decision: DecisionMap?
 
