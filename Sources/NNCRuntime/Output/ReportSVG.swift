@@ -273,7 +273,8 @@ enum ReportSVG {
     /// Each row: its label, then its images left to right. Pixels of equal grey
     /// along a line are merged into one rectangle; white pixels are the background.
     static func imageGrid(_ grid: ImageGrid) -> String {
-        let labelWidth = 150.0, gap = 8.0
+        // Each row's label above its images (not beside them: the images keep the width on a phone).
+        let labelWidth = 0.0, gap = 8.0, labelHeight = 16.0
         // The grey scale spans the images that will be drawn (not those of a wrong size).
         let values = grid.rows.flatMap { row in
             row.images.filter { row.height > 0 && row.width > 0 && $0.count == row.height * row.width }.flatMap { $0 }
@@ -281,12 +282,13 @@ enum ReportSVG {
         let lo = Double(values.min() ?? 0), hi = Double(values.max() ?? 1)
         let scale = hi > lo ? hi - lo : 1
         var rowsSVG = ""
-        var y = 4.0, width = labelWidth
+        var y = 4.0, width = 120.0
         for row in grid.rows {
             let h = max(row.height, 1), w = max(row.width, 1)
             let pixel = max(1, min(max(h, w) <= 4 ? 16 : 12, (96 / Double(max(h, w))).rounded(.down)))   // small filters stay visible
             let imageHeight = pixel * Double(h), imageWidth = pixel * Double(w)
-            rowsSVG += "<text class=\"label\" x=\"0\" y=\"\(f(y + imageHeight / 2))\" dominant-baseline=\"middle\">\(escapeHTML(row.label))</text>\n"
+            rowsSVG += "<text class=\"label\" x=\"0\" y=\"\(f(y + 11))\">\(escapeHTML(row.label))</text>\n"
+            y += labelHeight
             for (index, image) in row.images.enumerated() {
                 let x0 = labelWidth + Double(index) * (imageWidth + gap)
                 rowsSVG += "<rect class=\"image\" fill=\"#ffffff\" stroke=\"#bbbbbb\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(imageWidth))\" height=\"\(f(imageHeight))\"/>"
