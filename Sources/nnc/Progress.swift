@@ -13,6 +13,7 @@ final class Progress: @unchecked Sendable {
     /// Print every n-th epoch (and the first and the last); nil: chosen from the epoch count.
     let logEvery: Int?
     var lastDraw = ContinuousClock.now
+    var lastRow = ContinuousClock.now
     var started = ContinuousClock.now
     var drewLive = false
     var table: EpochTable?
@@ -38,7 +39,9 @@ final class Progress: @unchecked Sendable {
             drewLive = true
         case .epoch(let record, let epochs):
             let every = logEvery ?? Self.interval(epochs: epochs)
-            if record.epoch == 1 || record.epoch % every == 0 || record.epoch == epochs {
+            // Without --log-every, long epochs also get a row at least every 10 s.
+            let overdue = logEvery == nil && ContinuousClock.now - lastRow >= .seconds(10)
+            if record.epoch == 1 || record.epoch % every == 0 || record.epoch == epochs || overdue {
                 row(record, epochs: epochs)
                 pending = nil
             } else {
@@ -56,6 +59,7 @@ final class Progress: @unchecked Sendable {
 
     func row(_ record: EpochRecord, epochs: Int) {
         clearLive()
+        lastRow = ContinuousClock.now
         if table == nil {
             let t = EpochTable(record, epochs: epochs, width: width)
             table = t

@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress lines.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Print a row every N epochs (default: about 20 rows; the first and the last always).",
+    @Option(help: ArgumentHelp("Print a row every N epochs (default: about 20 rows, and one at least every 10 s; the first and the last always).",
                                valueName: "n"))
     var logEvery: Int?
 

@@ -7,7 +7,9 @@ enum Suggestions {
     static func unknownCommand(_ arguments: [String], commands: [String]) -> String? {
         guard let first = arguments.first, !first.hasPrefix("-"), !commands.contains(first), first != "help" else { return nil }
         let shown = String(first.prefix(40).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
-        let hint = closest(to: first, in: commands).map { "did you mean '\($0)'?" } ?? "the commands are \(commands.joined(separator: ", "))"
+        let isSpec = first.hasSuffix(".yaml") || first.hasSuffix(".yml")
+        let hint = isSpec ? "to train it: nnc run \(shown); to check it: nnc check \(shown)"
+            : closest(to: first, in: commands).map { "did you mean '\($0)'?" } ?? "the commands are \(commands.joined(separator: ", "))"
         return "error: '\(shown)' is not an nnc command; \(hint) (nnc --help lists them)"
     }
 

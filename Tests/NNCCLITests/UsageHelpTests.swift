@@ -7,6 +7,9 @@ final class UsageHelpTests: XCTestCase {
         let r = try NNCProcess.run(["chek", "specs"], in: NNCProcess.repositoryRoot)
         XCTAssertEqual(r.status, 2)
         XCTAssertEqual(r.stderr, "error: 'chek' is not an nnc command; did you mean 'check'? (nnc --help lists them)\n")
+        let spec = try NNCProcess.run(["specs/xor-mlp.yaml"], in: NNCProcess.repositoryRoot)
+        XCTAssertEqual(spec.status, 2)
+        XCTAssertTrue(spec.stderr.contains("to train it: nnc run specs/xor-mlp.yaml"), spec.stderr)
     }
 
     func testSpecKeyAsAFlagPointsAtSet() throws {
