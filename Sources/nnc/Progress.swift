@@ -199,7 +199,7 @@ struct EpochTable {
     static func cell(_ key: String, _ v: MetricValue) -> String {
         switch key {
         case "samples_per_s": return String(Int(v.number.map { $0.isFinite ? $0 : 0 } ?? 0))
-        case "seconds": return (v.number.map { String(format: "%.2fs", $0) }) ?? ""
+        case "seconds": return v.number.map { $0 < 1 ? String(format: "%.0fms", $0 * 1000) : String(format: "%.2fs", $0) } ?? ""
         default: return v.display
         }
     }
