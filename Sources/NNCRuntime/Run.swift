@@ -9,6 +9,9 @@ public struct RunOptions: Sendable {
     public var epochs: Int?
     public var threads: Int
     public var resume: TrainingCheckpoint?
+    /// For the run's facts (metrics.json, the report): the tool's version and the command as typed.
+    public var version = ""
+    public var commandLine = ""
     /// Stops the run when cancelled (every long loop polls it; see `Cancellation`).
     public var cancellation: CancellationToken?
     public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil,
@@ -42,11 +45,19 @@ public struct RunResult: Sendable {
         public var imageGrids: [ImageGrid] = []
         public var scatterPlots: [ScatterPlot] = []
         public var energyTraces: [[Double]] = []
+        /// Classifiers of 2-D inputs: the model over a grid (see `DecisionMap`).
+        public var decision: DecisionMap?
+        /// Recurrent nets: hidden-state traces, outputs against targets over time (one example).
+        public var sequencePlots: [LinePlot] = []
         public init() {}
     }
     /// Codes, code statistics and figures, for autoencoders (`target: input`
     /// with a code layer) and PCA; nil otherwise. See `AutoencoderOutputs`.
     public var autoencoder: AutoencoderOutputs? = nil
+    /// Version, date, duration, seed, threads, sizes, command line.
+    public var facts: RunFacts? = nil
+    /// How training ended (epochs run, convergence, early stop); nil without training.
+    public var training: TrainingOutcome? = nil
 }
 
 public enum Runner {
@@ -127,6 +138,17 @@ public enum Runner {
         var history: [EpochRecord] = []
         var notes: [String] = []
         let evaluationBatch = min(256, max(1, data.train.count))
+        let started = ContinuousClock.now
+        var facts = RunFacts(version: options.version, commandLine: options.commandLine, date: RunFacts.now(), seed: seed,
+                             threads: options.threads, parameters: parameters.count, trainExamples: data.train.count,
+                             testExamples: data.test?.count, rule: train?.rule.rawValue ?? "none",
+                             epochs: train?.effectiveEpochs)
+        events(.begin(facts))
+        var training: TrainingOutcome?
+        func elapsed() -> Double {
+            let d = ContinuousClock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
 
         let plan: Plan
         if let train, train.rule == .backprop {
@@ -155,6 +177,8 @@ public enum Runner {
                 throw RunError.interrupted
             }
             history = trainer.state.history
+            training = trainer.outcome
+            training?.seconds = elapsed()
             // Interrupted from here on (evaluation), a resume skips the finished training; after an
             // early stop (`stop:`) it would train on, so that run keeps no checkpoint.
             if trainer.state.epoch >= trainer.epochs { progress.checkpoint = snapshot() }
@@ -175,6 +199,11 @@ public enum Runner {
                                                         random: &evalRNG, resume: resumed, events: events)
                 history = outcome.history
                 notes += outcome.notes
+                if !history.isEmpty {   // rules that train in one pass (Hopfield's Hebbian storage) have no epochs
+                    training = TrainingOutcome(epochsRun: history.count, epochsPlanned: max(history.count, train.effectiveEpochs),
+                                               converged: outcome.converged)
+                    training?.seconds = elapsed()
+                }
                 // Interrupted from here on (evaluation), a resume skips the finished training.
                 var finished = RuleState()
                 finished.finished = true
@@ -208,9 +237,19 @@ public enum Runner {
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
         try Cancellation.check()
+        facts.seconds = elapsed()
+        var figures = RunResult.Figures()
+        figures.truthTables = ClassicPresentation.truthFigure(graph: graph, plan: plan, data: evaluated).map { [$0] } ?? []
+        figures.imageGrids = ClassicPresentation.recallFigure(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target)
+            .map { [$0] } ?? []
+        let probes = ReportProbes.compute(plan: plan, data: evaluated)
+        figures.imageGrids += probes.featureMaps.map { [$0] } ?? []
+        figures.sequencePlots = probes.sequencePlots
+        figures.decision = DecisionMap.compute(plan: plan, data: data.train,
+                                               threshold: Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation).binaryThreshold)
         return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: progress.checkpoint, data: data,
-                         autoencoder: autoencoder)
+                         figures: figures, autoencoder: autoencoder, facts: facts, training: training)
     }
 
     /// The data's targets must fit the output (files are only known now, not when checking):

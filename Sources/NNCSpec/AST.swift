@@ -322,6 +322,10 @@ public struct StopSpec: Sendable, Equatable {
     public var accuracy: Double?
     public var loss: Double?
     public var noErrors: Bool = false
+    /// Epochs without improvement of `metric` before stopping (best weights kept).
+    public var patience: Int?
+    /// nil: test_loss when there is a test part, else loss.
+    public var metric: String?
 }
 
 public struct TrainSpec: Sendable {

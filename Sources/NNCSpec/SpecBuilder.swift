@@ -495,6 +495,8 @@ public struct SpecBuilder {
             stop.accuracy = s["accuracy"]?.number
             stop.loss = s["loss"]?.number
             stop.noErrors = s["no_errors"]?.bool ?? false
+            stop.patience = s["patience"]?.integer
+            stop.metric = s["metric"]?.text
         }
         var rate: RateSpec?
         if let r = t["rate"] { rate = r.text == "normalized" ? .normalized : r.number.map(RateSpec.fixed) }

@@ -108,7 +108,9 @@ public struct Validator {
     mutating func reportUnknownKey(_ key: String, at span: SourceSpan, allowed: [String], in what: String,
                                    schema: ObjectSchema) {
         var help = "allowed keys: " + allowed.joined(separator: ", ")
-        if let suggestion = closest(to: key, in: allowed) {
+        if let home = MisplacedKeys.help(key: key, section: what) {
+            help = home
+        } else if let suggestion = closest(to: key, in: allowed) {
             help = "did you mean '\(suggestion)'? " + help
         } else if let disc = schema.discriminator,
                   let owners = Optional(disc.extraFields.filter { $0.fields.contains { $0.name == key } }.map(\.value)),

@@ -13,8 +13,7 @@ struct Bench: ParsableCommand {
     @Argument(help: "A spec file (optional with --gemm).")
     var spec: String?
 
-    @Option(help: "Worker threads (default: the machine's cores).")
-    var threads: Int?
+    @OptionGroup var options: SpecRunOptions
 
     @Option(help: "Batch size (default: the spec's).")
     var batch: Int?
@@ -22,21 +21,22 @@ struct Bench: ParsableCommand {
     @Option(help: "Also time n×n×n GEMM at these sizes (comma-separated), in GFLOP/s.")
     var gemm: String?
 
-    @Option(name: .customLong("set"), help: "Override a spec value, e.g. --set train.batch=64 (repeatable).")
-    var overrides: [String] = []
+    @Option(help: "Output: text (a table), or json (one JSON object per measurement).")
+    var format: ResultFormat = .text
 
-    @Flag(help: "Print one JSON object per measurement instead of the table.")
-    var json = false
+    /// The old spelling of --format json.
+    @Flag(name: .customLong("json"), help: .hidden)
+    var jsonAlias = false
+
+    var json: Bool { jsonAlias || format == .json }
 
     func validate() throws {
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
         if let batch, batch < 1 || batch > 1 << 20 { throw ValidationError("--batch must be in 1...1048576") }
         if spec == nil && gemm == nil { throw ValidationError("give a spec, or --gemm sizes") }
-        for o in overrides where Override(o) == nil { throw ValidationError("--set takes KEY.PATH=VALUE, got '\(o)'") }
     }
 
     func run() throws {
-        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = options.threadCount
         if let gemm {
             let sizes = gemm.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 8192 }) else {
@@ -49,16 +49,7 @@ struct Bench: ParsableCommand {
             }
         }
         guard let spec else { return }
-        let source: SourceFile
-        do { source = try SourceFile.load(path: spec) } catch {
-            Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
-            throw Exit.usage
-        }
-        let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
-        if checked.hasErrors {
-            Terminal.writeError(DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal).render(checked.diagnostics, format: .text, files: 1))
-            throw Exit.specErrors
-        }
+        let checked = try options.check(spec)
         let report: BenchReport
         do { report = try Benchmark.run(checked, threads: threads, batch: batch) } catch {
             Terminal.writeError(DiagnosticRenderer.visible("error: \(error)") + "\n")

@@ -17,13 +17,27 @@ struct NNC: ParsableCommand {
     /// As ArgumentParser's, except that a usage error (an unknown flag or a bad
     /// value) exits 2, as cli.md says, instead of EX_USAGE (64).
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let commands = configuration.subcommands.map { $0._commandName }
+        if let message = Suggestions.unknownCommand(arguments, commands: commands) {
+            Terminal.writeError(message + "\n")
+            Foundation.exit(Exit.usage.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                Terminal.writeError(fullMessage(for: error) + "\n")
+                let message = fullMessage(for: error)
+                Terminal.writeError((Suggestions.unknownOption(in: message, command: arguments.first ?? "") ?? message) + "\n")
                 Foundation.exit(Exit.usage.rawValue)
+            }
+            // Help pages end with examples.
+            if exitCode(for: error) == .success, arguments.contains(where: { ["-h", "--help", "help"].contains($0) }) {
+                let page = fullMessage(for: error)
+                print(page + (page.hasSuffix("\n") ? "\n" : "\n\n") + HelpExamples.text(for: HelpExamples.command(arguments)),
+                      terminator: "")
+                Foundation.exit(0)
             }
             exit(withError: error)
         }

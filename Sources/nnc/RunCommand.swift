@@ -7,13 +7,22 @@ import NNCSpec
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check, compile, then train and evaluate a spec.",
-        discussion: "Exit 0: done; 1: the spec has errors; 2: the spec or --resume checkpoint cannot be used, or --out cannot be written; 3: the run failed (bad data, divergence, interrupted, outputs not written).")
+        discussion: """
+            Writes model.safetensors, metrics.json, spec.resolved.yaml and report.html to runs/NAME/ \
+            (NAME: the spec's name), or to --out DIR; --no-out writes nothing. The last lines list the files written, \
+            the report first.
+            Exit 0: done; 1: the spec has errors; 2: the spec or --resume checkpoint cannot be used, or the output folder \
+            cannot be written; 3: the run failed (bad data, divergence, interrupted, outputs not written).
+            """)
 
     @Argument(help: "A spec file.")
     var spec: String
 
-    @Option(help: "Write model.safetensors, metrics.json, spec.resolved.yaml and report.html here.")
+    @Option(help: ArgumentHelp("Write the outputs here (default: runs/NAME/).", valueName: "dir"))
     var out: String?
+
+    @Flag(help: "Write no files.")
+    var noOut = false
 
     @Option(help: "Seed for every random choice (default: the spec's).")
     var seed: UInt64?
@@ -21,11 +30,7 @@ struct Run: ParsableCommand {
     @Option(help: "Epochs (overrides train.epochs).")
     var epochs: Int?
 
-    @Option(help: "Worker threads (default: the machine's cores).")
-    var threads: Int?
-
-    @Option(name: .customLong("set"), help: "Override a spec value, e.g. --set train.epochs=5 (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var options: SpecRunOptions
 
     @Option(help: "Continue from a checkpoint written by an interrupted run.")
     var resume: String?
@@ -33,58 +38,52 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress lines.")
     var quiet = false
 
-    @Option(help: "Output: text, or json (the final metrics as one JSON object on stdout).")
-    var format: RunFormat = .text
+    @Option(help: ArgumentHelp("Print a row every N epochs (default: about 20 rows, and one at least every 10 s; the first and the last always).",
+                               valueName: "n"))
+    var logEvery: Int?
 
-    enum RunFormat: String, ExpressibleByArgument { case text, json }
+    @Option(help: "Output: text, or json (the final metrics as one JSON object on stdout).")
+    var format: ResultFormat = .text
 
     func validate() throws {
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
         if let epochs, epochs < 1 || epochs > 10_000_000 { throw ValidationError("--epochs must be in 1...10000000") }
-        for o in overrides where Override(o) == nil { throw ValidationError("--set takes KEY.PATH=VALUE, got '\(o)'") }
+        if let logEvery, logEvery < 1 || logEvery > 10_000_000 { throw ValidationError("--log-every must be in 1...10000000") }
+        if noOut && out != nil { throw ValidationError("--out and --no-out exclude each other") }
     }
 
     func run() throws {
-        let source: SourceFile
-        do { source = try SourceFile.load(path: spec) } catch {
-            Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
-            throw Exit.usage
-        }
-        var checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
-        checked.diagnostics += Compiler.flagWarnings(checked, epochs: epochs)
-        if !checked.diagnostics.isEmpty {
-            let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
-            Terminal.writeError(renderer.render(checked.diagnostics, format: .text, files: 1))
-        }
-        guard !checked.hasErrors else { throw Exit.specErrors }
+        let checked = try options.check(spec, epochs: epochs)
+        let directory = noOut ? nil : out ?? OutputFolder.defaultPath(specName: checked.spec?.name ?? "run")
 
-        var options = RunOptions(seed: seed, epochs: epochs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                 cancellation: Interrupt.token)
+        var runOptions = RunOptions(seed: seed, epochs: epochs, threads: options.threadCount, cancellation: Interrupt.token)
+        runOptions.version = NNC.version
+        runOptions.commandLine = RunFacts.commandLine(["nnc"] + CommandLine.arguments.dropFirst())
         if let resume {
             // A checkpoint that cannot be read, or belongs to another spec, is a file that cannot be used: exit 2.
-            do { options.resume = try CheckpointFile.read(path: resume) } catch {
+            do { runOptions.resume = try CheckpointFile.read(path: resume) } catch {
                 Terminal.writeError(DiagnosticRenderer.visible("error: cannot resume from \(resume): \(error)") + "\n")
                 throw Exit.usage
             }
         }
         // The output folder must take files before the first step (exit 2, like a file that cannot be read).
-        if let out {
-            do { try OutputFiles.probe(out) } catch {
-                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(out): \(error)") + "\n")
+        if let directory {
+            do { try OutputFiles.probe(directory) } catch {
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(directory): \(error)") + "\n")
                 throw Exit.usage
             }
         }
-        let progress = Progress(live: Terminal.stderrIsTerminal && !quiet, quiet: quiet)
+        let progress = Progress(live: Terminal.stderrRedraws && !quiet, quiet: quiet, width: Terminal.width,
+                                color: Terminal.stderrIsTerminal, logEvery: logEvery)
         Interrupt.install()
         let result: RunResult
         do {
-            result = try Runner.run(checked, options: options, events: progress.show)
+            result = try Runner.run(checked, options: runOptions, events: progress.show)
         } catch let stop as RunInterrupted {
             progress.finish()
-            let path = CheckpointFile.path(specName: checked.spec?.name ?? "nnc", folder: out)
+            let path = CheckpointFile.path(specName: checked.spec?.name ?? "nnc", folder: directory)
             if let checkpoint = stop.checkpoint {
                 do {
-                    if let out { try OutputFiles.ensureDirectory(out) }
+                    if let directory { try OutputFiles.ensureDirectory(directory) }
                     try CheckpointFile.write(checkpoint, to: path)
                     Terminal.writeError(DiagnosticRenderer.visible("interrupted: checkpoint written to \(path); continue with --resume \(path)") + "\n")
                 } catch {
@@ -104,60 +103,31 @@ struct Run: ParsableCommand {
             throw Exit.runFailed
         }
         progress.finish()
-        var written = true
-        if let out {
-            do { try OutputFiles.write(result, graph: checked.graph, to: out) } catch {
+        var written: [String]? = []
+        if let directory {
+            do { written = try OutputFiles.write(result, graph: checked.graph, to: directory) } catch {
                 // The results are still printed below; the exit code says the outputs are missing.
-                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(out): \(error)") + "\n")
-                written = false
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(directory): \(error)") + "\n")
+                written = nil
             }
         }
         switch format {
-        case .json: print(OutputFiles.finalJSON(result))
-        case .text: print(RunSummary.text(result), terminator: "")
+        case .json:
+            print(OutputFiles.finalJSON(result))
+            if !quiet, let written, !written.isEmpty { Terminal.writeError(Self.writtenLines(written)) }
+        case .text:
+            print(RunSummary.text(result) + Self.writtenLines(written ?? []), terminator: "")
         }
-        guard written else { throw Exit.runFailed }
+        guard written != nil else { throw Exit.runFailed }
         // The resumed run is complete: its checkpoint has served (kept when the outputs failed).
         if let resume { CheckpointFile.remove(resume) }
     }
-}
 
-/// The progress line: live on a terminal (rewritten in place), else one line per epoch.
-final class Progress: @unchecked Sendable {
-    // @unchecked: used from the training thread only.
-    let live: Bool
-    let quiet: Bool
-    var lastDraw = ContinuousClock.now
-    var drewLive = false
-
-    init(live: Bool, quiet: Bool) { self.live = live; self.quiet = quiet }
-
-    func show(_ event: TrainingEvent) {
-        guard !quiet else { return }
-        switch event {
-        case .step(let epoch, let epochs, let step, let steps, let loss, let accuracy, let rate, let left):
-            guard live, ContinuousClock.now - lastDraw > .milliseconds(100) || step == steps else { return }
-            lastDraw = ContinuousClock.now
-            let metric = accuracy.map { "  accuracy \(formatMetric($0))" } ?? ""
-            Terminal.writeError("\r\u{1B}[2Kepoch \(epoch)/\(epochs)  step \(step)/\(steps)  loss \(formatMetric(loss))\(metric)  \(Int(rate)) samples/s  \(Self.time(left)) left")
-            drewLive = true
-        case .epoch(let record, let epochs):
-            if drewLive { Terminal.writeError("\r\u{1B}[2K") }
-            drewLive = false
-            var parts = ["epoch \(record.epoch)/\(epochs)"]
-            for (name, value) in record.metrics where name != "seconds" {
-                parts.append("\(name) \(name == "samples_per_s" ? String(Int(value.number ?? 0)) : value.display)")
-            }
-            Terminal.writeError(DiagnosticRenderer.visible(parts.joined(separator: "  ")) + "\n")
-        }
-    }
-
-    func finish() {
-        if drewLive { Terminal.writeError("\r\u{1B}[2K") }
-    }
-
-    static func time(_ seconds: Double) -> String {
-        let s = Int(seconds.isFinite ? seconds : 0)
-        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m" : "\(s / 60):\(String(format: "%02d", s % 60))"
+    /// "wrote runs/x/report.html (open it in a browser)", then the other files, aligned.
+    static func writtenLines(_ paths: [String]) -> String {
+        guard let first = paths.first else { return "" }
+        return "wrote " + first + (first.hasSuffix(".html") ? "  (open it in a browser)" : "") + "\n"
+            + paths.dropFirst().map { "      " + $0 + "\n" }.joined()
     }
 }
+

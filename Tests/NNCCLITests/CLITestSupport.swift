@@ -32,8 +32,9 @@ struct NNCProcess {
         get throws { try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil)) }
     }
 
-    /// `launcher` runs nnc through another program (e.g. setpriv to drop root).
-    static func run(_ arguments: [String], in directory: URL? = nil, launcher: [String] = []) throws -> Output {
+    /// `launcher` runs nnc through another program (e.g. setpriv to drop root); `extra` adds environment variables.
+    static func run(_ arguments: [String], in directory: URL? = nil, launcher: [String] = [],
+                    environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         if let program = launcher.first {
             process.executableURL = URL(fileURLWithPath: program)
@@ -45,6 +46,8 @@ struct NNCProcess {
         if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment["COLUMNS"] = nil
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -30,7 +30,8 @@ final class RunCommandTests: XCTestCase {
         let first = try NNCProcess.run(["run", "specs/iris-softmax.yaml", "--out", out.path, "--format", "json", "--quiet"],
                                        in: NNCProcess.repositoryRoot)
         XCTAssertEqual(first.status, 0, first.stderr)
-        let again = try NNCProcess.run(["run", out.appendingPathComponent("spec.resolved.yaml").path, "--format", "json", "--quiet"])
+        let again = try NNCProcess.run(["run", out.appendingPathComponent("spec.resolved.yaml").path, "--format", "json", "--quiet",
+                                        "--no-out"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.stdout, first.stdout)
     }
@@ -39,11 +40,12 @@ final class RunCommandTests: XCTestCase {
         let dir = try NNCProcess.fixtures
         XCTAssertEqual(try NNCProcess.run(["run", "mistakes.yaml"], in: dir).status, 1, "spec errors")
         XCTAssertEqual(try NNCProcess.run(["run", "no-such.yaml"], in: dir).status, 2, "unreadable spec")
-        let diverged = try NNCProcess.run(["run", "diverges.yaml", "--quiet", "--set", "train.optimizer={sgd: {lr: 1.0e+8}}"],
+        let diverged = try NNCProcess.run(["run", "diverges.yaml", "--quiet", "--no-out", "--set", "train.optimizer={sgd: {lr: 1.0e+8}}"],
                                           in: dir)
         XCTAssertEqual(diverged.status, 3, "divergence")
         XCTAssertTrue(diverged.stderr.contains("training diverged at epoch 1"), diverged.stderr)
-        let badSet = try NNCProcess.run(["run", "specs/xor-mlp.yaml", "--set", "train.epochz=3"], in: NNCProcess.repositoryRoot)
+        let badSet = try NNCProcess.run(["run", "specs/xor-mlp.yaml", "--set", "train.epochz=3", "--no-out"],
+                                        in: NNCProcess.repositoryRoot)
         XCTAssertEqual(badSet.status, 1, "an override is checked like the spec")
         XCTAssertTrue(badSet.stderr.contains("E0101"), badSet.stderr)
     }
@@ -72,12 +74,13 @@ final class RunCommandTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tmp") }
         XCTAssertEqual(leftovers, [])
         let resumed = try NNCProcess.run(["run", "specs/digits-cnn.yaml", "--epochs", "1", "--resume", checkpoint.path,
-                                          "--quiet", "--format", "json"], in: NNCProcess.repositoryRoot)
+                                          "--quiet", "--format", "json", "--no-out"], in: NNCProcess.repositoryRoot)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
         let garbage = out.appendingPathComponent("garbage.safetensors")
         try Data("not a checkpoint".utf8).write(to: garbage)
-        let bad = try NNCProcess.run(["run", "specs/digits-cnn.yaml", "--resume", garbage.path], in: NNCProcess.repositoryRoot)
+        let bad = try NNCProcess.run(["run", "specs/digits-cnn.yaml", "--resume", garbage.path, "--no-out"],
+                                     in: NNCProcess.repositoryRoot)
         XCTAssertEqual(bad.status, 2, "a checkpoint that cannot be read is a file that cannot be read")
         XCTAssertTrue(bad.stderr.contains("cannot resume"), bad.stderr)
     }

@@ -216,7 +216,7 @@ private func lossInDouble(_ g: Conv2DGeometry, input: [Double], weight: [Double]
 ///   NNC_BENCH=1 swift test -c release --filter Conv2DBenchmarkTests
 final class Conv2DBenchmarkTests: XCTestCase {
     func testReportTimes() throws {
-        try XCTSkipUnless(ProcessInfo.processInfo.environment["NNC_BENCH"] == "1", "set NNC_BENCH=1 to run")
+        guard ProcessInfo.processInfo.environment["NNC_BENCH"] == "1" else { throw XCTSkip("set NNC_BENCH=1 to run") }
         let shapes = [
             ("LeNet conv1", Conv2DGeometry(batch: 64, inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 6,
                                            kernelHeight: 5, kernelWidth: 5, padH: 2, padW: 2)),

@@ -207,7 +207,7 @@ final class GEMMTests: XCTestCase {
 final class GEMMBenchmarkTests: XCTestCase {
     func testReportThroughput() throws {
         let environment = ProcessInfo.processInfo.environment
-        try XCTSkipUnless(environment["NNC_BENCH"] == "1", "set NNC_BENCH=1 to run")
+        guard environment["NNC_BENCH"] == "1" else { throw XCTSkip("set NNC_BENCH=1 to run") }
         if let shapes = environment["NNC_BENCH_SHAPES"] {
             for shape in shapes.split(separator: ";") {
                 let v = shape.split(separator: ",").compactMap { Int($0) }

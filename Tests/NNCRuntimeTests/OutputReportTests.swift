@@ -90,10 +90,13 @@ final class OutputReportTests: XCTestCase {
         XCTAssertEqual(points.count, 3)
         let xs = points.map { $0[0] }, ys = points.map { $0[1] }
         XCTAssertEqual(xs, xs.sorted())
-        XCTAssertEqual(xs.first, ReportSVG.Frame.left)
+        let frame = try XCTUnwrap(page.named("rect").first { $0["class"] == "plot" })
+        let left = try XCTUnwrap(frame["x"].flatMap(Double.init)), top = try XCTUnwrap(frame["y"].flatMap(Double.init))
+        let height = try XCTUnwrap(frame["height"].flatMap(Double.init))
+        XCTAssertEqual(xs.first, left)
         XCTAssertEqual(ys, ys.sorted(), "falling values rise on the page (y grows downward)")
         XCTAssertEqual(ys[1], (ys[0] + ys[2]) / 2, accuracy: 0.11, "linear in the data")
-        XCTAssertTrue(ys.allSatisfy { $0 >= ReportSVG.Frame.top && $0 <= ReportSVG.Frame.height - ReportSVG.Frame.bottom })
+        XCTAssertTrue(ys.allSatisfy { $0 >= top && $0 <= top + height })
     }
 
     func testNonFiniteValuesBreakTheLine() {
@@ -125,7 +128,7 @@ final class OutputReportTests: XCTestCase {
     }
 
     func testPythonHTMLParserSeesBalancedTagsAndNoScript() throws {
-        try XCTSkipUnless(pythonCanImport("html.parser"), "python3 is needed")
+        guard pythonCanImport("html.parser") else { throw XCTSkip("python3 is needed") }
         var content = fullContent()
         content.description = "<script>alert(1)</script>"
         let script = """
@@ -170,7 +173,7 @@ final class OutputReportTests: XCTestCase {
         let pixels = page.named("rect").filter { $0["class"] == nil }
         // Row 0 of the first image: one black pixel; row 1: two black pixels merged; the blank image: none.
         XCTAssertEqual(pixels.map { $0["fill"] ?? "" }, ["#000000", "#000000"])
-        XCTAssertEqual(pixels.map { $0["width"] ?? "" }, ["12.0", "24.0"], "2×2 images get 12-pixel squares")
+        XCTAssertEqual(pixels.map { $0["width"] ?? "" }, ["16.0", "32.0"], "2×2 images get 16-pixel squares (small images stay visible)")
         XCTAssertEqual(page.named("line").filter { $0["class"] == "bad" }.count, 1)
         XCTAssertEqual(page.named("rect").filter { $0["class"] == "image" }.count, 3)
     }

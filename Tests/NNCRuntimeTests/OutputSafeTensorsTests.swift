@@ -154,7 +154,7 @@ final class OutputSafeTensorsTests: XCTestCase {
     // MARK: the reference implementation
 
     func testPythonSafetensorsReadsOurFile() throws {
-        try XCTSkipUnless(pythonCanImport("safetensors.numpy"), "pip install safetensors")
+        guard pythonCanImport("safetensors.numpy") else { throw XCTSkip("pip install safetensors") }
         let folder = try OutputScratchFolder()
         let path = folder.file("model.safetensors")
         let tensors = [
@@ -187,7 +187,7 @@ final class OutputSafeTensorsTests: XCTestCase {
     }
 
     func testWeReadPythonSafetensorsFiles() throws {
-        try XCTSkipUnless(pythonCanImport("safetensors.numpy"), "pip install safetensors")
+        guard pythonCanImport("safetensors.numpy") else { throw XCTSkip("pip install safetensors") }
         let folder = try OutputScratchFolder()
         let path = folder.file("python.safetensors")
         let script = """

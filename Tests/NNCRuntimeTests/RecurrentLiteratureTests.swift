@@ -95,7 +95,7 @@ final class RecurrentLiteratureTests: XCTestCase {
     /// full size (the shipped specs; about a minute in a debug build):
     /// NNC_SLOW_TESTS=1 swift test --filter RecurrentLiteratureTests/testFigures
     func testFiguresForLeakSkipAndTruncation() throws {
-        try XCTSkipUnless(slowTestsEnabled, "set NNC_SLOW_TESTS=1 for the full-size figures")
+        guard slowTestsEnabled else { throw XCTSkip("set NNC_SLOW_TESTS=1 for the full-size figures") }
         let seeds: [UInt64] = [1, 2, 3, 4, 5]
         let noSkip = "model.layers.0={rnn: {units: 32, return: last, init: {uniform: 0.2}}}"
         let rows: [(String, String, [String])] = [

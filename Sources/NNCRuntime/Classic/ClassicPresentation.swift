@@ -25,7 +25,18 @@ enum ClassicPresentation {
 
     // MARK: truth tables
 
-    static func truthTable(graph: Graph, plan: Plan, data: Dataset) -> String? {
+    /// A logic net's truth table: every input combination once (0/1 inputs x1…xn, n ≤ 6), with class targets.
+    struct TruthRows {
+        var n: Int
+        var inputs: [[Int]]
+        /// As printed ("1", "0.9571", "class 2"), and as a number (the value, or the predicted class).
+        var outputs: [String]
+        var outputValues: [Double]
+        var targets: [Int]
+        var wrong: [Bool]
+    }
+
+    static func truthRows(graph: Graph, plan: Plan, data: Dataset) -> TruthRows? {
         let n = data.inputSize
         guard (1...6).contains(n), data.count == 1 << n, data.featureNames == (1...n).map({ "x\($0)" }),
               let labels = classLabels(data), plan.rows(plan.output, 1) == 1 else { return nil }
@@ -45,22 +56,39 @@ enum ClassicPresentation {
         let width = recalled.width
         let evaluator = Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation)
         let integral = recalled.outputs.allSatisfy { $0 == $0.rounded() }
-        var rows: [[String]] = []
+        var t = TruthRows(n: n, inputs: [], outputs: [], outputValues: [], targets: [], wrong: [])
         for row in 0..<data.count {
-            let inputs = (0..<n).map { String(Int(data.inputs[row * n + $0])) }
-            let output: String
+            t.inputs.append((0..<n).map { Int(data.inputs[row * n + $0]) })
             let predicted = recalled.outputs.withUnsafeBufferPointer { y in
                 y.baseAddress.map { evaluator.predictedClass($0 + row * width, width) } ?? -1
             }
             if width == 1 {
                 let y = recalled.outputs[row]
-                output = integral ? String(Int(y)) : formatMetric(Double(y))
+                t.outputs.append(integral ? String(Int(y)) : formatMetric(Double(y)))
+                t.outputValues.append(Double(y))
             } else {
-                output = "class \(predicted)"
+                t.outputs.append("class \(predicted)")
+                t.outputValues.append(Double(predicted))
             }
-            let target = Int(labels[row])
-            rows.append(inputs + [output, String(target), predicted == target ? "" : "✗"])
+            t.targets.append(Int(labels[row]))
+            t.wrong.append(predicted != Int(labels[row]))
         }
+        return t
+    }
+
+    /// The truth table for the report.
+    static func truthFigure(graph: Graph, plan: Plan, data: Dataset) -> TruthTable? {
+        guard let t = truthRows(graph: graph, plan: plan, data: data) else { return nil }
+        return TruthTable(title: "truth table", inputNames: (1...t.n).map { "x\($0)" }, outputNames: ["output"],
+                          rows: t.inputs.indices.map { r in
+            .init(inputs: t.inputs[r].map(Double.init), outputs: [t.outputValues[r]], expected: [Double(t.targets[r])], wrong: t.wrong[r])
+        })
+    }
+
+    static func truthTable(graph: Graph, plan: Plan, data: Dataset) -> String? {
+        guard let t = truthRows(graph: graph, plan: plan, data: data) else { return nil }
+        let n = t.n
+        let rows = t.inputs.indices.map { r in t.inputs[r].map(String.init) + [t.outputs[r], String(t.targets[r]), t.wrong[r] ? "✗" : ""] }
         let header = (1...n).map { "x\($0)" } + ["output", "target", ""]
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -98,7 +126,17 @@ enum ClassicPresentation {
 
     // MARK: recall grids
 
-    static func recallGrids(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> String? {
+    /// What an associative memory recalled for the first `evaluate.show` examples, as on/off units.
+    struct RecallData {
+        struct Example { var name: String; var original: [Bool]; var degraded: [Bool]?; var target: [Bool]?; var recalled: [Bool]; var wrong: Int }
+        var examples: [Example]
+        var total: Int
+        var autoAssociative: Bool
+        var inputShape: (Int, Int)
+        var outputShape: (Int, Int)
+    }
+
+    static func recallData(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> RecallData? {
         let show = min(spec.evaluate?.show ?? 8, data.count)
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
         let associativeRules: [LearningRule] = [.hebbian, .clippedHebbian, .leastSquares, .delta]
@@ -115,29 +153,59 @@ enum ClassicPresentation {
         let recalled = ClassicMetrics.recall(plan: plan, data: data, count: show)
         let inputReading = UnitReading(finalActivation: nil, patterns: clean.inputs)
         let degraded = data.inputs != clean.inputs
-        let titles = stored.autoAssociative ? ["original"] + (degraded ? ["degraded"] : []) + ["recalled"]
-            : ["input"] + (degraded ? ["degraded"] : []) + ["target", "recalled"]
-        var blocks: [[String]] = []
         let f = clean.inputSize
-        for e in 0..<show {
+        let examples = (0..<show).map { e -> RecallData.Example in
             let x = Array(clean.inputs[(e * f)..<((e + 1) * f)])
             let xd = Array(data.inputs[(e * f)..<((e + 1) * f)])
             let target = Array(stored.values[(e * width)..<((e + 1) * width)])
             let y = Array(recalled.outputs[(e * width)..<((e + 1) * width)])
-            var grids = [grid(x.map(inputReading.pattern), inputShape)]
-            if degraded { grids.append(grid(xd.map(inputReading.pattern), inputShape)) }
-            if !stored.autoAssociative { grids.append(grid(target.map(stored.reading.pattern), outputShape)) }
-            grids.append(grid(y.map(stored.reading.output), outputShape))
             let wrong = zip(y, target).filter { stored.reading.output($0) != stored.reading.pattern($1) }.count
             let name = data.classNames.flatMap { names -> String? in
                 if case .classes(let labels, _) = data.targets, Int(labels[e]) < names.count { return names[Int(labels[e])] }
                 return nil
             } ?? "#\(e + 1)"
-            let title = name + (wrong == 0 ? " ✓" : " ✗ \(wrong) unit\(wrong == 1 ? "" : "s")")
-            blocks.append(block(title: title, grids))
+            return .init(name: name, original: x.map(inputReading.pattern), degraded: degraded ? xd.map(inputReading.pattern) : nil,
+                         target: stored.autoAssociative ? nil : target.map(stored.reading.pattern),
+                         recalled: y.map(stored.reading.output), wrong: wrong)
         }
-        let header = "recall (\(titles.joined(separator: " | "))), \(show) of \(data.count) example\(data.count == 1 ? "" : "s"):"
+        return RecallData(examples: examples, total: data.count, autoAssociative: stored.autoAssociative,
+                          inputShape: inputShape, outputShape: outputShape)
+    }
+
+    static func recallGrids(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> String? {
+        guard let r = recallData(spec: spec, graph: graph, plan: plan, data: data, clean: clean) else { return nil }
+        let degraded = r.examples.first?.degraded != nil
+        let titles = r.autoAssociative ? ["original"] + (degraded ? ["degraded"] : []) + ["recalled"]
+            : ["input"] + (degraded ? ["degraded"] : []) + ["target", "recalled"]
+        let blocks = r.examples.map { e -> [String] in
+            var grids = [grid(e.original, r.inputShape)]
+            if let d = e.degraded { grids.append(grid(d, r.inputShape)) }
+            if let t = e.target { grids.append(grid(t, r.outputShape)) }
+            grids.append(grid(e.recalled, r.outputShape))
+            return block(title: e.name + (e.wrong == 0 ? " ✓" : " ✗ \(e.wrong) unit\(e.wrong == 1 ? "" : "s")"), grids)
+        }
+        let header = "recall (\(titles.joined(separator: " | "))), \(r.examples.count) of \(r.total) example\(r.total == 1 ? "" : "s"):"
         return ([header] + tile(blocks, width: 78)).joined(separator: "\n")
+    }
+
+    /// Recall as image rows for the report: flipped input bits and wrong recalled units marked.
+    static func recallFigure(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> ImageGrid? {
+        guard let r = recallData(spec: spec, graph: graph, plan: plan, data: data, clean: clean) else { return nil }
+        func image(_ on: [Bool]) -> [Float] { on.map { $0 ? 1 : 0 } }
+        let (ih, iw) = r.inputShape, (oh, ow) = r.outputShape
+        var rows = [ImageGrid.Row(label: r.autoAssociative ? "original" : "input", images: r.examples.map { image($0.original) },
+                                  height: ih, width: iw)]
+        if r.examples.first?.degraded != nil {
+            rows.append(.init(label: "degraded (flips marked)", images: r.examples.map { image($0.degraded ?? []) }, height: ih, width: iw,
+                              marks: r.examples.map { e in zip(e.original, e.degraded ?? e.original).map { $0 != $1 } }))
+        }
+        if !r.autoAssociative {
+            rows.append(.init(label: "target", images: r.examples.map { image($0.target ?? []) }, height: oh, width: ow))
+        }
+        rows.append(.init(label: "recalled (errors marked)", images: r.examples.map { image($0.recalled) }, height: oh, width: ow,
+                          marks: r.examples.map { e in zip(e.recalled, e.target ?? e.original).map { $0 != $1 } }))
+        let wrong = r.examples.filter { $0.wrong > 0 }.count
+        return ImageGrid(title: "recall of \(r.examples.count) of \(r.total) (\(wrong == 0 ? "all right" : "\(wrong) with errors"))", rows: rows)
     }
 
     /// Every value 0/1 or ±1.

@@ -27,7 +27,11 @@ public enum ClassicTraining {
     public struct Outcome: Sendable {
         public var history: [EpochRecord]
         public var notes: [String]
-        public init(history: [EpochRecord] = [], notes: [String] = []) { self.history = history; self.notes = notes }
+        /// Set by rules with a notion of convergence (perceptron: an epoch without error; delta: `stop: {loss}`).
+        public var converged: Bool?
+        public init(history: [EpochRecord] = [], notes: [String] = [], converged: Bool? = nil) {
+            self.history = history; self.notes = notes; self.converged = converged
+        }
     }
 
     public static func train(rule: LearningRule, spec: Spec, graph: Graph, plan: Plan, data: PreparedData,

@@ -67,8 +67,9 @@ enum DeltaRule {
         }
         let history = state.history
         let last = history.last?.metrics.first?.value.display ?? "?"
+        let reached = c.train.stop.loss.map { goal in (history.last?.metrics.first?.value.number).map { $0 <= goal } ?? false }
         return ClassicTraining.Outcome(history: history, notes: [
             "delta: \(history.count) epoch\(history.count == 1 ? "" : "s"), training mse of the linear part \(last)",
-        ])
+        ], converged: reached)
     }
 }

@@ -79,6 +79,6 @@ enum PerceptronRule {
             note = "perceptron: did not converge in \(ran) epoch\(ran == 1 ? "" : "s"): \(lastErrors) of \(count) examples "
                 + "were still misclassified in the last epoch (\(totalUpdates) updates); the data may not be linearly separable"
         }
-        return ClassicTraining.Outcome(history: history, notes: [note])
+        return ClassicTraining.Outcome(history: history, notes: [note], converged: lastErrors == 0)
     }
 }

@@ -55,15 +55,35 @@ public struct RunHistory: Sendable {
     /// Every metric of `evaluate`, by its name in the spec.
     public var final: MetricList
 
-    public init(epochs: [EpochRecord] = [], final: MetricList = []) {
+    /// The run's facts (metrics.json's `run`), when known.
+    public var facts: RunFacts?
+    /// How training ended: adds `converged`, `epochs_run` and `best_epoch` to `final`.
+    public var training: TrainingOutcome?
+
+    public init(epochs: [EpochRecord] = [], final: MetricList = [], facts: RunFacts? = nil, training: TrainingOutcome? = nil) {
         self.epochs = epochs
         self.final = final
+        self.facts = facts
+        self.training = training
+    }
+
+    /// `final` as JSON members: the evaluation's metrics, then `converged` and `epochs_run` where the
+    /// rule has a notion of convergence or training stopped early, and `best_epoch` with `patience`.
+    public var finalMembers: [(key: String, value: JSONValue)] {
+        var members = final.map { (key: $0.name, value: $0.value.json) }
+        if let t = training {
+            if let c = t.converged { members.append(("converged", .bool(c))) }
+            if t.converged != nil || t.stopReason != nil { members.append(("epochs_run", .int(t.epochsRun))) }
+            if let b = t.bestEpoch { members.append(("best_epoch", .int(b))) }
+        }
+        return members
     }
 }
 
 /// `metrics.json` (cli.md):
 ///
 ///     {
+///       "run": {"nnc_version": "0.1.0", "date": ..., "seed": 1, "threads": 2, ...},
 ///       "epochs": [
 ///         {"epoch": 1, "loss": 0.52, "accuracy": 0.81},
 ///         ...
@@ -79,7 +99,9 @@ public enum MetricsFile {
     /// The text of `metrics.json`, ending with a line break.
     public static func json(_ history: RunHistory) -> String {
         let line = JSONWriter(style: .spaced)
-        var out = "{\n  \"epochs\": ["
+        var out = "{\n"
+        if let facts = history.facts { out += "  \"run\": " + line.string(facts.json) + ",\n" }
+        out += "  \"epochs\": ["
         for (i, record) in history.epochs.enumerated() {
             let object = JSONValue.object([(key: "epoch", value: .int(record.epoch))]
                                           + record.metrics.map { (key: $0.name, value: $0.value.json) })
@@ -87,17 +109,21 @@ public enum MetricsFile {
         }
         out += history.epochs.isEmpty ? "],\n" : "\n  ],\n"
         out += "  \"final\": {"
-        for (i, metric) in history.final.enumerated() {
-            out += (i == 0 ? "\n    " : ",\n    ") + JSONWriter.quoted(metric.name) + ": " + line.string(metric.value.json)
+        let final = history.finalMembers
+        for (i, member) in final.enumerated() {
+            out += (i == 0 ? "\n    " : ",\n    ") + JSONWriter.quoted(member.key) + ": " + line.string(member.value)
         }
-        out += history.final.isEmpty ? "}\n}\n" : "\n  }\n}\n"
+        out += final.isEmpty ? "}\n}\n" : "\n  }\n}\n"
         return out
     }
 
     /// The `final` object on one line, for `nnc run --format json` (no line break).
-    public static func finalJSON(_ final: MetricList) -> String {
-        JSONWriter(style: .spaced).string(.object(final.map { (key: $0.name, value: $0.value.json) }))
+    public static func finalJSON(_ history: RunHistory) -> String {
+        JSONWriter(style: .spaced).string(.object(history.finalMembers))
     }
+
+    /// Metrics alone, on one line.
+    public static func finalJSON(_ final: MetricList) -> String { finalJSON(RunHistory(final: final)) }
 
     /// Writes `metrics.json` atomically.
     public static func write(_ history: RunHistory, to path: String) throws {

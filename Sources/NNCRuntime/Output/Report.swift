@@ -15,22 +15,25 @@ public enum Report {
         if let description = content.description, !description.isEmpty {
             body += "<p class=\"description\">\(escapeHTML(description.trimmingCharacters(in: .whitespacesAndNewlines)))</p>\n"
         }
-        if !content.notes.isEmpty {
-            // One-line notes as a list; multi-line ones (tables, grids, ASCII plots) keep their layout.
-            let lines = content.notes.filter { !$0.contains("\n") }
-            let blocks = content.notes.filter { $0.contains("\n") }
-            if !lines.isEmpty {
-                body += "<ul class=\"notes\">\n" + lines.map { "<li>\(escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
-            }
-            body += blocks.map { "<pre class=\"note\">\(escapeHTML($0))</pre>\n" }.joined()
+        // One-line notes as a list. Multi-line ones are the terminal's tables, grids and ASCII
+        // plots: the page draws them as tables and figures instead.
+        let lines = content.notes.filter { note in
+            !note.contains("\n") && !note.unicodeScalars.contains { (0x2580...0x259F).contains($0.value) }   // no sparklines
+        }
+        if !lines.isEmpty {
+            body += "<ul class=\"notes\">\n" + lines.map { "<li>\(escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
         }
         body += "</header>\n"
 
+        if !content.facts.isEmpty {
+            body += section("Run", factsTable(content.facts))
+        }
         if !content.finalMetrics.isEmpty {
             body += section("Evaluation", metricsTable(content.finalMetrics))
         }
-        if !content.trainingPlots.isEmpty {
-            body += section("Training", figures(content.trainingPlots.map { ($0.title, ReportSVG.linePlot($0)) }))
+        let plots = content.trainingPlots + content.extraPlots
+        if !plots.isEmpty {
+            body += section("Training", figures(plots.map { ($0.title, ReportSVG.linePlot($0)) }))
         }
         if let confusion = content.confusion, !confusion.counts.isEmpty {
             body += section("Confusion matrix", figures([("rows: true class, columns: predicted class", ReportSVG.heatMap(confusion))]))
@@ -40,15 +43,31 @@ public enum Report {
                             content.truthTables.map(truthTable).joined())
         }
         if !content.imageGrids.isEmpty {
-            body += section("Examples", content.imageGrids.map { grid in
+            body += section("Images", content.imageGrids.map { grid in
                 figures([(grid.title, ReportSVG.imageGrid(grid))])
             }.joined())
         }
         if !content.scatterPlots.isEmpty {
             body += section("Codes", figures(content.scatterPlots.map { ($0.title, ReportSVG.scatter($0)) }))
         }
+        if !content.sequencePlots.isEmpty {
+            body += section("One sequence", figures(content.sequencePlots.map { ($0.title, ReportSVG.linePlot($0)) }))
+        }
+        if let decision = content.decision {
+            body += section("Decision regions", figures([("the model over the inputs (training examples as dots)", ReportSVG.decisionMap(decision))]))
+        }
+        if !content.weightMaps.isEmpty {
+            body += section("Weights", figures(content.weightMaps.map { ($0.title, ReportSVG.weightMap($0)) }))
+        }
+        if !content.unitDiagrams.isEmpty {
+            body += section("Units", figures(content.unitDiagrams.map { ($0.title, ReportSVG.unitDiagram($0)) }))
+        }
         if let energy = content.energy {
             body += section("Energy", figures([(energy.title, ReportSVG.linePlot(energy))]))
+        }
+        if !content.model.isEmpty {
+            body += section("Model", "<div class=\"figures\">\n<div>" + modelTable(content.model) + "</div>\n"
+                            + figures([("layer graph", ReportSVG.layerDiagram(content.model))]) + "</div>\n")
         }
         if let spec = content.specText {
             body += section("Spec", "<details>\n<summary>the spec with every default filled in</summary>\n<pre>\(escapeHTML(spec))</pre>\n</details>\n")
@@ -92,7 +111,11 @@ public enum Report {
     td.name, th.name { text-align: left; }
     tr.wrong td { background: #fde2e1; }
     .figures { display: flex; flex-wrap: wrap; gap: 16px; }
-    figure { margin: 0; }
+    figure { margin: 0; max-width: 100%; }
+    svg { max-width: 100%; height: auto; }
+    table.facts td { text-align: left; }
+    table.facts td.value { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
+    .table-wrap { overflow-x: auto; max-width: 100%; }
     figcaption { font-weight: 600; margin-bottom: 4px; }
     svg text:not(.cell) { fill: #333; }
     pre { background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }
@@ -107,6 +130,25 @@ public enum Report {
         "<div class=\"figures\">\n" + items.map { item in
             "<figure>\n<figcaption>\(escapeHTML(item.caption))</figcaption>\n\(item.svg)\n</figure>\n"
         }.joined() + "</div>\n"
+    }
+
+    static func factsTable(_ facts: [(name: String, value: String)]) -> String {
+        "<table class=\"facts\">\n<tbody>\n" + facts.map {
+            "<tr><th class=\"name\">\(escapeHTML($0.name))</th><td class=\"value\">\(escapeHTML($0.value))</td></tr>\n"
+        }.joined() + "</tbody>\n</table>\n"
+    }
+
+    /// The `nnc summary` table.
+    static func modelTable(_ layers: [ReportLayer]) -> String {
+        var out = "<div class=\"table-wrap\"><table class=\"model\">\n<thead><tr><th class=\"name\">layer</th><th class=\"name\">kind</th>"
+            + "<th class=\"name\">output shape</th><th>parameters</th><th>multiply-adds</th><th class=\"name\">rule</th></tr></thead>\n<tbody>\n"
+        for l in layers {
+            out += "<tr><td class=\"name\">\(escapeHTML(l.name))</td><td class=\"name\">\(escapeHTML(l.kind))</td>"
+                + "<td class=\"name\">\(escapeHTML(l.shape))</td><td>\(l.parameters)</td><td>\(escapeHTML(l.multiplyAdds))</td>"
+                + "<td class=\"name\">\(escapeHTML(l.rule))</td></tr>\n"
+        }
+        let total = layers.reduce(0) { $0 &+ $1.parameters }
+        return out + "<tr><th class=\"name\">total</th><td></td><td></td><td>\(total)</td><td></td><td></td></tr>\n</tbody>\n</table></div>\n"
     }
 
     static func metricsTable(_ metrics: MetricList) -> String {
@@ -145,7 +187,7 @@ public enum Report {
         if hasExpected { out += table.outputNames.map { "<th>expected \(escapeHTML($0))</th>" }.joined() }
         out += "</tr></thead>\n<tbody>\n"
         for row in table.rows {
-            let wrong = row.expected.map { $0 != row.outputs } ?? false
+            let wrong = row.wrong ?? row.expected.map { $0 != row.outputs } ?? false
             out += wrong ? "<tr class=\"wrong\">" : "<tr>"
             out += row.inputs.map { "<td>\(escapeHTML(formatNumber($0)))</td>" }.joined()
             out += row.outputs.map { "<td>\(escapeHTML(formatNumber($0)))</td>" }.joined()

@@ -24,6 +24,20 @@ public struct ReportContent: Sendable {
     public var energy: LinePlot?
     /// The resolved spec text, shown at the end.
     public var specText: String?
+    /// Run facts as label and value (nnc version, date, duration, seed, threads, data sizes, command line).
+    public var facts: [(name: String, value: String)] = []
+    /// The `nnc summary` rows, also drawn as the layer diagram.
+    public var model: [ReportLayer] = []
+    /// Plots beside the training curves that are not per epoch (PCA's scree).
+    public var extraPlots: [LinePlot] = []
+    /// Weight matrices as heat maps (Hopfield, associative memories).
+    public var weightMaps: [WeightMap] = []
+    /// Threshold units with their weights (McCulloch–Pitts).
+    public var unitDiagrams: [UnitDiagram] = []
+    /// One sequence through a recurrent net: hidden states, outputs against targets.
+    public var sequencePlots: [LinePlot] = []
+    /// The decision regions of a 2-D classifier.
+    public var decision: DecisionMap?
 
     public init(title: String, specName: String, description: String? = nil) {
         self.title = title
@@ -37,7 +51,13 @@ public struct ReportContent: Sendable {
     public init(specName: String, description: String?, history: RunHistory) {
         self.init(title: "nnc run: " + specName, specName: specName, description: description)
         finalMetrics = history.final
-        trainingPlots = LinePlot.epochPlots(history.epochs)
+        // A closed-form rule has one "epoch": a dot is no curve (its values are in the tables).
+        // Timings say how busy the machine was, and a constant (the learning rate without a
+        // schedule) is no curve: neither is drawn.
+        trainingPlots = history.epochs.count > 1 ? LinePlot.epochPlots(history.epochs).filter { plot in
+            !["seconds", "samples_per_s"].contains(plot.title)
+                && Set(plot.series.flatMap { $0.points.map(\.y) }.filter(\.isFinite)).count > 1
+        } : []
         for (name, value) in history.final {
             switch (name, value) {
             case ("confusion", .matrix(let counts)): confusion = ConfusionMatrix(counts: counts)
@@ -142,11 +162,14 @@ public struct ImageGrid: Sendable {
         public var images: [[Float]]
         public var height: Int
         public var width: Int
-        public init(label: String, images: [[Float]], height: Int, width: Int) {
+        /// Per image, per pixel: drawn with a red frame (flipped bits, wrong units); nil: none.
+        public var marks: [[Bool]]?
+        public init(label: String, images: [[Float]], height: Int, width: Int, marks: [[Bool]]? = nil) {
             self.label = label
             self.images = images
             self.height = height
             self.width = width
+            self.marks = marks
         }
     }
 
@@ -195,10 +218,13 @@ public struct TruthTable: Sendable {
         public var inputs: [Double]
         public var outputs: [Double]
         public var expected: [Double]?
-        public init(inputs: [Double], outputs: [Double], expected: [Double]? = nil) {
+        /// Whether the row is wrong when outputs and expected differ in form (0.957 for class 1); nil: compare them.
+        public var wrong: Bool?
+        public init(inputs: [Double], outputs: [Double], expected: [Double]? = nil, wrong: Bool? = nil) {
             self.inputs = inputs
             self.outputs = outputs
             self.expected = expected
+            self.wrong = wrong
         }
     }
 

@@ -13,143 +13,215 @@ enum ReportSVG {
 
     // MARK: axes
 
-    /// A plotting frame mapping data coordinates to pixels.
+    /// A plotting frame mapping data coordinates to pixels. The left margin fits the
+    /// longest y tick label (the axis title sits left of it); a legend gets a band on top.
     struct Frame {
         static let width = 480.0, height = 300.0
-        static let left = 64.0, right = 16.0, top = 16.0, bottom = 44.0
+        static let right = 16.0, bottom = 44.0
         var xRange: (lo: Double, hi: Double)
         var yRange: (lo: Double, hi: Double)
+        var xTicks: Ticks
+        var yTicks: Ticks
+        var left: Double
+        var top: Double
 
-        var plotWidth: Double { Self.width - Self.left - Self.right }
-        var plotHeight: Double { Self.height - Self.top - Self.bottom }
-        func px(_ x: Double) -> Double { Self.left + (x - xRange.lo) / (xRange.hi - xRange.lo) * plotWidth }
-        func py(_ y: Double) -> Double { Self.top + (yRange.hi - y) / (yRange.hi - yRange.lo) * plotHeight }
+        init(xRange: (lo: Double, hi: Double), yRange: (lo: Double, hi: Double), xInteger: Bool = false, yInteger: Bool = false,
+             legendRows: Int = 0) {
+            self.xRange = xRange
+            self.yRange = yRange
+            xTicks = Ticks(xRange, integer: xInteger)
+            yTicks = Ticks(yRange, integer: yInteger)
+            // About 6.5 px per character at 11 px, plus the rotated title's 20 px.
+            left = 26 + 6.5 * Double(yTicks.labels.map(\.count).max() ?? 1)
+            top = legendRows > 0 ? 10 + 16 * Double(legendRows) : 16
+        }
+
+        var plotWidth: Double { Self.width - left - Self.right }
+        var plotHeight: Double { Self.height - top - Self.bottom }
+        func px(_ x: Double) -> Double { left + (x - xRange.lo) / (xRange.hi - xRange.lo) * plotWidth }
+        func py(_ y: Double) -> Double { top + (yRange.hi - y) / (yRange.hi - yRange.lo) * plotHeight }
     }
 
-    /// The range of the finite values, widened when empty or a single value;
-    /// `pad` adds a fraction of the span on both sides.
+    /// The range of the finite values; `pad` adds a fraction of the span on both sides.
+    /// A flat line (one value) gets an axis from 0 to past the value, which reads as "constant"
+    /// (not ±10 %, which invents a scale): [0, 1.25·v] for v > 0, [1.25·v, 0] for v < 0, [0, 1] for 0.
     static func range(_ values: [Double], pad: Double) -> (lo: Double, hi: Double) {
         let finite = values.filter(\.isFinite)
-        guard var lo = finite.min(), var hi = finite.max() else { return (0, 1) }
+        guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
         if lo == hi {
-            let half = lo == 0 ? 1 : abs(lo) * 0.1
-            lo -= half
-            hi += half
+            if lo == 0 { return (0, 1) }
+            return lo > 0 ? (0, lo * 1.25) : (lo * 1.25, 0)
         }
         let span = hi - lo
         guard span.isFinite else { return (lo, hi) }
         return (lo - pad * span, hi + pad * span)
     }
 
-    /// Round tick values inside the range (about `count` of them).
-    static func ticks(_ range: (lo: Double, hi: Double), count: Int = 5) -> [Double] {
-        let span = range.hi - range.lo
-        guard span.isFinite, span > 0 else { return [range.lo] }
-        let raw = span / Double(count)
-        let magnitude = pow(10, floor(log10(raw)))
-        let normalized = raw / magnitude
-        let step = (normalized < 1.5 ? 1 : normalized < 3 ? 2 : normalized < 7 ? 5 : 10) * magnitude
-        let first = (range.lo / step).rounded(.up)
-        let last = (range.hi / step).rounded(.down)
-        guard first.isFinite, last.isFinite, last >= first, last - first <= 50 else { return [range.lo, range.hi] }
-        return stride(from: first, through: last, by: 1).map { $0 * step }
+    /// Round tick values inside a range (about `count`), and their labels: whole steps on integer axes
+    /// (epochs, counts), and as many digits as it takes for no two labels to read the same.
+    struct Ticks {
+        var values: [Double]
+        var labels: [String]
+
+        init(_ range: (lo: Double, hi: Double), count: Int = 5, integer: Bool = false) {
+            values = Self.values(range, count: count, integer: integer)
+            let step = values.count > 1 ? values[1] - values[0] : 0
+            var labels = values.map { ReportSVG.tickLabel($0, step: step, digits: 2) }
+            var digits = 3
+            while Set(labels).count < labels.count && digits <= 9 {
+                labels = values.map { ReportSVG.tickLabel($0, step: step, digits: digits) }
+                digits += 1
+            }
+            self.labels = labels
+        }
+
+        static func values(_ range: (lo: Double, hi: Double), count: Int, integer: Bool) -> [Double] {
+            let span = range.hi - range.lo
+            guard span.isFinite, span > 0 else { return [range.lo] }
+            let raw = span / Double(count)
+            let magnitude = pow(10, floor(log10(raw)))
+            let normalized = raw / magnitude
+            var step = (normalized < 1.5 ? 1 : normalized < 3 ? 2 : normalized < 7 ? 5 : 10) * magnitude
+            if integer { step = max(1, step.rounded()) }
+            let first = (range.lo / step).rounded(.up)
+            let last = (range.hi / step).rounded(.down)
+            guard first.isFinite, last.isFinite, last >= first, last - first <= 50 else { return [range.lo, range.hi] }
+            return stride(from: first, through: last, by: 1).map { $0 * step }
+        }
     }
 
-    /// A tick label: whole numbers plainly, others with as many digits as the step needs.
-    static func tickLabel(_ v: Double, step: Double) -> String {
+    /// Back-compatible: the tick values alone.
+    static func ticks(_ range: (lo: Double, hi: Double), count: Int = 5) -> [Double] {
+        Ticks.values(range, count: count, integer: false)
+    }
+
+    /// A tick label: whole numbers plainly, others with as many decimals as the step needs;
+    /// very large or small values in exponent form with `digits` significant digits.
+    static func tickLabel(_ v: Double, step: Double, digits: Int = 2) -> String {
         if v == 0 { return "0" }
-        if abs(v) >= 1e6 || abs(v) < 1e-4 { return String(format: "%.2g", v) }
+        if abs(v) >= 1e6 || abs(v) < 1e-4 { return String(format: "%.\(digits)g", v) }
         let decimals = step > 0 && step.isFinite ? max(0, min(6, -Int(floor(log10(step) + 1e-9)))) : 2
-        return String(format: "%.\(decimals)f", v)
+        return String(format: "%.\(decimals + max(0, digits - 2))f", v)
     }
 
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// The frame, grid lines, tick labels and axis labels.
     static func axes(_ frame: Frame, xLabel: String, yLabel: String) -> String {
-        var out = "<rect class=\"plot\" fill=\"#ffffff\" stroke=\"#999999\" x=\"\(f(Frame.left))\" y=\"\(f(Frame.top))\" width=\"\(f(frame.plotWidth))\" height=\"\(f(frame.plotHeight))\"/>\n"
-        let xTicks = ticks(frame.xRange), yTicks = ticks(frame.yRange)
-        let xStep = xTicks.count > 1 ? xTicks[1] - xTicks[0] : 0
-        let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 0
-        let bottom = Frame.top + frame.plotHeight
-        for t in xTicks {
+        var out = "<rect class=\"plot\" fill=\"#ffffff\" stroke=\"#999999\" x=\"\(f(frame.left))\" y=\"\(f(frame.top))\" width=\"\(f(frame.plotWidth))\" height=\"\(f(frame.plotHeight))\"/>\n"
+        let bottom = frame.top + frame.plotHeight
+        for (t, label) in zip(frame.xTicks.values, frame.xTicks.labels) {
             let x = f(frame.px(t))
-            out += "<line class=\"grid\" stroke=\"#eeeeee\" x1=\"\(x)\" y1=\"\(f(Frame.top))\" x2=\"\(x)\" y2=\"\(f(bottom))\"/>"
-            out += "<text class=\"tick\" x=\"\(x)\" y=\"\(f(bottom + 14))\" text-anchor=\"middle\">\(tickLabel(t, step: xStep))</text>\n"
+            out += "<line class=\"grid\" stroke=\"#eeeeee\" x1=\"\(x)\" y1=\"\(f(frame.top))\" x2=\"\(x)\" y2=\"\(f(bottom))\"/>"
+            out += "<text class=\"tick\" x=\"\(x)\" y=\"\(f(bottom + 14))\" text-anchor=\"middle\">\(label)</text>\n"
         }
-        for t in yTicks {
+        for (t, label) in zip(frame.yTicks.values, frame.yTicks.labels) {
             let y = f(frame.py(t))
-            out += "<line class=\"grid\" stroke=\"#eeeeee\" x1=\"\(f(Frame.left))\" y1=\"\(y)\" x2=\"\(f(Frame.left + frame.plotWidth))\" y2=\"\(y)\"/>"
-            out += "<text class=\"tick\" x=\"\(f(Frame.left - 4))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(tickLabel(t, step: yStep))</text>\n"
+            out += "<line class=\"grid\" stroke=\"#eeeeee\" x1=\"\(f(frame.left))\" y1=\"\(y)\" x2=\"\(f(frame.left + frame.plotWidth))\" y2=\"\(y)\"/>"
+            out += "<text class=\"tick\" x=\"\(f(frame.left - 4))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(label)</text>\n"
         }
-        out += "<text class=\"label\" font-size=\"12\" x=\"\(f(Frame.left + frame.plotWidth / 2))\" y=\"\(f(Frame.height - 6))\" text-anchor=\"middle\">\(escapeHTML(xLabel))</text>\n"
-        out += "<text class=\"label\" font-size=\"12\" transform=\"translate(14 \(f(Frame.top + frame.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeHTML(yLabel))</text>\n"
+        out += "<text class=\"label\" font-size=\"12\" x=\"\(f(frame.left + frame.plotWidth / 2))\" y=\"\(f(Frame.height - 6))\" text-anchor=\"middle\">\(escapeHTML(xLabel))</text>\n"
+        out += "<text class=\"label\" font-size=\"12\" transform=\"translate(14 \(f(frame.top + frame.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeHTML(yLabel))</text>\n"
         return out
     }
 
-    /// Colour swatches with names, top right inside the frame.
+    /// Legend rows of a plot: entries side by side in a band above the frame (never over the data).
+    static func legendRows(_ entries: [(name: String, colour: String)]) -> [[(name: String, colour: String)]] {
+        var rows: [[(name: String, colour: String)]] = []
+        var width = 0.0
+        for e in entries {
+            let w = 24 + 6.5 * Double(min(e.name.count, 40))
+            if rows.isEmpty || width + w > Frame.width - 80 { rows.append([]); width = 0 }
+            rows[rows.count - 1].append(e)
+            width += w
+        }
+        return rows
+    }
+
     static func legend(_ entries: [(name: String, colour: String)], frame: Frame) -> String {
-        guard entries.count > 1 else { return "" }
-        let x = Frame.left + frame.plotWidth - 120
-        // A light box keeps the names readable over the lines.
-        var out = "<rect x=\"\(f(x - 6))\" y=\"\(f(Frame.top + 4))\" width=\"120\" height=\"\(f(16 * Double(entries.count) + 4))\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>\n"
-        for (i, entry) in entries.enumerated() {
-            let y = Frame.top + 14 + 16 * Double(i)
-            out += "<rect x=\"\(f(x))\" y=\"\(f(y - 5))\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
-            out += "<text class=\"legend\" dominant-baseline=\"middle\" x=\"\(f(x + 14))\" y=\"\(f(y))\">\(escapeHTML(entry.name))</text>\n"
+        var out = ""
+        for (r, row) in legendRows(entries).enumerated() {
+            var x = frame.left
+            let y = 10 + 16 * Double(r)
+            for e in row {
+                let name = e.name.count > 40 ? String(e.name.prefix(39)) + "…" : e.name
+                out += "<rect x=\"\(f(x))\" y=\"\(f(y - 5))\" width=\"10\" height=\"10\" fill=\"\(e.colour)\"/>"
+                out += "<text class=\"legend\" dominant-baseline=\"middle\" x=\"\(f(x + 14))\" y=\"\(f(y))\">\(escapeHTML(name))</text>\n"
+                x += 24 + 6.5 * Double(name.count)
+            }
         }
         return out
     }
 
     static func open(width: Double, height: Double, label: String) -> String {
-        // Presentation attributes rather than page CSS, so a figure copied out of the page looks the same.
+        // Presentation attributes rather than page CSS, so a figure copied out of the page looks the same;
+        // the page scales figures down to its width (viewBox keeps the proportions).
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(escapeHTML(label))\" font-family=\"system-ui, sans-serif\" font-size=\"11\">\n"
     }
 
     // MARK: line plot
 
-    /// One polyline per run of finite points of each series (a lone point is a dot).
+    /// Series colours by meaning: train and test always in the same two colours, others in order.
+    static func seriesColour(_ name: String, _ index: Int) -> String {
+        switch name {
+        case "train": return colour(0)
+        case "test": return colour(1)
+        default: return colour(index)
+        }
+    }
+
+    static func isWhole(_ values: [Double]) -> Bool {
+        values.allSatisfy { !$0.isFinite || ($0 == $0.rounded() && abs($0) < 1e15) }
+    }
+
+    /// One polyline per run of finite points of each series (a lone point is a dot). The legend
+    /// names every series unless the one series is the plot's own quantity.
     static func linePlot(_ plot: LinePlot) -> String {
         let points = plot.series.flatMap(\.points)
         var xRange = range(points.map(\.x), pad: 0)
-        if points.map(\.x).filter(\.isFinite).min() == points.map(\.x).filter(\.isFinite).max() {
-            xRange = range(points.map(\.x), pad: 0.5)
-        }
-        let frame = Frame(xRange: xRange, yRange: range(points.map(\.y), pad: 0.05))
+        let xs = points.map(\.x).filter(\.isFinite)
+        if xs.min() == xs.max(), let x = xs.first { xRange = (x - 1, x + 1) }
+        let named = plot.series.count > 1 || plot.series.contains { $0.name == "train" || $0.name == "test" }
+        let entries = named ? plot.series.enumerated().map { (name: $0.element.name, colour: seriesColour($0.element.name, $0.offset)) } : []
+        let frame = Frame(xRange: xRange, yRange: range(points.map(\.y), pad: 0.05), xInteger: isWhole(points.map(\.x)),
+                          yInteger: isWhole(points.map(\.y)), legendRows: legendRows(entries).count)
         var out = open(width: Frame.width, height: Frame.height, label: plot.title)
         out += axes(frame, xLabel: plot.xLabel, yLabel: plot.yLabel)
         for (i, series) in plot.series.enumerated() {
+            let colour = seriesColour(series.name, i)
             var runs: [[LinePlot.Point]] = [[]]
             for p in series.points {
                 if p.x.isFinite && p.y.isFinite { runs[runs.count - 1].append(p) } else if !(runs.last?.isEmpty ?? true) { runs.append([]) }
             }
             for run in runs where !run.isEmpty {
                 if run.count == 1 {
-                    out += "<circle cx=\"\(f(frame.px(run[0].x)))\" cy=\"\(f(frame.py(run[0].y)))\" r=\"2.5\" fill=\"\(colour(i))\"/>\n"
+                    out += "<circle cx=\"\(f(frame.px(run[0].x)))\" cy=\"\(f(frame.py(run[0].y)))\" r=\"2.5\" fill=\"\(colour)\"/>\n"
                 } else {
                     let coordinates = run.map { "\(f(frame.px($0.x))),\(f(frame.py($0.y)))" }.joined(separator: " ")
-                    out += "<polyline class=\"line\" fill=\"none\" stroke-width=\"1.6\" stroke=\"\(colour(i))\" points=\"\(coordinates)\"/>\n"
+                    out += "<polyline class=\"line\" fill=\"none\" stroke-width=\"1.6\" stroke=\"\(colour)\" points=\"\(coordinates)\"/>\n"
                 }
             }
         }
-        out += legend(plot.series.enumerated().map { (name: $0.element.name, colour: colour($0.offset)) }, frame: frame)
+        out += legend(entries, frame: frame)
         return out + "</svg>"
     }
 
     // MARK: scatter plot
 
     static func scatter(_ plot: ScatterPlot) -> String {
-        let frame = Frame(xRange: range(plot.points.map(\.x), pad: 0.05), yRange: range(plot.points.map(\.y), pad: 0.05))
+        let labels = Set(plot.points.compactMap(\.label)).sorted()
+        let entries = labels.map { label in
+            let name = plot.classNames.flatMap { label >= 0 && label < $0.count ? $0[label] : nil } ?? String(label)
+            return (name: name, colour: colour(label))
+        }
+        let frame = Frame(xRange: range(plot.points.map(\.x), pad: 0.05), yRange: range(plot.points.map(\.y), pad: 0.05),
+                          legendRows: entries.count > 1 ? legendRows(entries).count : 0)
         var out = open(width: Frame.width, height: Frame.height, label: plot.title)
         out += axes(frame, xLabel: plot.xLabel, yLabel: plot.yLabel)
         for p in plot.points where p.x.isFinite && p.y.isFinite {
             out += "<circle cx=\"\(f(frame.px(p.x)))\" cy=\"\(f(frame.py(p.y)))\" r=\"3\" fill=\"\(p.label.map(colour) ?? "#999999")\" fill-opacity=\"0.8\"/>\n"
         }
-        let labels = Set(plot.points.compactMap(\.label)).sorted()
-        out += legend(labels.map { label in
-            let name = plot.classNames.flatMap { label >= 0 && label < $0.count ? $0[label] : nil } ?? String(label)
-            return (name: name, colour: colour(label))
-        }, frame: frame)
+        if entries.count > 1 { out += legend(entries, frame: frame) }
         return out + "</svg>"
     }
 
@@ -201,7 +273,8 @@ enum ReportSVG {
     /// Each row: its label, then its images left to right. Pixels of equal grey
     /// along a line are merged into one rectangle; white pixels are the background.
     static func imageGrid(_ grid: ImageGrid) -> String {
-        let labelWidth = 104.0, gap = 8.0
+        // Each row's label above its images (not beside them: the images keep the width on a phone).
+        let labelWidth = 0.0, gap = 8.0, labelHeight = 16.0
         // The grey scale spans the images that will be drawn (not those of a wrong size).
         let values = grid.rows.flatMap { row in
             row.images.filter { row.height > 0 && row.width > 0 && $0.count == row.height * row.width }.flatMap { $0 }
@@ -209,12 +282,13 @@ enum ReportSVG {
         let lo = Double(values.min() ?? 0), hi = Double(values.max() ?? 1)
         let scale = hi > lo ? hi - lo : 1
         var rowsSVG = ""
-        var y = 4.0, width = labelWidth
+        var y = 4.0, width = 120.0
         for row in grid.rows {
             let h = max(row.height, 1), w = max(row.width, 1)
-            let pixel = max(1, min(12, (96 / Double(max(h, w))).rounded(.down)))
+            let pixel = max(1, min(max(h, w) <= 4 ? 16 : 12, (96 / Double(max(h, w))).rounded(.down)))   // small filters stay visible
             let imageHeight = pixel * Double(h), imageWidth = pixel * Double(w)
-            rowsSVG += "<text class=\"label\" x=\"0\" y=\"\(f(y + imageHeight / 2))\" dominant-baseline=\"middle\">\(escapeHTML(row.label))</text>\n"
+            rowsSVG += "<text class=\"label\" x=\"0\" y=\"\(f(y + 11))\">\(escapeHTML(row.label))</text>\n"
+            y += labelHeight
             for (index, image) in row.images.enumerated() {
                 let x0 = labelWidth + Double(index) * (imageWidth + gap)
                 rowsSVG += "<rect class=\"image\" fill=\"#ffffff\" stroke=\"#bbbbbb\" x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(imageWidth))\" height=\"\(f(imageHeight))\"/>"
@@ -233,6 +307,11 @@ enum ReportSVG {
                             rowsSVG += "<rect x=\"\(f(x0 + Double(c) * pixel))\" y=\"\(f(y + Double(r) * pixel))\" width=\"\(f(Double(end - c) * pixel))\" height=\"\(f(pixel))\" fill=\"\(hex(grey, grey, grey))\"/>"
                         }
                         c = end
+                    }
+                }
+                if let marks = row.marks, index < marks.count, marks[index].count == row.height * row.width {
+                    for (p, marked) in marks[index].enumerated() where marked {
+                        rowsSVG += "<rect x=\"\(f(x0 + Double(p % row.width) * pixel + 0.5))\" y=\"\(f(y + Double(p / row.width) * pixel + 0.5))\" width=\"\(f(pixel - 1))\" height=\"\(f(pixel - 1))\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.2\"/>"
                     }
                 }
                 rowsSVG += "\n"

@@ -5,10 +5,30 @@ import NNCSpec
 
 /// Progress during training, for the live line.
 public enum TrainingEvent: Sendable {
-    /// `accuracy`: the epoch's running training accuracy so far (nil when not a classification).
+    /// Once, before the first epoch: what is about to run (the terminal's header).
+    case begin(RunFacts)
+    /// `loss` and `accuracy`: the epoch's running means so far (accuracy nil when not a classification).
     case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double?,
               samplesPerSecond: Double, secondsLeft: Double)
     case epoch(EpochRecord, epochs: Int)
+}
+
+/// How training ended, for the closing line, `final` (`converged`, `epochs_run`) and metrics.json.
+public struct TrainingOutcome: Sendable {
+    public var epochsRun: Int
+    public var epochsPlanned: Int
+    /// Set where the rule has a notion of convergence, or a `stop:` condition was given.
+    public var converged: Bool?
+    /// What ended training early, as the spec says it ("`stop: {loss: 0.001}`"); nil when it ran every epoch.
+    public var stopReason: String?
+    /// With `stop: {patience}`: the epoch whose weights the outputs hold.
+    public var bestEpoch: Int?
+    /// Wall time of training alone.
+    public var seconds: Double?
+    public init(epochsRun: Int, epochsPlanned: Int, converged: Bool? = nil, stopReason: String? = nil, bestEpoch: Int? = nil) {
+        self.epochsRun = epochsRun; self.epochsPlanned = epochsPlanned; self.converged = converged
+        self.stopReason = stopReason; self.bestEpoch = bestEpoch
+    }
 }
 
 /// Where training stands, enough to continue exactly (a checkpoint's content).
@@ -46,6 +66,10 @@ public final class BackpropTrainer {
     var order: [Int]
     /// The gradient block, as the clipping kernel takes it (built once: no allocation per step).
     let gradientBuffers: [UnsafeMutableBufferPointer<Float>]
+    /// Why training ended early (nil: it ran every epoch).
+    public private(set) var stopReason: String?
+    /// `stop: {patience}`: the best epoch so far, its metric value and weights (restored at the end).
+    public private(set) var best: (epoch: Int, value: Double, parameters: [Float])?
 
     public init(plan: Plan, train: TrainSpec, data: PreparedData, finalActivation: ActivationKind?, seed: SeededRandom) {
         self.plan = plan
@@ -82,14 +106,15 @@ public final class BackpropTrainer {
             while state.batchInEpoch < batches {
                 let start = state.batchInEpoch * batchSize
                 let indices = order[start..<min(start + batchSize, count)]
-                let loss = try step(indices, learningRate: lr)
+                _ = try step(indices, learningRate: lr)
                 state.batchInEpoch += 1
                 seen += indices.count
                 state.noiseState = plan.random.state
                 let elapsed = seconds(clock.now - epochStart)
                 let rate = elapsed > 0 ? Double(seen) / elapsed : 0
                 let remaining = Double((epochs - state.epoch) * count - (start + indices.count))
-                events(.step(epoch: state.epoch + 1, epochs: epochs, step: state.batchInEpoch, steps: batches, loss: loss,
+                events(.step(epoch: state.epoch + 1, epochs: epochs, step: state.batchInEpoch, steps: batches,
+                             loss: state.examplesSeen > 0 ? state.lossSum / Double(state.examplesSeen) : 0,
                              accuracy: state.counted > 0 ? Double(state.correct) / Double(state.counted) : nil,
                              samplesPerSecond: rate, secondsLeft: rate > 0 ? remaining / rate : 0))
                 if interrupted() { throw RunError.interrupted }
@@ -106,9 +131,25 @@ public final class BackpropTrainer {
             state.counted = 0
             state.shuffleState = shuffle.state
             events(.epoch(record, epochs: epochs))
-            if shouldStop(record) { break }
+            if let reason = stopCondition(record) {
+                stopReason = state.epoch < epochs ? reason : nil
+                break
+            }
         }
+        // Patience: the outputs hold the best epoch's weights, not the last one's.
+        if let best, best.epoch != state.history.last?.epoch { plan.parameters.values.copy(from: best.parameters) }
     }
+
+    /// How training ended; `converged` is set when the spec gave a `stop:` condition.
+    public var outcome: TrainingOutcome {
+        let s = train.stop
+        let hasStop = s.accuracy != nil || s.loss != nil || s.noErrors || s.patience != nil
+        return TrainingOutcome(epochsRun: state.history.count, epochsPlanned: epochs,
+                               converged: hasStop ? stopReason != nil || reachedTarget : nil,
+                               stopReason: stopReason, bestEpoch: best?.epoch)
+    }
+    /// The last epoch met a target of `stop:` (accuracy, loss, no errors).
+    var reachedTarget = false
 
     func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -184,17 +225,43 @@ public final class BackpropTrainer {
             if let acc = t.longRangeAccuracy { m["test_long_range_accuracy"] = .number(acc) }
             if t.accuracy == nil, let mse = t.mse { m["test_mse"] = .number(mse) }
         }
-        m["lr"] = .number(Double(learningRate))
+        m["lr"] = .number(shortestDouble(learningRate))
         m["seconds"] = .number(seconds)
         m["samples_per_s"] = .number(seconds > 0 ? Double(state.examplesSeen) / seconds : 0)
         return EpochRecord(epoch: state.epoch + 1, metrics: m.entries)
     }
 
-    func shouldStop(_ record: EpochRecord) -> Bool {
+    /// The `stop:` condition the epoch meets, as the spec writes it; nil: go on.
+    func stopCondition(_ record: EpochRecord) -> String? {
         let stop = train.stop
-        if let target = stop.accuracy, let acc = record.metrics[metric: "accuracy"]?.number, acc >= target { return true }
-        if let target = stop.loss, let loss = record.metrics[metric: "loss"]?.number, loss <= target { return true }
-        if stop.noErrors, let acc = record.metrics[metric: "accuracy"]?.number, acc >= 1 { return true }
-        return false
+        let accuracy = record.metrics[metric: "accuracy"]?.number, loss = record.metrics[metric: "loss"]?.number
+        if let target = stop.accuracy, let accuracy, accuracy >= target {
+            reachedTarget = true
+            return "`stop: {accuracy: \(formatSpecNumber(target))}`"
+        }
+        if let target = stop.loss, let loss, loss <= target {
+            reachedTarget = true
+            return "`stop: {loss: \(formatSpecNumber(target))}`"
+        }
+        if stop.noErrors, let accuracy, accuracy >= 1 {
+            reachedTarget = true
+            return "`stop: {no_errors: true}`"
+        }
+        if let patience = stop.patience {
+            let name = stop.metric ?? (data.test.map { $0.count > 0 } == true ? "test_loss" : "loss")
+            guard let value = record.metrics[metric: name]?.number, value.isFinite else { return nil }
+            let higherIsBetter = name.hasSuffix("accuracy")
+            if best.map({ higherIsBetter ? value > $0.value : value < $0.value }) ?? true {
+                best = (record.epoch, value, plan.parameters.values.array)
+            } else if let best, record.epoch - best.epoch >= patience {
+                return "`stop: {patience: \(patience)}` (\(name) last improved at epoch \(best.epoch))"
+            }
+        }
+        return nil
     }
+}
+
+/// A spec number as written: 0.001, 1e-05 → "1e-05", 3 → "3".
+func formatSpecNumber(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
 }
