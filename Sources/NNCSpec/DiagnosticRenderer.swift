@@ -135,6 +135,12 @@ public struct DiagnosticRenderer: Sendable {
         return out
     }
 
+    /// `visible` line by line: the line feeds of `text` itself are kept (a
+    /// table, a report), every other character is escaped as `visible` does.
+    public static func visibleLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n")
+    }
+
     /// The visible escape of one character, or nil when it is shown as it is.
     static func escape(_ scalar: Unicode.Scalar) -> String? {
         switch scalar {

@@ -96,7 +96,7 @@ struct Run: ParsableCommand {
         }
         switch format {
         case .json: print(OutputFiles.finalJSON(result))
-        case .text: print(RunSummary.text(result), terminator: "")
+        case .text: print(DiagnosticRenderer.visibleLines(RunSummary.text(result)), terminator: "")
         }
     }
 }

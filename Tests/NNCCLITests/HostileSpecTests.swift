@@ -106,6 +106,13 @@ final class HostileSpecTests: XCTestCase {
         let json = try NNCProcess.run(["check", "--format", "json", "specs"], in: folder)
         XCTAssertTrue(json.stdout.contains("specs/evil\\u001b[2J.yaml"), json.stdout)
 
+        // Layer names reach summary's table and run's report on stdout.
+        try write("named.yaml", Self.clean.replacingOccurrences(of: "{units: 3}", with: "{units: 3, name: \"a\\e[2Jb\"}"))
+        let summary = try NNCProcess.run(["summary", "named.yaml"], in: folder)
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        XCTAssertFalse(summary.stdout.contains("\u{1B}"))
+        XCTAssertTrue(summary.stdout.contains("\na\\e[2Jb "), summary.stdout)
+
         try write("data/x.csv", "1,2,3,4,0\n1,2,\u{1B}]52;c;aGk=\u{07},4,1\n")
         try write("run.yaml", Self.clean.replacingOccurrences(of: "{source: iris}", with: "{csv: {path: data/x.csv}}"))
         let run = try NNCProcess.run(["run", "--quiet", "run.yaml"], in: folder)
