@@ -92,6 +92,15 @@ public struct DiagnosticRenderer: Sendable {
     /// Why a file reached through a folder was not checked.
     public static let skippedMessage = "skipped: no top-level 'nnc:' key, so not an nnc spec (name the file to check it anyway)"
 
+    /// Skipped files named one by one in text and github output; the rest are counted.
+    public static let maxSkippedNamed = 20
+
+    /// The line after the named skipped files: "and 480 more YAML files skipped (no top-level 'nnc:' key)".
+    static func moreSkipped(_ skipped: [String]) -> String? {
+        let more = skipped.count - maxSkippedNamed
+        return more > 0 ? "and \(more) more YAML file\(more == 1 ? "" : "s") skipped (no top-level 'nnc:' key)" : nil
+    }
+
     /// The last line of `nnc check` in text format, without a line break:
     /// "error: 2 errors and 1 warning in 3 files", "warning: 1 warning in 1 file",
     /// or "no errors or warnings in 3 files". The label is coloured like a
