@@ -85,7 +85,7 @@ public enum CheckDriver {
             return
         }
         for name in names.sorted() {
-            let path = folder + "/" + name
+            let path = (folder == "/" ? "" : folder) + "/" + name
             let isYAML = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }  // gone since the listing

@@ -92,6 +92,15 @@ public struct DiagnosticRenderer: Sendable {
     /// Why a file reached through a folder was not checked.
     public static let skippedMessage = "skipped: no top-level 'nnc:' key, so not an nnc spec (name the file to check it anyway)"
 
+    /// Skipped files named one by one in text and github output; the rest are counted.
+    public static let maxSkippedNamed = 20
+
+    /// The line after the named skipped files: "and 480 more YAML files skipped (no top-level 'nnc:' key)".
+    static func moreSkipped(_ skipped: [String]) -> String? {
+        let more = skipped.count - maxSkippedNamed
+        return more > 0 ? "and \(more) more YAML file\(more == 1 ? "" : "s") skipped (no top-level 'nnc:' key)" : nil
+    }
+
     /// The last line of `nnc check` in text format, without a line break:
     /// "error: 2 errors and 1 warning in 3 files", "warning: 1 warning in 1 file",
     /// or "no errors or warnings in 3 files". The label is coloured like a
@@ -133,6 +142,12 @@ public struct DiagnosticRenderer: Sendable {
             if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
         }
         return out
+    }
+
+    /// `visible` line by line: the line feeds of `text` itself are kept (a
+    /// table, a report), every other character is escaped as `visible` does.
+    public static func visibleLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n")
     }
 
     /// The visible escape of one character, or nil when it is shown as it is.

@@ -9,14 +9,18 @@
 /// become %25, %0D, %0A; in property values `:` and `,` also become %3A, %2C.
 ///
 /// Past a file's first `maxPerFile` diagnostics, one `::notice` counts the
-/// rest; each skipped (non-spec) YAML file gets a `::notice` too, both titled `nnc`.
+/// rest; the skipped (non-spec) YAML files get one `::notice` that names
+/// the first `maxSkippedNamed` (annotations are few: 10 notices a step).
 extension DiagnosticRenderer {
     public func github(_ diagnostics: [Diagnostic], skipped: [String] = []) -> String {
         let (shown, omitted) = Self.limited(diagnostics)
-        let notices = omitted.map { ($0.file, $0.message) } + skipped.map { ($0, Self.skippedMessage) }
-        return (shown.map(Self.githubCommand(of:))
-                + notices.map { "::notice file=\(Self.escapeProperty($0.0)),title=nnc::\(Self.escapeData($0.1))" })
-            .map { $0 + "\n" }.joined()
+        var notices = omitted.map { "::notice file=\(Self.escapeProperty($0.file)),title=nnc::\(Self.escapeData($0.message))" }
+        if !skipped.isEmpty {
+            let names = skipped.prefix(Self.maxSkippedNamed).joined(separator: ", ") + (Self.moreSkipped(skipped).map { ", " + $0 } ?? "")
+            let message = "skipped \(Self.counted(skipped.count, "YAML file")) without a top-level 'nnc:' key (not nnc specs): \(names)"
+            notices.append("::notice title=nnc::\(Self.escapeData(message))")
+        }
+        return (shown.map(Self.githubCommand(of:)) + notices).map { $0 + "\n" }.joined()
     }
 
     static func githubCommand(of d: Diagnostic) -> String {

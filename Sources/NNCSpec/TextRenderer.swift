@@ -20,7 +20,8 @@
 /// A diagnostic without a span, or whose file is not in `sources`, is printed
 /// without the source lines. Diagnostics are separated by a blank line; after
 /// a file's first `maxPerFile` comes one note line counting the rest, and the
-/// skipped files get a note line each at the end.
+/// skipped files get a note line each at the end (the first `maxSkippedNamed`,
+/// then one line counts the rest).
 extension DiagnosticRenderer {
     public func text(_ diagnostics: [Diagnostic], skipped: [String] = []) -> String {
         let (shown, omitted) = Self.limited(diagnostics)
@@ -33,7 +34,10 @@ extension DiagnosticRenderer {
                 blocks.append(noteLine(file: d.file, omission.message))
             }
         }
-        if !skipped.isEmpty { blocks.append(skipped.map { noteLine(file: $0, Self.skippedMessage) }.joined()) }
+        if !skipped.isEmpty {
+            blocks.append(skipped.prefix(Self.maxSkippedNamed).map { noteLine(file: $0, Self.skippedMessage) }.joined()
+                          + (Self.moreSkipped(skipped).map { paint("note", Self.severityStyle(.note)) + ": " + $0 + "\n" } ?? ""))
+        }
         return blocks.joined(separator: "\n")
     }
 

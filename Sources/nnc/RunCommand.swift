@@ -114,9 +114,9 @@ struct Run: ParsableCommand {
         switch format {
         case .json:
             print(OutputFiles.finalJSON(result))
-            if !quiet, let written, !written.isEmpty { Terminal.writeError(Self.writtenLines(written)) }
+            if !quiet, let written, !written.isEmpty { Terminal.writeError(DiagnosticRenderer.visibleLines(Self.writtenLines(written))) }
         case .text:
-            print(RunSummary.text(result) + Self.writtenLines(written ?? []), terminator: "")
+            print(DiagnosticRenderer.visibleLines(RunSummary.text(result) + Self.writtenLines(written ?? [])), terminator: "")
         }
         guard written != nil else { throw Exit.runFailed }
         // The resumed run is complete: its checkpoint has served (kept when the outputs failed).

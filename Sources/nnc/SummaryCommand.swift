@@ -25,6 +25,6 @@ struct Summary: ParsableCommand {
         guard code == 0, let result = report.results.first, let table = NNCIR.Summary.table(result) else {
             throw ExitCode(code == 0 ? 1 : code)
         }
-        print(table, terminator: "")
+        print(DiagnosticRenderer.visibleLines(table), terminator: "")  // layer names come from the spec
     }
 }

@@ -106,6 +106,13 @@ final class HostileSpecTests: XCTestCase {
         let json = try NNCProcess.run(["check", "--format", "json", "specs"], in: folder)
         XCTAssertTrue(json.stdout.contains("specs/evil\\u001b[2J.yaml"), json.stdout)
 
+        // Layer names reach summary's table and run's report on stdout.
+        try write("named.yaml", Self.clean.replacingOccurrences(of: "{units: 3}", with: "{units: 3, name: \"a\\e[2Jb\"}"))
+        let summary = try NNCProcess.run(["summary", "named.yaml"], in: folder)
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        XCTAssertFalse(summary.stdout.contains("\u{1B}"))
+        XCTAssertTrue(summary.stdout.contains("\na\\e[2Jb "), summary.stdout)
+
         try write("data/x.csv", "1,2,3,4,0\n1,2,\u{1B}]52;c;aGk=\u{07},4,1\n")
         try write("run.yaml", Self.clean.replacingOccurrences(of: "{source: iris}", with: "{csv: {path: data/x.csv}}"))
         let run = try NNCProcess.run(["run", "--quiet", "run.yaml"], in: folder)
@@ -228,6 +235,13 @@ final class HostileSpecTests: XCTestCase {
         let json = try NNCProcess.run(["check", "--format", "json", "specs"], in: folder)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["skipped"] as? [String], ["specs/.pre-commit-config.yaml"])
+        let github = try NNCProcess.run(["check", "--format", "github", "specs"], in: folder)
+        XCTAssertEqual(github.stdout, "::notice title=nnc::skipped 1 YAML file without a top-level 'nnc:' key (not nnc specs): specs/.pre-commit-config.yaml\n")
+        // Many non-spec files: 20 named, the rest counted.
+        for i in 0..<25 { try write("specs/k8s/m\(i).yaml", "kind: Pod\n") }
+        let many = try NNCProcess.run(["check", "specs"], in: folder)
+        XCTAssertEqual(many.stderr.components(separatedBy: "note: skipped").count - 1, 20)
+        XCTAssertTrue(many.stderr.contains("\nnote: and 6 more YAML files skipped (no top-level 'nnc:' key)\n"), many.stderr)
         let named = try NNCProcess.run(["check", "specs/.pre-commit-config.yaml"], in: folder)
         XCTAssertEqual(named.status, 1)
         XCTAssertTrue(named.stderr.contains("error[E0101]: unknown key 'repos'"), named.stderr)
