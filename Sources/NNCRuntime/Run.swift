@@ -9,6 +9,8 @@ public struct RunOptions: Sendable {
     public var epochs: Int?
     public var threads: Int
     public var resume: TrainingCheckpoint?
+    /// Starting weights (`--init`), by name; checked first with `InitialWeights.diagnostics`.
+    public var initialWeights: [NamedTensor]? = nil
     public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil) {
         self.seed = seed; self.epochs = epochs; self.threads = threads; self.resume = resume
     }
@@ -90,6 +92,9 @@ public enum Runner {
         try checkMemory(graph: graph, batch: planBatch, bindings: bindings, training: backprop)
         let parameters = ParameterStore(graph: graph)
         parameters.initialize(graph: graph, rng: &initRNG)
+        if let weights = options.initialWeights, let problem = parameters.load(weights, graph: graph).first {
+            throw RunError.data("--init: \(problem.message)")
+        }
         let pool = options.threads > 1 ? ThreadPool(threads: options.threads) : nil
         let train = spec.train
         var history: [EpochRecord] = []

@@ -7,14 +7,15 @@ import NNCSpec
 public enum OutputFiles {
     public static func ensureDirectory(_ path: String) throws { try NNCRuntime.ensureDirectory(path) }
 
-    public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws {
+    /// - version: the nnc version, recorded in model.safetensors (see `ModelFile`).
+    public static func write(_ result: RunResult, graph: Graph?, to directory: String, version: String = "unknown") throws {
         try ensureDirectory(directory)
-        let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": "pt", "producer": "nnc", "spec": result.spec.name],
-                              to: directory + "/model.safetensors")
-        try MetricsFile.write(RunHistory(epochs: result.history, final: result.final.entries), to: directory + "/metrics.json")
         let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
         let resolved = resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults)
+        let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        try SafeTensors.write(tensors: tensors, metadata: ModelFile.metadata(result, graph: graph, resolvedSpec: resolved, version: version),
+                              to: directory + "/model.safetensors")
+        try MetricsFile.write(RunHistory(epochs: result.history, final: result.final.entries), to: directory + "/metrics.json")
         try writeAtomically(text: resolved, to: directory + "/spec.resolved.yaml")
         if let autoencoder = result.autoencoder {
             try writeAtomically(text: CodesFile.csv(autoencoder), to: directory + "/codes.csv")

@@ -30,6 +30,9 @@ struct Run: ParsableCommand {
     @Option(help: "Continue from a checkpoint written by an interrupted run.")
     var resume: String?
 
+    @Option(help: "Start from the weights of a model file (names and shapes checked against the spec).")
+    var `init`: String?
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -40,7 +43,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
-        if let epochs, epochs < 1 || epochs > 10_000_000 { throw ValidationError("--epochs must be in 1...10000000") }
+        if let epochs, epochs < 0 || epochs > 10_000_000 { throw ValidationError("--epochs must be in 0...10000000 (0: evaluate only)") }
         for o in overrides where Override(o) == nil { throw ValidationError("--set takes KEY.PATH=VALUE, got '\(o)'") }
     }
 
@@ -62,6 +65,18 @@ struct Run: ParsableCommand {
             do { options.resume = try CheckpointFile.read(path: resume) } catch {
                 Terminal.writeError("error: cannot resume from \(resume): \(error)\n")
                 throw Exit.runFailed
+            }
+        }
+        if let `init` {
+            do { options.initialWeights = try SafeTensors.read(path: LoadedModel.modelFilePath(`init`)).tensors } catch {
+                Terminal.writeError("error: cannot read the --init model \(`init`): \(error)\n")
+                throw Exit.usage
+            }
+            let problems = InitialWeights.diagnostics(options.initialWeights ?? [], checked: checked, modelPath: `init`)
+            if !problems.isEmpty {
+                let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
+                Terminal.writeError(renderer.render(problems, format: .text, files: 1))
+                throw Exit.specErrors
             }
         }
         let progress = Progress(live: Terminal.stderrIsTerminal && !quiet, quiet: quiet)
@@ -89,7 +104,7 @@ struct Run: ParsableCommand {
         }
         progress.finish()
         if let out {
-            do { try OutputFiles.write(result, graph: checked.graph, to: out) } catch {
+            do { try OutputFiles.write(result, graph: checked.graph, to: out, version: NNC.version) } catch {
                 Terminal.writeError("error: cannot write the outputs to \(out): \(error)\n")
                 throw Exit.runFailed
             }
