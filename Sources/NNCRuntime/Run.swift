@@ -69,6 +69,8 @@ public enum Runner {
         guard let dataSpec = spec.data else {
             throw RunError.data("the spec has no 'data' section: there is nothing to run the network on")
         }
+        // `--epochs 0` only evaluates: the outputs keep the spec's own epochs (a valid spec for the model file).
+        let unchanged = spec
         if let epochs = options.epochs { spec.train?.epochs = epochs }
         let seed = options.seed ?? spec.seed
         var root = SeededRandom(seed: seed)
@@ -156,7 +158,7 @@ public enum Runner {
                                                   clean: target, evaluatedOn: onTest ? "test" : "train")
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
-        return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
+        return RunResult(spec: options.epochs == 0 ? unchanged : spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
                          autoencoder: autoencoder)
     }
