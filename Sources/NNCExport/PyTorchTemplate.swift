@@ -107,8 +107,10 @@ class Model(torch.nn.Module):
             return x
         return (x - self.norm_offsets) * self.norm_factors
 
-    def forward(self, x, terms=False):
-        """Outputs for raw inputs x. terms=True: (outputs, logits for the loss, activation penalties summed over the batch)."""
+    def forward(self, x, terms=False, lengths=None):
+        """Outputs for raw inputs x. terms=True: (outputs, logits for the loss, activation penalties summed over the batch).
+        lengths: [N] valid steps of padded sequences (recurrent layers carry their state past them and output 0)."""
+        self.lengths = lengths
         values, pre = [self.normalize(x)], [None]
         penalty = values[0].new_zeros(())
         for spec in CONFIG["layers"]:
@@ -191,8 +193,9 @@ class Model(torch.nn.Module):
         if b is not None:
             xu = xu + b
         h_prev = x.new_zeros(n, s["units"])
-        fed, hs, outs = None, [], []
+        fed, hs, outs, o_prev = None, [], [], None
         for t in range(steps):
+            valid = self.valid(t, x)
             a = xu[:, t]
             if fed is not None:
                 a = a + fed @ W.t()
@@ -200,14 +203,19 @@ class Model(torch.nn.Module):
                 a = a + hs[t - s["skip"]] @ Ws.t()
             z = activation(s["activation"], a)
             h = z if s["leak"] == 0 else s["leak"] * h_prev + (1 - s["leak"]) * z
+            if valid is not None:
+                h = torch.where(valid, h, h_prev)
             hs.append(h)
             h_prev = h
             o = h
             if V is not None:
                 o = h @ V.t() + (c if c is not None else 0)
+                if valid is not None and o_prev is not None:
+                    o = torch.where(valid, o, o_prev)
+                o_prev = o
             fed = o if s["feedback_output"] else h
-            outs.append(o)
-        raw = torch.stack(outs, 1) if s["sequence"] else outs[-1]
+            outs.append(o if valid is None else torch.where(valid, o, 0.0))
+        raw = torch.stack(outs, 1) if s["sequence"] else (o_prev if V is not None else h_prev)
         return activation(s["output_activation"] or "linear", raw), raw
 
     def lstm(self, s, x):
@@ -220,11 +228,20 @@ class Model(torch.nn.Module):
         c = x.new_zeros(n, units)
         outs = []
         for t in range(steps):
+            valid = self.valid(t, x)
             i, f, g, o = (xg[:, t] + h @ Wh.t()).chunk(4, dim=-1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            outs.append(h)
+            c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h_new = torch.sigmoid(o) * torch.tanh(c_new)
+            c = c_new if valid is None else torch.where(valid, c_new, c)
+            h = h_new if valid is None else torch.where(valid, h_new, h)
+            outs.append(h if valid is None else torch.where(valid, h, 0.0))
         return torch.stack(outs, 1) if s["sequence"] else h
+
+    def valid(self, t, x):
+        """[N, 1] True where step t is within the example's length (None: no lengths given)."""
+        if self.lengths is None:
+            return None
+        return (t < self.lengths.to(x.device))[:, None]
 
 
 def load(path):
@@ -340,6 +357,8 @@ def train(args):
             sys.exit(f"error: {args.targets}: {Y.shape[0]} targets for the {X.shape[0]} examples of {args.inputs}")
         if Y.dtype.is_floating_point:
             Y = Y.to(torch.float32)
+    lengths = load_npy(args.lengths).long().to(device) if args.lengths else None
+    mask = load_npy(args.mask).to(torch.float32).to(device) if args.mask else None
     model = Model().to(device)
     if args.weights:
         model.load_state_dict(load_file(args.weights), strict=True)
@@ -365,12 +384,19 @@ def train(args):
             idx = order[start:start + batch]
             share = torch.tensor_split(idx, world)[rank].to(device)
             x = X[share]
-            out, logits, act_penalty = net(x, terms=True)
+            out, logits, act_penalty = net(x, terms=True, lengths=None if lengths is None else lengths[share])
             t = model.normalize(x) if tc["target_is_input"] else Y[share]
             rows_per_example = math.prod(out.shape[1:-1]) if out.dim() > 2 else 1
-            # Loss = mean over the global batch's rows + activation penalties per example + weight penalties.
-            # DDP averages gradients over the processes, hence the factor `world` on the shared terms.
-            share_loss = row_losses(logits, t).sum() / (len(idx) * rows_per_example) + act_penalty / len(idx)
+            # Loss = mean over the global batch's rows (weighted by the mask: padded steps count 0)
+            # + activation penalties per example + weight penalties. DDP averages gradients over
+            # the processes, hence the factor `world` on the shared terms.
+            losses = row_losses(logits, t)
+            if mask is not None:
+                losses = losses * mask[share].reshape(-1)
+                rows = max(1.0, float(mask[idx.to(device)].sum()))
+            else:
+                rows = len(idx) * rows_per_example
+            share_loss = losses.sum() / rows + act_penalty / len(idx)
             loss = world * share_loss
             wp = weight_penalty(model)
             if wp is not None:
@@ -406,6 +432,8 @@ def main(argv=None):
     t = commands.add_parser("train", help="train with the spec's loss, optimizer, schedule, batch, clipping and penalties")
     t.add_argument("--inputs", required=True, help="raw inputs .npy [N, ...input shape]")
     t.add_argument("--targets", help="targets .npy: class indices [N], vectors or sequences (not for target: input)")
+    t.add_argument("--lengths", help="int .npy [N]: valid steps of padded sequences (nnc data writes *_lengths.npy)")
+    t.add_argument("--mask", help=".npy [N, T]: 1 where a step has a target (nnc data writes *_mask.npy)")
     t.add_argument("--weights", help="start from this model.safetensors (default: a fresh start from the spec's seed)")
     t.add_argument("--epochs", type=int, help="epochs (default: the spec's)")
     t.add_argument("--output", default="model.safetensors", help="where to write the trained weights")

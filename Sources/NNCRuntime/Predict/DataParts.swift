@@ -10,7 +10,9 @@ import NNCSpec
 ///     train_inputs.npy   float32 [N, ...input shape]
 ///     train_targets.npy  int64 [N] class indices, or float32 [N, ...target shape];
 ///                        for `target: input`, the inputs; absent without targets
-///     test_inputs.npy, test_targets.npy   the same for the test part, when there is one
+///     train_lengths.npy  int64 [N]: valid steps of each sequence (variable-length data only)
+///     train_mask.npy     float32 [N, T]: 1 where a step has a target (sequence targets with padding only)
+///     test_*.npy         the same for the test part, when there is one
 public enum DataParts {
     /// The raw parts, drawn with the run's data stream.
     public static func prepare(_ checked: CheckResult, seed: UInt64? = nil) throws -> PreparedData {
@@ -33,6 +35,16 @@ public enum DataParts {
             let inputs = directory + "/\(name)_inputs.npy"
             try writeAtomically(PredictionFiles.npy(part.inputs, shape: [part.count] + part.inputShape), to: inputs)
             written.append(inputs)
+            if let lengths = part.lengths {
+                let path = directory + "/\(name)_lengths.npy"
+                try writeAtomically(PredictionFiles.npy(lengths.map(Int64.init), shape: [part.count]), to: path)
+                written.append(path)
+            }
+            if let mask = part.targetMask {
+                let path = directory + "/\(name)_mask.npy"
+                try writeAtomically(PredictionFiles.npy(mask, shape: [part.count, mask.count / part.count]), to: path)
+                written.append(path)
+            }
             let targets = directory + "/\(name)_targets.npy"
             if targetIsInput {
                 try writeAtomically(PredictionFiles.npy(part.inputs, shape: [part.count] + part.inputShape), to: targets)
