@@ -43,7 +43,7 @@ struct DataExport: ParsableCommand {
     }
 }
 
-/// Reading and checking a spec for the commands that need it clean (diagnostics to stderr).
+/// Reading and checking a spec for the commands that need it clean (run, data): diagnostics to stderr.
 enum SpecLoading {
     static func check(_ path: String, overrides: [String]) throws -> CheckResult {
         let source: SourceFile
@@ -52,11 +52,15 @@ enum SpecLoading {
             throw Exit.usage
         }
         let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
-        if !checked.diagnostics.isEmpty {
-            let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
-            Terminal.writeError(renderer.render(checked.diagnostics, format: .text, files: 1))
-        }
+        report(checked.diagnostics, in: source)
         guard !checked.hasErrors else { throw Exit.specErrors }
         return checked
+    }
+
+    /// Diagnostics about `source` as text on stderr (nothing when there are none).
+    static func report(_ diagnostics: [Diagnostic], in source: SourceFile) {
+        guard !diagnostics.isEmpty else { return }
+        let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
+        Terminal.writeError(renderer.render(diagnostics, format: .text, files: 1))
     }
 }

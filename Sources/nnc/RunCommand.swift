@@ -48,17 +48,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let source: SourceFile
-        do { source = try SourceFile.load(path: spec) } catch {
-            Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
-            throw Exit.usage
-        }
-        let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
-        if !checked.diagnostics.isEmpty {
-            let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
-            Terminal.writeError(renderer.render(checked.diagnostics, format: .text, files: 1))
-        }
-        guard !checked.hasErrors else { throw Exit.specErrors }
+        let checked = try SpecLoading.check(spec, overrides: overrides)
 
         var options = RunOptions(seed: seed, epochs: epochs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if let resume {
@@ -74,8 +64,7 @@ struct Run: ParsableCommand {
             }
             let problems = InitialWeights.diagnostics(options.initialWeights ?? [], checked: checked, modelPath: `init`)
             if !problems.isEmpty {
-                let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
-                Terminal.writeError(renderer.render(problems, format: .text, files: 1))
+                SpecLoading.report(problems, in: checked.file)
                 throw Exit.specErrors
             }
         }

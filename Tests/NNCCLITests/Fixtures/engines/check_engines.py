@@ -77,11 +77,10 @@ def check_ddp(c):
     args = ["train", "--inputs", c["inputs"], "--weights", c["weights"], "--epochs", "1"]
     if c.get("targets"):
         args += ["--targets", c["targets"]]
-    bindir = os.path.dirname(sys.executable)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     subprocess.run([sys.executable, c["py"]] + args + ["--output", c["one"]], check=True, env=env,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([os.path.join(bindir, "torchrun"), "--nproc_per_node=2", c["py"]] + args + ["--output", c["two"]],
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", c["py"]] + args + ["--output", c["two"]],
                    check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return {"two_vs_one_process": tensors_diff(c["one"], c["two"])}
 
@@ -108,6 +107,7 @@ def check_metrics(c):
 
 
 def main():
+    import time
     manifest = json.load(open(sys.argv[1]))
     checks = {"onnx": check_onnx, "forward": check_forward, "one_step": check_one_step, "ddp": check_ddp,
               "metrics": check_metrics}
@@ -117,7 +117,9 @@ def main():
         for key, fn in checks.items():
             if key in case:
                 try:
+                    started = time.monotonic()
                     r.update(fn(case[key]))
+                    print(f"{name} {key}: {time.monotonic() - started:.2f} s", file=sys.stderr)
                 except Exception as e:  # reported per check, so one failure does not hide the others
                     r[key + "_error"] = f"{type(e).__name__}: {e}"
         results[name] = r
