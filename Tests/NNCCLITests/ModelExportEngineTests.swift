@@ -160,6 +160,7 @@ final class ModelExportEngineTests: XCTestCase {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        if ProcessInfo.processInfo.environment["NNC_ENGINE_TIMES"] == "1" { print(String(decoding: stderr, as: UTF8.self)) }
         guard process.terminationStatus == 0 else {
             XCTFail("python failed: \(String(decoding: stderr, as: UTF8.self).suffix(3000))")
             return [:]
