@@ -141,6 +141,46 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path + "/m.py"))
     }
 
+    /// Model files with broken metadata or tensors are refused with the reason, never a crash.
+    func testHostileModelFiles() throws {
+        let out = try temporaryDirectory()
+        _ = try run(["run", "specs/iris-softmax.yaml", "--out", out.path, "--quiet"])
+        let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent("model.safetensors")))
+        let length = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
+        let input = out.appendingPathComponent("x.csv")
+        try "5.1,3.5,1.4,0.2\n".write(to: input, atomically: true, encoding: .utf8)
+        func variant(_ name: String, metadata change: (inout [String: String]) -> Void, dropTensors: Bool = false) throws -> String {
+            var h = header
+            var m = try XCTUnwrap(h["__metadata__"] as? [String: String])
+            change(&m)
+            h["__metadata__"] = m
+            var data = Array(bytes[(8 + length)...])
+            if dropTensors {
+                h = ["__metadata__": m]
+                data = []
+            }
+            var json = [UInt8](try JSONSerialization.data(withJSONObject: h))
+            json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
+            let file = out.appendingPathComponent(name)
+            try Data((0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) } + json + data).write(to: file)
+            return file.path
+        }
+        var r = try run(["predict", try variant("a.safetensors") { $0["spec_yaml"] = nil }, "--input", input.path], status: 2)
+        XCTAssertTrue(r.stderr.contains("not a self-describing nnc model"), r.stderr)
+        r = try run(["predict", try variant("b.safetensors") { $0["spec_yaml"] = "model: [[[" }, "--input", input.path], status: 2)
+        XCTAssertTrue(r.stderr.contains("does not check clean"), r.stderr)
+        r = try run(["predict", try variant("c.safetensors") { $0["normalization"] = #"{"method":"standardize","input_shape":[4],"offsets":[1],"factors":[1]}"# },
+                     "--input", input.path], status: 2)
+        XCTAssertTrue(r.stderr.contains("'normalization'"), r.stderr)
+        r = try run(["predict", try variant("d.safetensors") { $0["input_shape"] = "[-1]" }, "--input", input.path], status: 2)
+        XCTAssertTrue(r.stderr.contains("'input_shape'"), r.stderr)
+        r = try run(["predict", try variant("e.safetensors", metadata: { _ in }, dropTensors: true), "--input", input.path], status: 3)
+        XCTAssertTrue(r.stderr.contains("has no tensor 'dense1.weight'"), r.stderr)
+        r = try run(["export", try variant("f.safetensors") { $0["output"] = "nonsense" }, "--to", "onnx", "--output", out.path + "/m.onnx"], status: 2)
+        XCTAssertTrue(r.stderr.contains("'output'"), r.stderr)
+    }
+
     func npyInt64(_ url: URL) throws -> [Int64] {
         let bytes = [UInt8](try Data(contentsOf: url))
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
