@@ -131,7 +131,7 @@ public enum Runner {
         } else {
             plan = try Plan(graph: graph, parameters: parameters, batch: evaluationBatch, bindings: bindings, training: false,
                             pool: pool, random: noiseRNG)
-            if let train {
+            if let train, options.epochs != 0 {   // `--epochs 0`: closed-form rules are not solved either
                 let outcome = try ClassicTraining.train(rule: train.rule, spec: spec, graph: graph, plan: plan, data: data,
                                                         random: &evalRNG, events: events)
                 history = outcome.history
@@ -158,9 +158,9 @@ public enum Runner {
                                                   clean: target, evaluatedOn: onTest ? "test" : "train")
             notes += autoencoder.map(AutoencoderTerminal.lines) ?? []
         }
-        return RunResult(spec: options.epochs == 0 ? unchanged : spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
-                         notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: checkpoint, data: data,
-                         autoencoder: autoencoder)
+        return RunResult(spec: options.epochs == 0 ? unchanged : spec, history: history, final: evaluation.metrics,
+                         evaluatedOn: onTest ? "test" : "train", notes: notes, parameters: parameters.namedTensors(graph: graph),
+                         checkpoint: checkpoint, data: data, autoencoder: autoencoder)
     }
 
     /// The data's targets must fit the output (files are only known now, not when checking):
