@@ -41,8 +41,8 @@ private struct Config {
         var layers: [JSONValue] = []
         for node in g.layers {
             guard case .layer(let op) = node.op else { continue }
-            guard node.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), node.name.first?.isNumber == false else {
-                throw ExportError("layer name '\(node.name)' is not a Python identifier (letters, digits, _)")
+            guard !node.name.isEmpty, !node.name.contains(".") else {
+                throw ExportError("layer name '\(node.name)' cannot be a state_dict prefix (it contains '.')")
             }
             var entry: [(key: String, value: JSONValue)] = [
                 (key: "name", value: .string(node.name)), (key: "kind", value: .string(kind(op))),

@@ -67,7 +67,7 @@ class Model(torch.nn.Module):
         for p in CONFIG["parameters"]:
             layer, role = p["name"].rsplit(".", 1)
             if layer not in self._modules:
-                self.add_module(layer, torch.nn.Module())
+                self._modules[layer] = torch.nn.Module()  # not add_module: a layer may be named like a Module attribute
             self._modules[layer].register_parameter(role, torch.nn.Parameter(torch.zeros(p["shape"])))
         n = CONFIG["normalization"]
         if n is not None:
