@@ -40,6 +40,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,10 +53,12 @@ let package = Package(
         .target(name: "NNCKernels", swiftSettings: numericSettings),
         .target(name: "NNCRuntime", dependencies: ["NNCIR", "NNCKernels"],
                 resources: [.copy("Resources")], swiftSettings: checkedNumericSettings),
+        // Exporters (ONNX, PyTorch): the only target that links protobuf.
+        .target(name: "NNCExport", dependencies: ["NNCRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "nnc",
             dependencies: [
-                "NNCSpec", "NNCIR", "NNCRuntime",
+                "NNCSpec", "NNCIR", "NNCRuntime", "NNCExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var commandLine = ""
     /// Stops the run when cancelled (every long loop polls it; see `Cancellation`).
     public var cancellation: CancellationToken?
+    /// Starting weights (`--init`), by name; checked first with `InitialWeights.diagnostics`.
+    public var initialWeights: [NamedTensor]? = nil
     public init(seed: UInt64? = nil, epochs: Int? = nil, threads: Int = 1, resume: TrainingCheckpoint? = nil,
                 cancellation: CancellationToken? = nil) {
         self.seed = seed; self.epochs = epochs; self.threads = threads; self.resume = resume
@@ -103,10 +105,13 @@ public enum Runner {
         guard let dataSpec = spec.data else {
             throw RunError.data("the spec has no 'data' section: there is nothing to run the network on")
         }
+        // `--epochs 0` only evaluates: the outputs keep the spec's own epochs (a valid spec for the model file).
+        var unchanged = spec
         if let epochs = options.epochs { spec.train?.epochs = epochs }
         let seed = options.seed ?? spec.seed
         // Recorded, so that spec.resolved.yaml runs the same.
         spec.seed = seed
+        unchanged.seed = seed
         let frame = TrainingCheckpoint(parameters: [], optimizerState: [], state: TrainingState(),
                                        specHash: specFingerprint(spec), layout: TrainingCheckpoint.layout(of: graph))
         progress.frame = frame
@@ -132,6 +137,9 @@ public enum Runner {
         try checkMemory(graph: graph, batch: planBatch, bindings: bindings, training: backprop)
         let parameters = ParameterStore(graph: graph)
         parameters.initialize(graph: graph, rng: &initRNG)
+        if let weights = options.initialWeights, let problem = parameters.load(weights, graph: graph).first {
+            throw RunError.data("--init: \(problem.message)")
+        }
         progress.parameters = parameters
         let pool = options.threads > 1 ? ThreadPool(threads: options.threads) : nil
         let train = spec.train
@@ -185,7 +193,7 @@ public enum Runner {
         } else {
             plan = try Plan(graph: graph, parameters: parameters, batch: evaluationBatch, bindings: bindings, training: false,
                             pool: pool, random: noiseRNG)
-            if let train {
+            if let train, options.epochs != 0 {   // `--epochs 0`: closed-form rules are not solved either
                 var resumed: RuleState?
                 if let resume = options.resume, let rule = resume.rule {
                     guard resume.parameters.count == parameters.count else {
@@ -247,7 +255,7 @@ public enum Runner {
         figures.sequencePlots = probes.sequencePlots
         figures.decision = DecisionMap.compute(plan: plan, data: data.train,
                                                threshold: Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation).binaryThreshold)
-        return RunResult(spec: spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
+        return RunResult(spec: options.epochs == 0 ? unchanged : spec, history: history, final: evaluation.metrics, evaluatedOn: onTest ? "test" : "train",
                          notes: notes, parameters: parameters.namedTensors(graph: graph), checkpoint: progress.checkpoint, data: data,
                          figures: figures, autoencoder: autoencoder, facts: facts, training: training)
     }

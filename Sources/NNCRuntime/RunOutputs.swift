@@ -11,22 +11,23 @@ public enum OutputFiles {
     public static func probe(_ directory: String) throws { try OutputSet.probe(directory) }
 
     /// Returns the paths written, the report first.
+    /// - version: the nnc version, recorded in model.safetensors (see `ModelFile`).
     @discardableResult
-    public static func write(_ result: RunResult, graph: Graph?, to directory: String) throws -> [String] {
+    public static func write(_ result: RunResult, graph: Graph?, to directory: String, version: String = "unknown") throws -> [String] {
         var names: [String] = []
-        try OutputSet.commit(to: directory) { staging in names = try writeFiles(result, graph: graph, to: staging) }
+        try OutputSet.commit(to: directory) { staging in names = try writeFiles(result, graph: graph, to: staging, version: version) }
         let folder = directory.hasSuffix("/") ? directory : directory + "/"
         return names.map { folder + $0 }
     }
 
     /// Each file of the set into `directory` (a staging folder); returns their names, the report first.
-    static func writeFiles(_ result: RunResult, graph: Graph?, to directory: String) throws -> [String] {
-        let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": "pt", "producer": "nnc", "spec": result.spec.name],
-                              to: directory + "/model.safetensors")
-        try MetricsFile.write(result.runHistory, to: directory + "/metrics.json")
+    static func writeFiles(_ result: RunResult, graph: Graph?, to directory: String, version: String) throws -> [String] {
         let defaults = result.spec.evaluate?.metrics == nil ? result.final.entries.map(\.name) : nil
         let resolved = resolvedSpecYAML(result.spec, graph: graph, defaultMetrics: defaults)
+        let tensors = result.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        try SafeTensors.write(tensors: tensors, metadata: ModelFile.metadata(result, graph: graph, resolvedSpec: resolved, version: version),
+                              to: directory + "/model.safetensors")
+        try MetricsFile.write(result.runHistory, to: directory + "/metrics.json")
         try writeAtomically(text: resolved, to: directory + "/spec.resolved.yaml")
         var files = ["metrics.json", "model.safetensors", "spec.resolved.yaml"]
         if let autoencoder = result.autoencoder {

@@ -3,7 +3,7 @@
 /// two in step). Codes never change meaning; retired codes stay reserved.
 ///
 /// Ranges: E00xx file and YAML, E01xx spec structure, E02xx model graph,
-/// E03xx shapes, E04xx data, E05xx learning rules and training; W for warnings.
+/// E03xx shapes, E04xx data, E05xx learning rules and training, E08xx model files; W for warnings.
 
 public struct DiagnosticCode: Sendable, Hashable {
     public let code: String
@@ -258,6 +258,16 @@ public enum DiagnosticCodes {
               explanation: "`encoding: binary | bipolar` recodes binary inputs between 0/1 and −1/+1; a source whose inputs are real numbers has nothing to recode.",
               example: "data: {source: iris, encoding: bipolar}",
               fix: "Remove `encoding`, or use binary data."),
+
+        // MARK: E08xx — model files (nnc run --init)
+        .init(code: "E0801", title: "model file does not name the spec's parameters",
+              explanation: "`nnc run --init MODEL` copies the model file's tensors into the spec's parameters by name (`layer.role`, e.g. `dense1.weight`). The file lacks a tensor the spec's layer needs, or holds a tensor no layer of the spec has (a renamed or removed layer).",
+              example: "nnc run spec.yaml --init other/model.safetensors   # trained with other layer names",
+              fix: "Name the layers as in the spec the model was trained with (its spec_yaml metadata), or start without --init."),
+        .init(code: "E0802", title: "model file tensor does not fit",
+              explanation: "A tensor of the `--init` model file has another shape than the parameter of the same name in this spec (for example a dense layer with another number of units, or another input size), or holds values that are not finite (NaN, infinity).",
+              example: "- dense: {units: 64}   # the model file's dense1.weight is [32, 64]",
+              fix: "Give the layer the size it had when the model was trained, or start without --init."),
 
         // MARK: Warnings
         .init(code: "W0101", title: "option has no effect",

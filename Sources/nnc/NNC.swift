@@ -11,7 +11,8 @@ struct NNC: ParsableCommand {
         commandName: "nnc",
         abstract: "A declarative neural-network compiler and interpreter.",
         version: version,
-        subcommands: [Check.self, Run.self, Summary.self, Schema.self, Explain.self, Bench.self]
+        subcommands: [Check.self, Run.self, Summary.self, Schema.self, Explain.self, Bench.self,
+                      Predict.self, Export.self, DataExport.self]
     )
 
     /// As ArgumentParser's, except that a usage error (an unknown flag or a bad

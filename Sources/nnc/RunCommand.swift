@@ -35,6 +35,9 @@ struct Run: ParsableCommand {
     @Option(help: "Continue from a checkpoint written by an interrupted run.")
     var resume: String?
 
+    @Option(help: "Start from the weights of a model file (names and shapes checked against the spec).")
+    var `init`: String?
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -46,7 +49,7 @@ struct Run: ParsableCommand {
     var format: ResultFormat = .text
 
     func validate() throws {
-        if let epochs, epochs < 1 || epochs > 10_000_000 { throw ValidationError("--epochs must be in 1...10000000") }
+        if let epochs, epochs < 0 || epochs > 10_000_000 { throw ValidationError("--epochs must be in 0...10000000 (0: evaluate only)") }
         if let logEvery, logEvery < 1 || logEvery > 10_000_000 { throw ValidationError("--log-every must be in 1...10000000") }
         if noOut && out != nil { throw ValidationError("--out and --no-out exclude each other") }
     }
@@ -70,6 +73,17 @@ struct Run: ParsableCommand {
             do { try OutputFiles.probe(directory) } catch {
                 Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(directory): \(error)") + "\n")
                 throw Exit.usage
+            }
+        }
+        if let `init` {
+            do { runOptions.initialWeights = try SafeTensors.read(path: LoadedModel.modelFilePath(`init`)).tensors } catch {
+                Terminal.writeError(DiagnosticRenderer.visible("error: cannot read the --init model \(`init`): \(error)") + "\n")
+                throw Exit.usage
+            }
+            let problems = InitialWeights.diagnostics(runOptions.initialWeights ?? [], checked: checked, modelPath: `init`)
+            if !problems.isEmpty {
+                SpecLoading.report(problems, in: checked.file)
+                throw Exit.specErrors
             }
         }
         let progress = Progress(live: Terminal.stderrRedraws && !quiet, quiet: quiet, width: Terminal.width,
@@ -105,7 +119,7 @@ struct Run: ParsableCommand {
         progress.finish()
         var written: [String]? = []
         if let directory {
-            do { written = try OutputFiles.write(result, graph: checked.graph, to: directory) } catch {
+            do { written = try OutputFiles.write(result, graph: checked.graph, to: directory, version: NNC.version) } catch {
                 // The results are still printed below; the exit code says the outputs are missing.
                 Terminal.writeError(DiagnosticRenderer.visible("error: cannot write the outputs to \(directory): \(error)") + "\n")
                 written = nil
