@@ -36,6 +36,8 @@ public struct DatasetSpec: Sendable {
     public var encoding: Encoding?
     public var oneHot: Bool
     public var span: SourceSpan
+    /// The span of each file name the dataset reads, by its resolved path (for data errors).
+    public var pathSpans: [String: SourceSpan] = [:]
 }
 
 public enum Normalization: Sendable, Equatable { case standardize, minmax, scale(Double) }

@@ -84,7 +84,7 @@ struct Run: ParsableCommand {
             throw Exit.runFailed
         } catch {
             progress.finish()
-            Terminal.writeError("error: \(error)\n")
+            Terminal.writeError(DataCheck.runErrorText(error, source: source))
             throw Exit.runFailed
         }
         progress.finish()

@@ -31,27 +31,27 @@ final class CSVLoaderTests: XCTestCase {
     func testErrorsNameTheFileLineAndField() throws {
         let folder = try TemporaryFolder()
         let ragged = try folder.write("ragged.csv", text: "1,2,0\n3,4,1\n5,1\n")
-        assertDataError(.malformed, ["ragged.csv", "line 3", "2 fields", "expected 3"]) {
+        assertDataError(.malformed, ["ragged.csv:3:1:", "2 fields", "expected 3"]) {
             try Dataset.loadCSV(path: ragged)
         }
         let text = try folder.write("text.csv", text: "x,y\n1,0\nabc,1\n")
-        assertDataError(.malformed, ["text.csv", "line 3, field 1", "'abc' is not a number"]) {
+        assertDataError(.malformed, ["text.csv:3:1: field 1", "'abc' is not a number"]) {
             try Dataset.loadCSV(path: text, header: true)
         }
         let nan = try folder.write("nan.csv", text: "1,0\nnan,1\n")
-        assertDataError(.malformed, ["line 2, field 1", "not a finite number"]) { try Dataset.loadCSV(path: nan) }
+        assertDataError(.malformed, ["nan.csv:2:1: field 1", "not a finite number"]) { try Dataset.loadCSV(path: nan) }
         let inf = try folder.write("inf.csv", text: "1,0\n1e39,1\n")
-        assertDataError(.malformed, ["line 2, field 1", "outside the range of Float"]) { try Dataset.loadCSV(path: inf) }
+        assertDataError(.malformed, ["inf.csv:2:1: field 1", "outside the range of Float"]) { try Dataset.loadCSV(path: inf) }
         let fractional = try folder.write("frac.csv", text: "1,0\n2,1.5\n")
-        assertDataError(.malformed, ["line 2, field 2", "'1.5' is not a class index"]) { try Dataset.loadCSV(path: fractional) }
+        assertDataError(.malformed, ["frac.csv:2:3: field 2", "'1.5' is not a class index"]) { try Dataset.loadCSV(path: fractional) }
         let outside = try folder.write("outside.csv", text: "1,0\n2,3\n")
-        assertDataError(.malformed, ["line 2, field 2", "label 3 is outside the classes 0..<3"]) {
+        assertDataError(.malformed, ["outside.csv:2:3: field 2", "label 3 is outside the classes 0..<3"]) {
             try Dataset.loadCSV(path: outside, classes: 3)
         }
         let gap = try folder.write("gap.csv", text: "1,0\n\n2,1\n")
-        assertDataError(.malformed, ["line 2 is empty"]) { try Dataset.loadCSV(path: gap) }
+        assertDataError(.malformed, ["gap.csv:2:1:", "the line is empty"]) { try Dataset.loadCSV(path: gap) }
         let emptyField = try folder.write("field.csv", text: "1,,0\n")
-        assertDataError(.malformed, ["line 1, field 2 is empty"]) { try Dataset.loadCSV(path: emptyField) }
+        assertDataError(.malformed, ["field.csv:1:3: field 2 is empty"]) { try Dataset.loadCSV(path: emptyField) }
     }
 
     func testFileLevelErrors() throws {
