@@ -60,6 +60,23 @@ extension Dataset {
     }
 }
 
+extension Dataset {
+    /// `parseCSV` over `bytes` in chunks of `chunk` bytes, as `loadCSV` reads a file (for tests and the fuzzer).
+    static func parseCSVChunks(_ bytes: [UInt8], chunk: Int, file: String, label: CSVLabel, header: Bool,
+                               classes: Int?, classNames: [String]? = nil) throws -> Dataset {
+        var parser = try CSVParser(file: file, label: label, header: header, classes: classes, knownNames: classNames)
+        var lines = CSVLineSplitter(file: file)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + max(1, chunk))
+            try lines.add(bytes[start..<end]) { try parser.add($0, number: $1) }
+            start = end
+        }
+        try lines.finish { try parser.add($0, number: $1) }
+        return try parser.finish()
+    }
+}
+
 /// The longest line accepted (a row of 100,000 numbers of 20 characters fits).
 let maxCSVLineBytes = 4 << 20
 

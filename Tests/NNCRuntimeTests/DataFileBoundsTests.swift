@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+@testable import NNCRuntime
+
+/// Hostile data files: every reader is bounded in depth and size, and checks
+/// the size a header promises against the file's before reading the data.
+final class DataFileBoundsTests: XCTestCase {
+    /// A file of `size` bytes that starts with `prefix` and is sparse after it (no disk, no memory).
+    func sparseFile(_ folder: TemporaryFolder, _ name: String, prefix: [UInt8], size: Int) throws -> String {
+        let path = try folder.write(name, prefix)
+        XCTAssertEqual(truncate(path, off_t(size)), 0)
+        return path
+    }
+
+    /// Seconds `body` takes.
+    func seconds(_ body: () -> Void) -> Double {
+        let start = ContinuousClock.now
+        body()
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func testNPYHeaderOfNestedParenthesesIsAnErrorNotACrash() throws {
+        // 60,000 '(' fit a version 1.0 header (2-byte length): the parser's depth limit answers.
+        // (Before the limit, 50,000 levels overflowed the stack: SIGSEGV.)
+        let deep = [UInt8](repeating: UInt8(ascii: "("), count: 60_000)
+        let dict = Array("{'descr': '<f4', 'fortran_order': False, 'shape': ".utf8) + deep
+        let v1: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(dict.count & 0xFF), UInt8(dict.count >> 8)]
+        XCTAssertThrowsError(try NPYArray(v1 + dict, file: "deep.npy")) { error in
+            XCTAssertTrue("\(error)".contains("deep.npy (byte offset 93): bad header: tuples and lists nest more than 32 deep"), "\(error)")
+        }
+        // A 100 KB header (format 2.0, 4-byte length) is refused by its length before it is parsed.
+        let big = [UInt8](repeating: UInt8(ascii: "("), count: 100_000)
+        let n = big.count
+        let v2: [UInt8] = [0x93] + Array("NUMPY".utf8) + [2, 0, UInt8(n & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n >> 16), 0]
+        let folder = try TemporaryFolder()
+        let path = try folder.write("big.npy", v2 + big)
+        assertDataError(.malformed, ["big.npy (byte offset 8)", "header length 100000 is over the limit"]) {
+            try Dataset.loadNPY(inputs: path)
+        }
+    }
+
+    func testNPYOfOneGiBWhoseHeaderPromises160BytesFailsBeforeReading() throws {
+        let folder = try TemporaryFolder()
+        let header = npyFile(descr: "<f4", shape: [10, 4], payload: [])
+        let path = try sparseFile(folder, "huge.npy", prefix: header, size: 1 << 30)
+        var failure = ""
+        let time = seconds {
+            do { _ = try Dataset.loadNPY(inputs: path) } catch { failure = "\(error)" }
+        }
+        XCTAssertTrue(failure.contains("too long: shape [10, 4] of <f4 needs 160 bytes"), failure)
+        XCTAssertLessThan(time, 0.5, "the size check must come before reading 1 GiB")
+    }
+
+    func testIDXOfOneGiBWhoseHeaderPromises8BytesFailsBeforeReading() throws {
+        let folder = try TemporaryFolder()
+        let path = try sparseFile(folder, "huge.idx", prefix: idxFile(dims: [2, 2, 2], payload: []), size: 1 << 30)
+        var failure = ""
+        let time = seconds {
+            do { _ = try Dataset.loadIDX(images: path) } catch { failure = "\(error)" }
+        }
+        XCTAssertTrue(failure.contains("too long: the header [2, 2, 2] needs 24 bytes, found \(1 << 30)"), failure)
+        XCTAssertLessThan(time, 0.5)
+    }
+
+    func testSafeTensorsOfOneGiBWhoseHeaderPromises16BytesFailsBeforeReading() throws {
+        let folder = try TemporaryFolder()
+        let model = try SafeTensors.encode(tensors: [NamedTensor(name: "w", shape: [4], values: [1, 2, 3, 4])])
+        let path = try sparseFile(folder, "huge.safetensors", prefix: model, size: 1 << 30)
+        var failure = ""
+        let time = seconds {
+            do { _ = try SafeTensors.read(path: path) } catch { failure = "\(error)" }
+        }
+        XCTAssertTrue(failure.contains("the tensors cover 16 data bytes but the file has"), failure)
+        XCTAssertLessThan(time, 0.5)
+        // The same bytes, whole, still read back.
+        let small = try folder.write("small.safetensors", model)
+        XCTAssertEqual(try SafeTensors.read(path: small).tensors.first?.values, [1, 2, 3, 4])
+    }
+
+    func testFIFOsAndFoldersAreRefusedWithoutBlocking() throws {
+        let folder = try TemporaryFolder()
+        let fifo = folder.path("pipe.csv")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        assertDataError(.unreadable, ["pipe.csv", "is a FIFO, not a regular file"]) { try Dataset.loadCSV(path: fifo) }
+        assertDataError(.unreadable, ["is a folder"]) { try Dataset.loadNPY(inputs: folder.url.path) }
+        assertDataError(.unreadable, ["is a device"]) { try Dataset.loadIDX(images: "/dev/zero") }
+        XCTAssertThrowsError(try SafeTensors.read(path: fifo)) { XCTAssertTrue("\($0)".contains("FIFO"), "\($0)") }
+    }
+
+    func testCSVLineLengthIsBounded() throws {
+        let long = [UInt8](repeating: UInt8(ascii: "1"), count: maxCSVLineBytes + 10)
+        assertDataError(.tooLarge, ["long.csv:1:1:", "longer than"]) {
+            try Dataset.parseCSVChunks(long, chunk: 1 << 20, file: "long.csv", label: .none, header: false, classes: nil)
+        }
+    }
+}
