@@ -77,12 +77,15 @@ public enum Runner {
         var evalRNG = root.split(5)
 
         let data = try DataPipeline.prepare(dataSpec, modelInput: model.input, rng: &dataRNG)
-        let bindings = try bind(model.input, to: data.train.inputShape)
-        if let test = data.test { _ = try bind(model.input, to: test.inputShape) }
+        let testSpec = dataSpec.test ?? dataSpec.train
+        let bindings = try DataPipeline.matching(dataSpec.train, DataErrorCode.inputMismatch) { try bind(model.input, to: data.train.inputShape) }
+        if let test = data.test { _ = try DataPipeline.matching(testSpec, DataErrorCode.inputMismatch) { try bind(model.input, to: test.inputShape) } }
         let outputSize = try Plan.floatsPerExample(graph, bindings: bindings)[graph.output]
-        for part in [data.train] + (data.test.map { [$0] } ?? []) {
-            try checkTargets(part, outputWidth: graph.nodes[graph.output].shape?.last?.fixed ?? outputSize,
-                             outputSize: outputSize, targetIsInput: spec.train?.targetIsInput ?? false)
+        for (part, partSpec) in [(data.train, dataSpec.train)] + (data.test.map { [($0, testSpec)] } ?? []) {
+            try DataPipeline.matching(partSpec, DataErrorCode.targetMismatch) {
+                try checkTargets(part, outputWidth: graph.nodes[graph.output].shape?.last?.fixed ?? outputSize,
+                                 outputSize: outputSize, targetIsInput: spec.train?.targetIsInput ?? false)
+            }
         }
 
         let backprop = spec.train?.rule == .backprop

@@ -106,6 +106,13 @@ final class DataCheckTests: XCTestCase {
         XCTAssertEqual(out.status, 3)
         XCTAssertTrue(out.stderr.hasPrefix("bad.csv:2:3: error[E0607]: field 2: 'x' is not a number\n"), out.stderr)
         XCTAssertTrue(out.stderr.contains("= note: the file is named at bad.yaml:4:15"), out.stderr)
+        // A file that parses but does not fit the model: located at the spec's path, with a code.
+        try write("four.csv", "1,2,0\n3,4,1\n5,6,2\n7,8,3\n")
+        try spec("four.yaml", csv: "{path: four.csv}")
+        let mismatch = try NNCProcess.run(["run", "four.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(mismatch.status, 3)
+        XCTAssertTrue(mismatch.stderr.hasPrefix("four.yaml:4:15: error[E0611]: four.csv: the data has 4 classes but the model's output has 3 units"),
+                      mismatch.stderr)
         let explain = try NNCProcess.run(["explain", "E0607"])
         XCTAssertEqual(explain.status, 0)
         XCTAssertTrue(explain.stdout.contains("CSV field is not a number"), explain.stdout)

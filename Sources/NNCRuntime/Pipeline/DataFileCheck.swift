@@ -64,6 +64,18 @@ public enum DataFileCheck {
     static func describe(_ dims: [Int]) -> String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
 }
 
+extension DataPipeline {
+    /// Runs one of `run`'s checks of data against the model; its `RunError.data`
+    /// becomes a data error with `code` at the spec's line that names the file.
+    static func matching<T>(_ spec: DatasetSpec, _ code: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch RunError.data(let message) {
+            let file = spec.form.files.first
+            throw LocatedDataError(error: DataError(.invalidOption, message, code: code, at: file.map { DataLocation(file: $0) }),
+                                   specSpan: spec.span(naming: file))
+        }
+    }
+}
+
 extension DatasetForm {
     /// The files this form reads, inputs first.
     var files: [String] {
