@@ -185,10 +185,10 @@ public enum Runner {
     /// Refuses, before allocating, a run that would not fit in this machine's memory.
     static func checkMemory(graph: Graph, batch: Int, bindings: [String: Int], training: Bool) throws {
         let needed = try Plan.estimatedBytes(graph: graph, batch: batch, bindings: bindings, training: training)
-        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        let available = MemoryLimit.availableBytes()   // the cgroup's limit in a container
         guard needed <= 0.8 * available else {
             func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / Double(1 << 30)) }
-            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than this machine's \(gib(available)) allows; use a smaller batch or smaller layers")
+            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than the \(gib(available)) this process may use (physical memory or the container's limit); use a smaller batch or smaller layers")
         }
     }
 

@@ -95,3 +95,15 @@ final class DataFileBoundsTests: XCTestCase {
         }
     }
 }
+
+final class MemoryLimitTests: XCTestCase {
+    func testCgroupLimitsAreReadAndMaxMeansNone() {
+        XCTAssertEqual(MemoryLimit.limit(fromCgroupText: "1073741824\n"), 1_073_741_824)
+        XCTAssertNil(MemoryLimit.limit(fromCgroupText: "max\n"))
+        XCTAssertNil(MemoryLimit.limit(fromCgroupText: "garbage"))
+        XCTAssertNil(MemoryLimit.limit(fromCgroupText: "0"))
+        let available = MemoryLimit.availableBytes()
+        XCTAssertGreaterThan(available, 0)
+        XCTAssertLessThanOrEqual(available, Double(ProcessInfo.processInfo.physicalMemory))
+    }
+}
