@@ -179,7 +179,7 @@ private struct CSVParser {
     var labelNames: [String: Int32]?
     let knownNames: [String]?
     /// Line 1 when it failed as data in a way a header would (kept until line 2 says which).
-    var suspectHeader: (error: DataError, line: ArraySlice<UInt8>)?
+    var suspectHeader: DataError?
 
     init(file: String, label: CSVLabel, header: Bool, classes: Int?, knownNames: [String]?) throws {
         if let k = classes, k < 1 {
@@ -215,8 +215,8 @@ private struct CSVParser {
         if let suspect = suspectHeader {
             suspectHeader = nil
             // Line 1 was not data; if this line is, line 1 was a header.
-            do { try addRow(fields, number: number) } catch { throw suspect.error }
-            var hint = suspect.error
+            do { try addRow(fields, number: number) } catch { throw suspect }
+            var hint = suspect
             hint.code = DataErrorCode.headerRow
             hint.detail = "the first row looks like a header (\(hint.detail)): add `header: true` to the csv options"
             throw hint
@@ -229,7 +229,7 @@ private struct CSVParser {
             inputs.removeSubrange(saved.0...)
             labels.removeSubrange(saved.1...)
             labelNames = saved.2
-            suspectHeader = (error, line)
+            suspectHeader = error
         }
     }
 
@@ -321,7 +321,7 @@ private struct CSVParser {
     }
 
     mutating func finish() throws -> Dataset {
-        if let suspect = suspectHeader { throw suspect.error }
+        if let suspect = suspectHeader { throw suspect }
         guard rows > 0 else {
             let location = DataLocation(file: file)
             throw DataError(.malformed, header && seenFirstLine ? "there is a header but no data rows" : "the file is empty", at: location)
