@@ -43,6 +43,22 @@ final class DataCheckTests: XCTestCase {
         XCTAssertTrue(flagged.stderr.contains("missing.yaml:4:15: error[E0601]: nowhere.csv: no such file"), flagged.stderr)
     }
 
+    func testDataFilesOutsideTheCurrentFolderAreNotOpened() throws {
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-secret-\(UUID().uuidString).csv")
+        try "TOKEN=hunter2,1\n".write(to: outside, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.csv").path, withDestinationPath: outside.path)
+        try spec("link.yaml", csv: "{path: link.csv}")
+        try spec("absolute.yaml", csv: "{path: \(outside.path)}")
+        try spec("up.yaml", csv: "{path: ../\(outside.lastPathComponent)}")
+        for format in ["text", "json", "github", "sarif"] {
+            let out = try check(["--data", "--format", format, "link.yaml", "absolute.yaml", "up.yaml"])
+            XCTAssertEqual(out.status, 1)
+            XCTAssertFalse((out.stdout + out.stderr).contains("hunter2"), format)
+            XCTAssertEqual((out.stdout + out.stderr).components(separatedBy: "lies outside the current folder").count - 1, 3, format)
+        }
+    }
+
     func testEachDataProblemIsALocatedDiagnostic() throws {
         try write("header.csv", "a,b,species\n1,2,setosa\n3,4,virginica\n")
         try write("ragged.csv", "1,2,0\n3,4,1\n5,0\n")

@@ -1,3 +1,4 @@
+import Foundation
 import NNCIR
 import NNCSpec
 
@@ -7,10 +8,20 @@ import NNCSpec
 /// names the file, with a note at the place in the data file: a file that
 /// cannot be read or parsed, a header row, ragged rows, labels beyond the
 /// output's classes, examples whose shape does not fit the model's input.
-/// Built-in and inline data are left to the static check.
+/// Built-in and inline data are left to the static check. Only files inside
+/// `root` (after following symlinks) are opened: a spec from a pull request
+/// cannot make `check --data` echo a line of `~/.ssh/id_rsa` into CI logs.
 public enum DataFileCheck {
-    public static func diagnostics(_ checked: CheckResult) -> [Diagnostic] {
+    public static func diagnostics(_ checked: CheckResult, root: String = FileManager.default.currentDirectoryPath) -> [Diagnostic] {
         guard let spec = checked.spec, let data = spec.data else { return [] }
+        let outside = (data.test.map { [data.train, $0] } ?? [data.train]).flatMap { dataset in
+            dataset.form.files.filter { !isInside($0, root: root) }.map { file in
+                Diagnostic.error(DataErrorCode.unreadable,
+                                 "\(file) lies outside the current folder; `check --data` opens only files inside it",
+                                 at: dataset.span(naming: file), help: "run the check from a folder that holds the data, or use `nnc run`")
+            }
+        }
+        guard outside.isEmpty else { return outside }
         let modelInput = spec.model?.input ?? []
         var out: [Diagnostic] = []
         var trainNames: [String]?
@@ -59,6 +70,28 @@ public enum DataFileCheck {
             return [.error(DataErrorCode.targetMismatch, "\(file): \(error)", at: at, notes: notes)]
         }
         return []
+    }
+
+    /// Whether `path` (symlinks followed; a missing file by its folder) lies under `root`.
+    static func isInside(_ path: String, root: String) -> Bool {
+        func real(_ p: String) -> String? {
+            guard let r = realpath(p, nil) else { return nil }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        guard let base = real(root) else { return false }
+        // The longest existing ancestor, with symlinks followed, then the rest (`..` removed first).
+        var existing = URL(fileURLWithPath: path.hasPrefix("/") ? path : root + "/" + path).standardizedFileURL
+        var rest: [String] = []
+        var resolved = real(existing.path)
+        while resolved == nil, existing.pathComponents.count > 1 {
+            rest.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+            resolved = real(existing.path)
+        }
+        guard let resolved else { return false }
+        let full = ([resolved] + rest).joined(separator: "/")
+        return full == base || full.hasPrefix(base.hasSuffix("/") ? base : base + "/")
     }
 
     static func describe(_ dims: [Int]) -> String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
