@@ -78,6 +78,20 @@ final class DataFileBoundsTests: XCTestCase {
         XCTAssertEqual(try SafeTensors.read(path: small).tensors.first?.values, [1, 2, 3, 4])
     }
 
+    func testSafeTensorsMessagesQuoteHostileNamesShortly() throws {
+        let name = "\\u001b]52;c;" + String(repeating: "A", count: 10_000)
+        var header = Array("{\"\(name)\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}".utf8)
+        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+        var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
+        bytes += [0, 0]
+        XCTAssertThrowsError(try SafeTensors.decode(bytes)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("'\\e]52;c;AAAA"), text)
+            XCTAssertFalse(text.contains("\u{1B}"), text)
+            XCTAssertLessThan(text.count, 200, text)
+        }
+    }
+
     func testFIFOsAndFoldersAreRefusedWithoutBlocking() throws {
         let folder = try TemporaryFolder()
         let fifo = folder.path("pipe.csv")

@@ -162,7 +162,7 @@ public enum SafeTensors {
                 }
                 for (key, value) in object {
                     guard let text = value as? String else {
-                        throw OutputError(.malformed, "'__metadata__' value of '\(key)' is not a string")
+                        throw OutputError(.malformed, "'__metadata__' value of \(DataError.quoted(key.utf8)) is not a string")
                     }
                     metadata[key] = text
                 }
@@ -170,37 +170,37 @@ public enum SafeTensors {
 
                     for (name, raw) in header where name != "__metadata__" {
                 guard let info = raw as? [String: Any] else {
-                    throw OutputError(.malformed, "tensor '\(name)': its entry is not an object")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): its entry is not an object")
                 }
                 guard let dtypeName = info["dtype"] as? String else {
-                    throw OutputError(.malformed, "tensor '\(name)': 'dtype' is missing or not a string")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'dtype' is missing or not a string")
                 }
                 guard let dtype = DType(rawValue: dtypeName) else {
-                    throw OutputError(.malformed, "tensor '\(name)': dtype '\(dtypeName)' is not supported (F32 and F64 are)")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): dtype \(DataError.quoted(dtypeName.utf8)) is not supported (F32 and F64 are)")
                 }
                 guard let shapeItems = info["shape"] as? [Any] else {
-                    throw OutputError(.malformed, "tensor '\(name)': 'shape' is missing or not a list")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'shape' is missing or not a list")
                 }
                 var shape: [Int] = []
                 for item in shapeItems {
                     guard let d = nonNegativeInteger(item) else {
-                        throw OutputError(.malformed, "tensor '\(name)': a dimension of 'shape' is not a non-negative integer")
+                        throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): a dimension of 'shape' is not a non-negative integer")
                     }
                     shape.append(d)
                 }
                 guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
                       let begin = nonNegativeInteger(offsets[0]), let end = nonNegativeInteger(offsets[1]) else {
-                    throw OutputError(.malformed, "tensor '\(name)': 'data_offsets' must be two non-negative integers")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'data_offsets' must be two non-negative integers")
                 }
                 guard begin <= end, end <= dataLength else {
-                    throw OutputError(.malformed, "tensor '\(name)': data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes")
                 }
                 guard let count = elementCount(shape) else {
-                    throw OutputError(.malformed, "tensor '\(name)': the shape \(shape) has too many elements")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): the shape \(shape) has too many elements")
                 }
                 let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
                 guard !overflow, byteCount == end - begin else {
-                    throw OutputError(.malformed, "tensor '\(name)': shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(end - begin)")
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(end - begin)")
                 }
                 entries.append((name, dtype, shape, begin, end))
             }
@@ -211,8 +211,8 @@ public enum SafeTensors {
             for e in entries {
                 guard e.begin == position else {
                     throw OutputError(.malformed, e.begin < position
-                        ? "tensor '\(e.name)' overlaps the tensor before it (data_offsets start at \(e.begin), before byte \(position))"
-                        : "a gap of \(e.begin - position) bytes before tensor '\(e.name)'")
+                        ? "tensor \(DataError.quoted(e.name.utf8)) overlaps the tensor before it (data_offsets start at \(e.begin), before byte \(position))"
+                        : "a gap of \(e.begin - position) bytes before tensor \(DataError.quoted(e.name.utf8))")
                 }
                 position = e.end
             }
