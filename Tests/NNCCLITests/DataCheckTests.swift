@@ -97,6 +97,31 @@ final class DataCheckTests: XCTestCase {
         XCTAssertTrue(sarif.stdout.contains("\"ruleId\": \"E0605\"") || sarif.stdout.contains("\"ruleId\":\"E0605\""), sarif.stdout)
     }
 
+    func testTheTestPartUsesTheTrainingPartsClassNames() throws {
+        try write("train.csv", "1,2,cat\n3,4,dog\n5,6,ant\n")
+        try write("test.csv", "1,2,dog\n3,4,emu\n")
+        try write("tt.yaml", """
+        nnc: 1
+        data:
+          train: {csv: {path: train.csv}}
+          test: {csv: {path: test.csv}}
+        model:
+          input: [2]
+          layers:
+            - dense: {units: 3}
+            - softmax
+        train: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}
+
+        """)
+        let out = try check(["--data", "tt.yaml"])
+        XCTAssertTrue(out.stderr.contains("tt.yaml:4:22: error[E0609]: field 3: the label 'emu' is not a class of the training data ('ant', 'cat', 'dog')"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("= note: in test.csv:2:5"), out.stderr)
+        let run = try NNCProcess.run(["run", "tt.yaml", "--quiet"], in: folder)
+        XCTAssertEqual(run.status, 3)
+        XCTAssertTrue(run.stderr.hasPrefix("test.csv:2:5: error[E0609]:"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("= note: the file is named at tt.yaml:4:22"), run.stderr)
+    }
+
     func testNPYAndIDXShapesAgainstTheModel() throws {
         // A (3, 5) float32 array: examples of shape [5] for a model of input [2].
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"
