@@ -288,6 +288,10 @@ public enum DiagnosticCodes {
               explanation: "The learning rate is above 10; training will probably diverge.",
               example: "optimizer: {sgd: {lr: 100}}",
               fix: "Use a learning rate below 1 to start with."),
+        .init(code: "W0601", title: "CSV header row holds numbers",
+              explanation: "`header: true` makes the first row column names, but every field of that row is a number: the file probably has no header, and its first example is being skipped. Reported by `nnc check --data`.",
+              example: "csv: {path: d.csv, header: true}   # first line: 5.1,3.5,1.4,0.2,0",
+              fix: "Remove `header: true` if the file has no column names."),
     ]
 }
 

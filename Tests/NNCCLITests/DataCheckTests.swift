@@ -70,6 +70,11 @@ final class DataCheckTests: XCTestCase {
         try spec("columns.yaml", csv: "{path: named.csv, header: true}", input: 3)
         try spec("named.yaml", csv: "{path: named.csv, header: true}", units: 2)
         try spec("fine.yaml", csv: "{path: named.csv, header: true}")
+        try write("numbers.csv", "1,2,0\n3,4,1\n")
+        try spec("numbers.yaml", csv: "{path: numbers.csv, header: true}")
+        let warned = try check(["--data", "numbers.yaml"])
+        XCTAssertEqual(warned.status, 0)
+        XCTAssertTrue(warned.stderr.contains("numbers.yaml:4:15: warning[W0601]: the header row of numbers.csv holds only numbers"), warned.stderr)
 
         let out = try check(["--data", "header.yaml", "ragged.yaml", "labels.yaml", "columns.yaml", "named.yaml", "fine.yaml"])
         XCTAssertEqual(out.status, 1)

@@ -29,6 +29,11 @@ public enum DataFileCheck {
             do {
                 guard let d = try DataPipeline.readFile(dataset.form, modelInput: modelInput, classNames: trainNames) else { continue }
                 if part == "data" { trainNames = d.classNames }
+                if case .csv(let o) = dataset.form, o.header, let names = d.featureNames, names.allSatisfy({ Double($0) != nil }) {
+                    out.append(.warning("W0601", "the header row of \(o.path) holds only numbers: is it a row of data?",
+                                        at: dataset.span(naming: o.path),
+                                        help: "`header: true` skips the first row; remove it if the file has no column names"))
+                }
                 if let model = spec.model, let graph = checked.graph {
                     out += compare(d, dataset, model: model, graph: graph, targetIsInput: spec.train?.targetIsInput ?? false)
                 }
