@@ -47,6 +47,19 @@ public enum Compiler {
         return CheckResult(file: file, spec: spec, graph: graph, diagnostics: sorted(bag.diagnostics))
     }
 
+    /// W0101 for a command-line flag that changes nothing for this spec, as for the same
+    /// option written in it: `--epochs` with a closed-form rule or without a `train` section.
+    public static func flagWarnings(_ checked: CheckResult, epochs: Int?) -> [Diagnostic] {
+        guard epochs != nil, let spec = checked.spec else { return [] }
+        guard let train = spec.train else {
+            return [Diagnostic(.warning, "W0101", "'--epochs' has no effect: the spec has no 'train' section (its weights are fixed)",
+                               file: checked.file.path, span: nil, help: "leave out '--epochs'")]
+        }
+        guard train.rule.isClosedForm else { return [] }
+        return [Diagnostic(.warning, "W0101", "'--epochs' has no effect: rule '\(train.rule.rawValue)' is solved in closed form",
+                           file: checked.file.path, span: train.spans["rule"] ?? train.span, help: "leave out '--epochs'")]
+    }
+
     /// Stable order: by line and column; diagnostics without a position first.
     static func sorted(_ ds: [Diagnostic]) -> [Diagnostic] {
         ds.enumerated().sorted { a, b in

@@ -15,6 +15,26 @@ public struct DataDescription: Sendable, Equatable {
     /// nil: not known before the file is read.
     public var input: Shape?
     public var targets: Targets
+    /// What the input values are, where known without reading a file.
+    public var values: Values = .unknown
+    /// How many examples there are, where known without reading a file (after `limit`).
+    public var count: Int?
+    /// Whether the targets name classes: class indices, or one-hot vectors of them
+    /// (`one_hot: true`, reber's next symbols). Accuracy, errors and confusion need it.
+    public var classCoded: Bool { if case .classes = targets { return true }; return oneHot }
+    var oneHot = false
+
+    public enum Values: Sendable, Equatable {
+        /// 0 and 1 (or −1 and +1) only.
+        case binary
+        /// Real numbers, with the largest absolute value where known.
+        case real(largest: Double?)
+        case unknown
+    }
+
+    init(input: Shape?, targets: Targets, values: Values = .unknown, oneHot: Bool = false) {
+        self.input = input; self.targets = targets; self.values = values; self.oneHot = oneHot
+    }
 
     /// Describes a dataset; `modelInput` fills in what `random` copies from the model.
     public static func describe(_ d: DatasetSpec, modelInput: Shape?) -> DataDescription {
@@ -28,40 +48,69 @@ public struct DataDescription: Sendable, Equatable {
             case .classes(let c)?: t = .classes((c.max() ?? 0) + 1)
             case .vectors(let v)?: t = .vectors([.fixed(v.first?.count ?? 0)])
             }
-            result = DataDescription(input: [.fixed(inputs.first?.count ?? 0)], targets: t)
+            let flat = inputs.joined()
+            let binary = flat.allSatisfy { $0 == 0 || $0 == 1 } || flat.allSatisfy { $0 == -1 || $0 == 1 }
+            result = DataDescription(input: [.fixed(inputs.first?.count ?? 0)], targets: t,
+                                     values: binary ? .binary : .real(largest: flat.map(abs).max()))
+            result.count = inputs.count
         case .csv(let o): result = DataDescription(input: nil, targets: o.label == .none ? .none : .classes(o.classes))
         case .idx(_, let labels): result = DataDescription(input: nil, targets: labels == nil ? .none : .classes(nil))
         case .npy(_, let targets): result = DataDescription(input: nil, targets: targets == nil ? .none : .unknown)
         }
-        if d.oneHot, case .classes(let k?) = result.targets { result.targets = .vectors([.fixed(k)]) }
+        if let limit = d.limit, let n = result.count { result.count = min(n, limit) }
+        if d.oneHot, case .classes(let k?) = result.targets { result.targets = .vectors([.fixed(k)]); result.oneHot = true }
         if d.oneHot, case .classes(nil) = result.targets { result.targets = .unknown }
         return result
     }
 
     static func builtin(_ s: BuiltinSource, modelInput: Shape?) -> DataDescription {
-        func vector(_ n: Int) -> Shape { [.fixed(n)] }
+        var d = builtinShapes(s, modelInput: modelInput)
+        d.count = builtinCount(s)
+        return d
+    }
+
+    /// Examples of a built-in source (what its generator makes; the runtime's describe() agrees, tested).
+    static func builtinCount(_ s: BuiltinSource) -> Int? {
+        func power(_ n: Int) -> Int? { n < 62 ? 1 << n : nil }
         switch s {
-        case .digits(let image): return DataDescription(input: image ? [.fixed(1), .fixed(8), .fixed(8)] : vector(64), targets: .classes(10))
-        case .iris(let classes): return DataDescription(input: vector(4), targets: .classes(classes?.count ?? 3))
-        case .logic(_, let n): return DataDescription(input: vector(n), targets: .classes(2))
-        case .parity(let bits), .majority(let bits): return DataDescription(input: vector(bits), targets: .classes(2))
-        case .blobs(let k, let d, _, _): return DataDescription(input: vector(d), targets: .classes(k))
+        case .digits: return 1797
+        case .iris(let classes): return 50 * (classes?.count ?? 3)
+        case .logic(let f, let n): return f == .not ? 2 : power(n)
+        case .parity(let bits), .majority(let bits): return power(bits)
+        case .blobs(_, _, let count, _): return count
+        case .barsAndStripes(let n, _): return power(n + 1).map { $0 - 2 }
+        case .patterns(let count, _, _, _), .letters(_, _, let count, _), .reber(_, let count), .adding(_, let count),
+             .sine(_, let count), .random(let count, _, _):
+            return count
+        }
+    }
+
+    static func builtinShapes(_ s: BuiltinSource, modelInput: Shape?) -> DataDescription {
+        func vector(_ n: Int) -> Shape { [.fixed(n)] }
+        let binary = DataDescription.Values.binary
+        switch s {
+        case .digits(let image):
+            return DataDescription(input: image ? [.fixed(1), .fixed(8), .fixed(8)] : vector(64), targets: .classes(10), values: .real(largest: 16))
+        case .iris(let classes): return DataDescription(input: vector(4), targets: .classes(classes?.count ?? 3), values: .real(largest: 7.9))
+        case .logic(_, let n): return DataDescription(input: vector(n), targets: .classes(2), values: binary)
+        case .parity(let bits), .majority(let bits): return DataDescription(input: vector(bits), targets: .classes(2), values: binary)
+        case .blobs(let k, let d, _, _): return DataDescription(input: vector(d), targets: .classes(k), values: .real(largest: nil))
         case .barsAndStripes(let n, let image):
-            return DataDescription(input: image ? [.fixed(1), .fixed(n), .fixed(n)] : vector(n * n), targets: .classes(2))
+            return DataDescription(input: image ? [.fixed(1), .fixed(n), .fixed(n)] : vector(n * n), targets: .classes(2), values: binary)
         case .patterns(_, let units, _, let pairs):
-            return DataDescription(input: vector(units), targets: pairs.map { .vectors(vector($0.units)) } ?? .none)
+            return DataDescription(input: vector(units), targets: pairs.map { .vectors(vector($0.units)) } ?? .none, values: binary)
         case .letters(let h, let w, let count, let image):
-            return DataDescription(input: image ? [.fixed(1), .fixed(h), .fixed(w)] : vector(h * w), targets: .classes(count))
+            return DataDescription(input: image ? [.fixed(1), .fixed(h), .fixed(w)] : vector(h * w), targets: .classes(count), values: binary)
         case .reber:
             // Strings vary in length: T is fixed per batch when the data arrives.
-            return DataDescription(input: [.symbol("T"), .fixed(7)], targets: .vectors([.symbol("T"), .fixed(7)]))
-        case .adding(let t, _): return DataDescription(input: [.fixed(t), .fixed(2)], targets: .vectors(vector(1)))
-        case .sine(let t, _): return DataDescription(input: [.fixed(t), .fixed(1)], targets: .vectors([.fixed(t), .fixed(1)]))
+            return DataDescription(input: [.symbol("T"), .fixed(7)], targets: .vectors([.symbol("T"), .fixed(7)]), values: binary, oneHot: true)
+        case .adding(let t, _): return DataDescription(input: [.fixed(t), .fixed(2)], targets: .vectors(vector(1)), values: .real(largest: 1))
+        case .sine(let t, _): return DataDescription(input: [.fixed(t), .fixed(1)], targets: .vectors([.fixed(t), .fixed(1)]), values: .real(largest: 1))
         case .random(_, let classes, let length):
             let shape = modelInput.map { dims in
                 dims.map { d -> Dim in if case .symbol = d, let length { return .fixed(length) }; return d }
             }
-            return DataDescription(input: shape, targets: .classes(classes))
+            return DataDescription(input: shape, targets: .classes(classes), values: .real(largest: 1))
         }
     }
 }

@@ -48,13 +48,18 @@ public enum Fusion {
             case .conv2d(let o):
                 var act: Int?
                 if o.activation == .linear { act = activationLayer(soleReader(node.id)) }
+                // The fused step max-pools before it activates: legal only when the
+                // activation commutes with max (elementwise, non-decreasing).
+                let activation = act.flatMap { id -> ActivationKind? in
+                    if case .layer(.activation(let a)) = graph.nodes[id].op { return a }; return nil } ?? o.activation
                 var pool: Int?
-                if let next = soleReader(act ?? node.id), case .layer(.pool) = next.op { pool = next.id }
+                if let next = soleReader(act ?? node.id), case .layer(.pool(let p)) = next.op,
+                   !p.isMax || activation.commutesWithMaxPool { pool = next.id }
                 if act != nil || pool != nil {
                     result.append(FusionGroup(rule: pool == nil ? .convActivation : .convActivationPool,
                                               head: node.id, activation: act, pool: pool))
                 }
-            default:
+            case .dense, .threshold, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
                 break
             }
         }

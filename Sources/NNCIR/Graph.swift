@@ -30,8 +30,11 @@ public struct IRNode: Sendable {
     public var valid: Bool = true
     /// Span of each option's value, by option name.
     public var optionSpans: [String: SourceSpan] = [:]
-    /// Learnable parameters and multiply-adds per example (filled by shape inference).
+    /// The tensors it learns, in storage order (filled by shape inference), and their
+    /// learned values: what `nnc summary` counts and the runtime allocates, from one layout.
+    public var parameterLayout: [ParameterSpec] = []
     public var parameters: Int = 0
+    /// Multiply-adds per example (filled by shape inference).
     public var multiplyAdds: SymbolicCount = .zero
 }
 

@@ -38,9 +38,29 @@ struct RuleCheck {
     }
 
     mutating func run() {
+        checkLayerOptions()
         checkData()
         if let train = spec.train { checkTrain(train) } else if !spec.invalidSections.contains("train") { checkFixed() }
         if let evaluate = spec.evaluate { checkEvaluate(evaluate) }
+    }
+
+    // MARK: layer options the runtime cannot compute
+
+    /// Options that validate one by one but that no kernel computes: rejected here
+    /// so that a spec that checks clean runs as written.
+    mutating func checkLayerOptions() {
+        for node in graph.layers {
+            guard let op = opOf(node) else { continue }
+            switch op {
+            case .rnn(let o) where !o.activation.isRecurrentHidden:
+                error("E0507", "'\(node.name)' (rnn) cannot use activation '\(o.activation.rawValue)' for its hidden units: the recurrence needs an elementwise function with a gradient",
+                      at: node.optionSpans["activation"] ?? node.span,
+                      help: "use tanh (the classic form), sigmoid, relu, arctan or linear; put softmax on the output block: 'output: {units: N, activation: softmax}'")
+            case .rnn, .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise,
+                 .lstm, .pca, .add, .concat:
+                break
+            }
+        }
     }
 
     // MARK: data against the model
@@ -62,7 +82,58 @@ struct RuleCheck {
                       at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)], help: help)
                 return
             }
+            // A size that varies from example to example (reber's string length) cannot be fixed by the model.
+            if model.input.count == input.count, let i = input.indices.first(where: { model.input[$0].fixed != nil && input[$0].fixed == nil }) {
+                var fixedInput = model.input
+                fixedInput[i] = input[i]
+                error("E0401", "the model's input fixes \(NNCSpec.describe(model.input)) but the \(what)'s examples vary in size \(NNCSpec.describe(input))",
+                      at: model.inputSpan, notes: [DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)],
+                      help: "write 'input: \(NNCSpec.describe(fixedInput))'")
+                return
+            }
             checkTargets(description.targets, dataset: dataset, what: what)
+            if let encoding = dataset.encoding, case .real = description.values {
+                error("E0512", "'encoding: \(encoding.rawValue)' recodes binary inputs (0/1 ↔ −1/+1), but the \(what) gives real values",
+                      at: dataset.span, help: "remove 'encoding', or use binary data (patterns, letters, bars_and_stripes, logic tables)")
+            }
+        }
+        checkScale(data.train)
+        if let (trainFraction, testFraction) = data.split, let count = train.count {
+            // The runtime's split: part ends at round(cumulative fraction · count), the last at count when they sum to 1.
+            let trainEnd = min(count, Int((trainFraction * Double(count)).rounded()))
+            let testEnd = abs(trainFraction + testFraction - 1) <= 1e-9 ? count : min(count, Int(((trainFraction + testFraction) * Double(count)).rounded()))
+            if trainEnd < 1 || testEnd <= trainEnd {
+                error("E0111", "split {train: \(formatNumber(trainFraction)), test: \(formatNumber(testFraction))} of \(count) examples leaves the \(trainEnd < 1 ? "training" : "test") part empty",
+                      at: data.span, help: "use more examples, or give the smaller part a larger fraction")
+            }
+        }
+    }
+
+    /// `normalize: {scale: K}` multiplies; where the source's range is known, warn when the
+    /// scaled inputs land far outside [−10, 10] (the usual slip: the divisor written for K).
+    mutating func checkScale(_ dataset: DatasetSpec) {
+        guard case .scale(let k)? = dataset.normalize, let (name, largest) = Self.knownRange(dataset.form) else { return }
+        let reach = largest * k
+        guard reach > 10 else { return }
+        diagnostics.add(.warning("W0502", "\(name) scaled by \(formatNumber(k)) reach \(formatNumber(reach)): 'scale' multiplies",
+                                 at: dataset.normalizeSpan ?? dataset.span,
+                                 help: "did you mean 'scale: \(formatNumber(1 / k))'? (or 'normalize: minmax' to map the range to 0..1)"))
+    }
+
+    /// The largest absolute input value of a source whose values are known without data.
+    static func knownRange(_ form: DatasetForm) -> (String, Double)? {
+        switch form {
+        case .builtin(let source):
+            switch source {
+            case .digits: return ("digits", 16)
+            case .iris: return ("iris measurements", 7.9)
+            case .logic, .parity, .majority, .barsAndStripes, .patterns, .letters, .reber: return ("binary inputs", 1)
+            case .blobs, .adding, .sine, .random: return nil
+            }
+        case .inline(let inputs, _):
+            let largest = inputs.joined().map(abs).max() ?? 0
+            return largest > 0 ? ("the inline inputs", largest) : nil
+        case .csv, .idx, .npy: return nil
         }
     }
 
@@ -106,7 +177,7 @@ struct RuleCheck {
         while case .layer(let op) = node.op, let input = node.inputs.first, input > 0 {
             switch op {
             case .activation, .dropout, .noise: node = graph.nodes[input]
-            default: return node
+            case .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .rnn, .lstm, .pca, .add, .concat: return node
             }
         }
         return node
@@ -146,18 +217,21 @@ struct RuleCheck {
     }
 
     mutating func checkLayerForRule(_ node: IRNode, _ op: LayerOp, _ train: TrainSpec) {
-        switch (train.rule, op) {
-        case (.hebbian, .dense(let o)) where o.bias:
-            error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
-                  help: "add 'bias: false' to '\(node.name)'")
-        case (.clippedHebbian, .threshold(let o)) where o.bipolar:
-            error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
-                  help: "use 'output: binary'")
-        case (.leastSquares, .dense(let o)) where !Self.linearFitActivations.contains(o.activation),
-             (.delta, .dense(let o)) where !Self.linearFitActivations.contains(o.activation):
-            error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
-                  at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
-        default:
+        switch op {
+        case .dense(let o):
+            if train.rule == .hebbian && o.bias {
+                error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
+                      help: "add 'bias: false' to '\(node.name)'")
+            } else if [.leastSquares, .delta].contains(train.rule), !Self.linearFitActivations.contains(o.activation) {
+                error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
+                      at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
+            }
+        case .threshold(let o):
+            if train.rule == .clippedHebbian && o.bipolar {
+                error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
+                      help: "use 'output: binary'")
+            }
+        case .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
             break
         }
     }
@@ -176,7 +250,11 @@ struct RuleCheck {
             case .activation(let a) where !a.isDifferentiable: blocker = a.rawValue
             case .dense(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
             case .conv2d(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
-            default: break
+            case .rnn(let o) where o.output.map({ !$0.activation.isDifferentiable }) ?? false:
+                blocker = "output activation \(o.output?.activation.rawValue ?? "")"
+            case .activation, .dense, .conv2d, .rnn, .threshold, .hopfield, .pool, .flatten, .dropout, .noise,
+                 .lstm, .pca, .add, .concat:
+                break
             }
             if let blocker {
                 error("E0501", "rule 'backprop' cannot pass a gradient through '\(node.name)' (\(blocker) is flat almost everywhere)",
@@ -190,9 +268,14 @@ struct RuleCheck {
         guard train.rule == .backprop || train.rule == .delta, let loss = train.loss, let act = finalActivation() else { return }
         let span = train.spans["loss"] ?? train.span
         let note = DiagnosticNote("the output comes from '\(output.name)' (line \(output.span.start.line))", at: output.span)
+        let width = output.shape?.last?.fixed
         switch loss {
         case .crossEntropy:
-            if [.relu, .tanh, .arctan, .step, .sign].contains(act) {
+            if width == 1 {
+                error("E0508", "'cross_entropy' over a single output unit is 0 for any weights (the softmax of one value is 1), so nothing would be learned",
+                      at: span, notes: [note],
+                      help: "for two classes use 'loss: binary_cross_entropy' with one sigmoid unit, or give the output one unit per class; for a regression use 'mse'")
+            } else if [.relu, .tanh, .arctan, .step, .sign].contains(act) {
                 error("E0503", "'cross_entropy' needs class probabilities (softmax) or logits (linear), but the output activation is '\(act.rawValue)'",
                       at: span, notes: [note], help: "end the model with '- softmax' (or a linear dense layer)")
             } else if act == .sigmoid, (output.shape?.last?.fixed ?? 1) > 1 {
@@ -203,6 +286,9 @@ struct RuleCheck {
             if ![.sigmoid, .softmax, .linear].contains(act) {
                 error("E0503", "'binary_cross_entropy' needs outputs in (0, 1), but the output activation is '\(act.rawValue)'",
                       at: span, notes: [note], help: "use 'activation: sigmoid' on the last layer")
+            } else if act == .softmax, let width, width > 1 {
+                diagnostics.add(.warning("W0301", "'binary_cross_entropy' after a softmax over \(width) units treats coupled probabilities as \(width) independent ones",
+                                         at: span, notes: [note], help: "use 'loss: cross_entropy' with softmax, or sigmoid outputs with 'binary_cross_entropy'"))
             }
         case .sse, .mse:
             if act == .softmax {
@@ -271,7 +357,7 @@ struct RuleCheck {
                       help: "add 'train: {rule: hebbian}'")
             case .pca:
                 error("E0506", "'\(node.name)' is fitted only through training", at: node.span, help: "add 'train: {rule: pca}'")
-            default:
+            case .dense, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .add, .concat:
                 break
             }
         }
@@ -286,6 +372,25 @@ struct RuleCheck {
         }
         guard let metrics = e.metrics, let list = e.spans["metrics"] else { return }
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
+        if let data = spec.data, let model = spec.model {
+            let onTest = e.onTest ?? (data.test != nil || data.split != nil)
+            let part = onTest ? (data.test ?? data.train) : data.train
+            let description = DataDescription.describe(part, modelInput: model.input)
+            let judgedOnInput = spec.train?.targetIsInput == true || hasHopfield
+            let unknown = description.targets == .unknown
+            for metric in metrics where ["accuracy", "confusion", "errors"].contains(metric) && !unknown
+                && (judgedOnInput || !description.classCoded) {
+                error("E0511", "metric '\(metric)' counts predicted classes, but \(judgedOnInput ? "the network is judged on its input" : "the data's targets are not classes")",
+                      at: list, help: "use 'mse' (or 'overlap' and 'recall' for associative recall)")
+            }
+            if metrics.contains("long_range_accuracy") {
+                let embeddedReber: Bool = { if case .builtin(.reber(true, _)) = part.form { return true }; return false }()
+                if !embeddedReber {
+                    error("E0511", "metric 'long_range_accuracy' scores the embedded Reber grammar's last symbol; the data is not 'source: reber' with 'embedded: true'",
+                          at: list, help: "remove 'long_range_accuracy'")
+                }
+            }
+        }
         for metric in metrics where (metric == "energy" || metric == "sweeps") && !hasHopfield {
             error("E0504", "metric '\(metric)' traces Hopfield updates, but the model has no hopfield layer", at: list,
                   help: "remove '\(metric)'")

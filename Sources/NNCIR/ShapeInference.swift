@@ -18,17 +18,19 @@ struct ShapeInference {
             guard !inputShapes.isEmpty, inputShapes.allSatisfy({ $0 != nil }) else { continue }
             let shapes = inputShapes.compactMap { $0 }
             if let result = infer(op, shapes, node) {
+                guard let layout = ParameterLayout.of(op, input: shapes[0]) else { _ = tooLarge(node); continue }
                 graph.nodes[id].shape = result.shape
-                graph.nodes[id].parameters = result.parameters
+                graph.nodes[id].parameterLayout = layout
+                graph.nodes[id].parameters = ParameterLayout.learnedCount(layout)
                 graph.nodes[id].multiplyAdds = result.macs
             }
         }
         checkMemory()
     }
 
+    /// A node's output shape and work; its parameters come from `ParameterLayout`.
     struct Result {
         var shape: Shape
-        var parameters = 0
         var macs = SymbolicCount.zero
     }
 
@@ -82,10 +84,9 @@ struct ShapeInference {
                       help: "give the last dimension a number")
                 return nil
             }
-            guard let weights = Self.mul(features, o.units), let params = Self.add(weights, o.bias ? o.units : 0)
-            else { return tooLarge(node) }
+            guard let weights = Self.mul(features, o.units) else { return tooLarge(node) }
             let outShape = Array(x.dropLast()) + [.fixed(o.units)]
-            return Result(shape: outShape, parameters: params, macs: perStep(weights, x.count == 2 ? x[0] : nil))
+            return Result(shape: outShape, macs: perStep(weights, x.count == 2 ? x[0] : nil))
         case .threshold(let o):
             guard x.count == 1 else {
                 error("E0301", "\(kind) expects a vector input, got \(describe(x))", node,
@@ -111,7 +112,7 @@ struct ShapeInference {
                 return nil
             }
             guard let weights = Self.mul(features, o.units) else { return tooLarge(node) }
-            return Result(shape: [.fixed(o.units)], parameters: weights + o.units, macs: perStep(weights, nil))
+            return Result(shape: [.fixed(o.units)], macs: perStep(weights, nil))
         case .hopfield:
             guard x.count == 1, let k = x[0].fixed else {
                 error(x.count == 1 ? "E0308" : "E0301", "\(kind) expects a vector of a fixed number of units, got \(describe(x))", node,
@@ -119,7 +120,7 @@ struct ShapeInference {
                 return nil
             }
             guard let w = Self.mul(k, k) else { return tooLarge(node) }
-            return Result(shape: x, parameters: w, macs: perStep(w, nil))
+            return Result(shape: x, macs: perStep(w, nil))
         case .conv2d(let o):
             guard let (c, h, w) = image(x, node, kind) else { return nil }
             var pad = (0, 0)
@@ -139,8 +140,7 @@ struct ShapeInference {
             guard let perFilter = Self.product([c, o.kernel.0, o.kernel.1]),
                   let weights = Self.mul(perFilter, o.filters),
                   let macs = Self.product([weights, oh, ow]) else { return tooLarge(node) }
-            return Result(shape: [.fixed(o.filters), .fixed(oh), .fixed(ow)],
-                          parameters: weights + (o.bias ? o.filters : 0), macs: SymbolicCount(value: macs, symbol: nil))
+            return Result(shape: [.fixed(o.filters), .fixed(oh), .fixed(ow)], macs: SymbolicCount(value: macs, symbol: nil))
         case .pool(let o):
             guard let (c, h, w) = image(x, node, kind) else { return nil }
             guard let oh = window(h, o.size.0, o.stride.0, 0, "H", node, kind, at: "size"),
@@ -174,20 +174,17 @@ struct ShapeInference {
             guard let u = Self.mul(h, f), let wRec = Self.mul(h, recurrentWidth), let skipW = Self.mul(h, o.skip == nil ? 0 : h),
                   let v = Self.mul(o.output?.units ?? 0, h) else { return tooLarge(node) }
             let perStepMacs = u + wRec + skipW + v
-            let params = perStepMacs + (o.bias ? h + (o.output?.units ?? 0) : 0)
             // The skip term exists from step d on: T − d of the T steps when T is known.
             var macs = perStep(perStepMacs, t)
             if let d = o.skip, let steps = t.fixed, let skipped = Self.mul(skipW, min(d, steps)) {
                 macs.value -= skipped
             }
             let width = o.output?.units ?? h
-            return Result(shape: o.returnSequence ? [t, .fixed(width)] : [.fixed(width)], parameters: params,
-                          macs: macs)
+            return Result(shape: o.returnSequence ? [t, .fixed(width)] : [.fixed(width)], macs: macs)
         case .lstm(let o):
             guard let (t, f) = sequence(x, node, kind) else { return nil }
             guard let gates = Self.mul(4 * o.units, f + o.units) else { return tooLarge(node) }
-            return Result(shape: o.returnSequence ? [t, .fixed(o.units)] : [.fixed(o.units)],
-                          parameters: gates + 4 * o.units, macs: perStep(gates, t))
+            return Result(shape: o.returnSequence ? [t, .fixed(o.units)] : [.fixed(o.units)], macs: perStep(gates, t))
         case .pca(let components):
             guard x.count == 1, let f = x[0].fixed else {
                 error("E0301", "\(kind) expects a vector of fixed size, got \(describe(x))", node,
@@ -200,7 +197,7 @@ struct ShapeInference {
                 return nil
             }
             guard let w = Self.mul(f, components) else { return tooLarge(node) }
-            return Result(shape: x, parameters: w + f, macs: perStep(2 * w, nil))
+            return Result(shape: x, macs: perStep(2 * w, nil))
         case .add:
             for (i, s) in inputs.enumerated().dropFirst() where s != x {
                 mergeError(kind, node, inputs, i, "'add' needs equal shapes")

@@ -36,6 +36,8 @@ public struct DatasetSpec: Sendable {
     public var encoding: Encoding?
     public var oneHot: Bool
     public var span: SourceSpan
+    /// Where `normalize` is written, for diagnostics about it.
+    public var normalizeSpan: SourceSpan?
     /// The span of each file name the dataset reads, by its resolved path (for data errors).
     public var pathSpans: [String: SourceSpan] = [:]
 }
@@ -133,6 +135,18 @@ public enum ActivationKind: String, Sendable, CaseIterable {
     }
     /// Whether a gradient flows through it (step and sign are flat almost everywhere).
     public var isDifferentiable: Bool { self != .step && self != .sign }
+    /// A function of one element (softmax is one of a whole row).
+    public var isElementwise: Bool { self != .softmax }
+    /// Elementwise and non-decreasing: then max pooling commutes with it
+    /// (max(f(a), f(b)) = f(max(a, b))), which is what lets a fused step pool first.
+    public var commutesWithMaxPool: Bool {
+        switch self {
+        case .linear, .relu, .sigmoid, .tanh, .arctan, .step, .sign: return true
+        case .softmax: return false
+        }
+    }
+    /// What the recurrent kernel's hidden units can apply: elementwise with a gradient.
+    public var isRecurrentHidden: Bool { isElementwise && isDifferentiable }
 }
 
 public enum Initializer: Sendable, Equatable {

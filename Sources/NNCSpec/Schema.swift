@@ -54,7 +54,7 @@ public indirect enum SchemaType: Sendable {
     }
 }
 
-func formatNumber(_ x: Double) -> String {
+public func formatNumber(_ x: Double) -> String {
     if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
     return String(x)
 }

@@ -102,10 +102,16 @@ public struct SpecBuilder {
         if let trainValue = value["train"] {
             for key in ["limit", "shuffle", "normalize", "encoding", "one_hot", "split"] where value.has(key) {
                 error("E0110", "'\(key)' cannot stand beside 'train' in 'data'", at: value.keySpan(key) ?? value.span,
-                      help: "put '\(key)' inside 'train:' (and 'test:')")
+                      help: key == "normalize" || key == "split"
+                        ? "put '\(key)' inside 'train:' (the test part is normalized with the training part's statistics)"
+                        : "put '\(key)' inside 'train:' (and 'test:')")
                 return nil
             }
             guard let train = dataset(trainValue) else { return nil }
+            if let span = value["test"]?.keySpan("normalize") {
+                error("E0509", "'normalize' on the test part would be ignored: the test part is normalized with the training part's statistics",
+                      at: span, help: "remove it here, and write 'normalize' on the training part ('train:') only")
+            }
             let test = value["test"].flatMap { dataset($0) }
             if value.has("test") && test == nil { return nil }
             return DataSpec(train: train, test: test, split: nil, span: value.span)
@@ -164,7 +170,8 @@ public struct SpecBuilder {
         }
         var spec = DatasetSpec(form: form, limit: value["limit"]?.integer, shuffle: value["shuffle"]?.bool ?? false,
                                normalize: normalize, encoding: value["encoding"]?.text.flatMap(Encoding.init(rawValue:)),
-                               oneHot: value["one_hot"]?.bool ?? false, span: value.span)
+                               oneHot: value["one_hot"]?.bool ?? false, span: value.span,
+                               normalizeSpan: value["normalize"]?.span)
         for (form, keys) in [("csv", ["path"]), ("idx", ["images", "labels"]), ("npy", ["inputs", "targets"])] {
             for key in keys { if let v = value[form]?[key], let path = v.text { spec.pathSpans[resolve(path)] = v.span } }
         }
@@ -172,9 +179,12 @@ public struct SpecBuilder {
     }
 
     mutating func builtin(_ name: String, _ o: Value) -> DatasetForm? {
-        func int(_ key: String, _ fallback: Int) -> Int { o[key]?.integer ?? fallback }
-        func num(_ key: String, _ fallback: Double) -> Double { o[key]?.number ?? fallback }
-        func bool(_ key: String) -> Bool { o[key]?.bool ?? false }
+        // An option left out takes the schema table's default (the only place defaults live).
+        let fields = SpecSchema.builtinSources.first { $0.value == name }?.fields ?? []
+        func schemaDefault(_ key: String) -> String? { fields.first { $0.name == key }?.defaultValue }
+        func int(_ key: String) -> Int { o[key]?.integer ?? schemaDefault(key).flatMap { Int($0) } ?? 0 }
+        func num(_ key: String) -> Double { o[key]?.number ?? schemaDefault(key).flatMap { Double($0) } ?? 0 }
+        func bool(_ key: String) -> Bool { o[key]?.bool ?? (schemaDefault(key) == "true") }
         switch name {
         case "digits": return .builtin(.digits(image: bool("image")))
         case "iris":
@@ -186,27 +196,27 @@ public struct SpecBuilder {
             return .builtin(.iris(classes: classes))
         case "and", "or", "nand", "nor", "xor", "not":
             guard let f = LogicFunction(rawValue: name) else { return nil }
-            return .builtin(.logic(f, inputs: f == .not ? 1 : int("inputs", 2)))
-        case "parity": return .builtin(.parity(bits: int("bits", 4)))
-        case "majority": return .builtin(.majority(bits: int("bits", 5)))
+            return .builtin(.logic(f, inputs: f == .not ? 1 : int("inputs")))
+        case "parity": return .builtin(.parity(bits: int("bits")))
+        case "majority": return .builtin(.majority(bits: int("bits")))
         case "blobs":
-            return .builtin(.blobs(classes: int("classes", 2), dims: int("dims", 2), count: int("count", 200), spread: num("spread", 0.5)))
-        case "bars_and_stripes": return .builtin(.barsAndStripes(size: int("size", 4), image: bool("image")))
+            return .builtin(.blobs(classes: int("classes"), dims: int("dims"), count: int("count"), spread: num("spread")))
+        case "bars_and_stripes": return .builtin(.barsAndStripes(size: int("size"), image: bool("image")))
         case "patterns":
-            let pairs = o["pairs"].map { (units: $0["units"]?.integer ?? 1, density: $0["density"]?.number ?? 0.5) }
-            return .builtin(.patterns(count: int("count", 10), units: int("units", 100), density: num("density", 0.5), pairs: pairs))
+            let pairs = o["pairs"].map { (units: $0["units"]?.integer ?? 0, density: $0["density"]?.number ?? SpecSchema.pairsDensityDefault) }
+            return .builtin(.patterns(count: int("count"), units: int("units"), density: num("density"), pairs: pairs))
         case "letters":
-            let size = o["size"]?.list?.compactMap(\.integer) ?? [7, 5]
+            let size = o["size"]?.list?.compactMap(\.integer) ?? SpecSchema.lettersSizeDefault
             guard size.count == 2 else { return nil }
             if size[0] < 3 || size[1] < 3 {
                 error("E0403", "letters need at least 3×3 pixels, found \(size[0])×\(size[1])", at: o["size"]?.span ?? o.span)
                 return nil
             }
-            return .builtin(.letters(height: size[0], width: size[1], count: int("count", 26), image: bool("image")))
-        case "reber": return .builtin(.reber(embedded: bool("embedded"), count: int("count", 1000)))
-        case "adding": return .builtin(.adding(length: int("length", 50), count: int("count", 1000)))
-        case "sine": return .builtin(.sine(length: int("length", 50), count: int("count", 500)))
-        case "random": return .builtin(.random(count: int("count", 256), classes: int("classes", 10), length: o["length"]?.integer))
+            return .builtin(.letters(height: size[0], width: size[1], count: int("count"), image: bool("image")))
+        case "reber": return .builtin(.reber(embedded: bool("embedded"), count: int("count")))
+        case "adding": return .builtin(.adding(length: int("length"), count: int("count")))
+        case "sine": return .builtin(.sine(length: int("length"), count: int("count")))
+        case "random": return .builtin(.random(count: int("count"), classes: int("classes"), length: o["length"]?.integer))
         default: return nil
         }
     }
@@ -470,8 +480,13 @@ public struct SpecBuilder {
         }
         var rate: RateSpec?
         if let r = t["rate"] { rate = r.text == "normalized" ? .normalized : r.number.map(RateSpec.fixed) }
+        // A pca layer reconstructs its input: that is its target whatever `target` says.
+        if rule == .pca, t["target"]?.text == "labels" {
+            error("E0510", "rule 'pca' fits and judges the reconstruction of the input, so 'target: labels' cannot apply",
+                  at: t["target"]?.span ?? t.span, help: "write 'target: input', or leave 'target' out")
+        }
         return TrainSpec(rule: rule, loss: t["loss"]?.text.flatMap(LossKind.init(rawValue:)),
-                         targetIsInput: t["target"]?.text == "input", optimizer: optimizer, schedule: schedule,
+                         targetIsInput: t["target"]?.text == "input" || rule == .pca, optimizer: optimizer, schedule: schedule,
                          epochs: t["epochs"]?.integer, batch: t["batch"]?.integer, shuffle: t["shuffle"]?.bool ?? true,
                          clipNorm: t["clip"]?["norm"]?.number, bpttTruncate: t["bptt"]?["truncate"]?.integer,
                          stop: stop, rate: rate, spans: spans, span: t.span)

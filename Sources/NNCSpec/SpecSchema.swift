@@ -135,6 +135,10 @@ public enum SpecSchema {
     static let logicInputs = Field("inputs", .integer(min: 1, max: 24), default: "2", "number of inputs")
     static let imageField = Field("image", .bool, default: "false", "images [1, H, W] instead of vectors")
 
+    /// Defaults of nested or list-valued source options, as numbers (the table's text gives them too).
+    static let pairsDensityDefault = 0.5
+    static let lettersSizeDefault = [7, 5]
+
     public static let builtinSources: [(value: String, fields: [Field])] = [
         ("digits", [imageField]),
         ("iris", [Field("classes", .list(.integer(min: 0, max: 2), minCount: 1, maxCount: 3),
@@ -156,11 +160,11 @@ public enum SpecSchema {
             Field("density", .probability, default: "0.5", "fraction of active units"),
             Field("pairs", .object(ObjectSchema([
                 Field("units", .integer(min: 1, max: 1_000_000), required: true, "target units N"),
-                Field("density", .probability, default: "0.5", "fraction of active target units"),
+                Field("density", .probability, default: formatNumber(pairsDensityDefault), "fraction of active target units"),
             ])), "give each pattern a random target pattern (hetero-association)"),
         ]),
         ("letters", [
-            Field("size", twoInts, default: "[7, 5]", "bitmap size [H, W]"),
+            Field("size", twoInts, default: "[\(lettersSizeDefault.map(String.init).joined(separator: ", "))]", "bitmap size [H, W]"),
             Field("count", .integer(min: 1, max: 26), default: "26", "the first N letters"),
             imageField,
         ]),
@@ -210,7 +214,7 @@ public enum SpecSchema {
         Field("limit", .positiveInt, "keep the first N examples (before any shuffle)"),
         Field("shuffle", .bool, default: "false", "shuffle the examples (with the seed)"),
         Field("normalize", .anyOf([.keyword(["standardize", "minmax"]),
-                                   .object(ObjectSchema([Field("scale", .positive, required: true, "divide by K")]))]),
+                                   .object(ObjectSchema([Field("scale", .positive, required: true, "multiply every input by K (as Caffe and Keras do): 0.0625 maps the digits' 0..16 to 0..1")]))]),
               "standardize, minmax or {scale: K} (statistics from the training part)"),
         Field("encoding", .keyword(["binary", "bipolar"]), "0/1 or −1/+1 for binary data"),
         Field("one_hot", .bool, default: "false", "class labels to one-hot vectors"),

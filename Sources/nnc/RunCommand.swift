@@ -50,7 +50,8 @@ struct Run: ParsableCommand {
             Terminal.writeError(DiagnosticRenderer(files: []).render([error.diagnostic], format: .text, files: 1))
             throw Exit.usage
         }
-        let checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
+        var checked = Compiler.check(source, overrides: overrides.compactMap(Override.init))
+        checked.diagnostics += Compiler.flagWarnings(checked, epochs: epochs)
         if !checked.diagnostics.isEmpty {
             let renderer = DiagnosticRenderer(files: [source], color: Terminal.stderrIsTerminal, toolVersion: NNC.version)
             Terminal.writeError(renderer.render(checked.diagnostics, format: .text, files: 1))

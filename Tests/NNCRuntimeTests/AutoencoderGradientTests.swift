@@ -114,7 +114,7 @@ final class AutoencoderGradientTests: XCTestCase {
         head.loadTargets(data, indices, targetIsInput: true)
         let omega = plan.forward(data.count, training: true)
         let reconstruction = head.compute(data.count, training: true)
-        let w = try XCTUnwrap(plan.parameters.entry(node: 1, role: "weight"))
+        let w = try XCTUnwrap(plan.parameters.entry(node: 1, role: .weight))
         let weight = plan.parameters.values(of: w)
         let h = plan.values[1].pointer
         var expected = 0.0

@@ -11,7 +11,7 @@ final class AutoencoderOutputsTests: XCTestCase {
     static func graph(_ layers: String, train: String = "{target: input, loss: mse}") throws -> (Graph, [Int]) {
         let text = """
         nnc: 1
-        data: {source: digits, normalize: {scale: 16}}
+        data: {source: digits, normalize: {scale: 0.0625}}
         model:
           input: [64]
           layers:

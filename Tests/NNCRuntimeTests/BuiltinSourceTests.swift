@@ -77,25 +77,25 @@ final class BuiltinSourceTests: XCTestCase {
 
     func testAbsurdOptionsThrowInsteadOfTrapping() {
         assertDataError(.tooLarge, ["2^62"]) { try TruthTableSource(function: .parity, inputs: 62).describe() }
-        assertDataError(.tooLarge, ["2^40"]) { try BarsAndStripesSource(size: 39).describe() }
+        assertDataError(.tooLarge, ["2^40"]) { try BarsAndStripesSource(size: 39, image: false).describe() }
         assertDataError(.invalidOption, ["not", "exactly 1"]) { try TruthTableSource(function: .not, inputs: 2).describe() }
         assertDataError(.invalidOption, ["bits must be at least 1"]) { try TruthTableSource(function: .majority, inputs: 0).describe() }
-        assertDataError(.tooLarge, ["too many"]) { try BlobsSource(classes: 2, dims: 1 << 20, count: 1 << 20).describe() }
-        assertDataError(.tooLarge, ["too many"]) { try PatternsSource(count: Int.max, units: 4).describe() }
+        assertDataError(.tooLarge, ["too many"]) { try BlobsSource(classes: 2, dims: 1 << 20, count: 1 << 20, spread: 0.5).describe() }
+        assertDataError(.tooLarge, ["too many"]) { try PatternsSource(count: Int.max, units: 4, density: 0.5, pairs: nil).describe() }
         assertDataError(.tooLarge, ["too many"]) { try SineSource(length: Int.max / 2, count: 3).describe() }
         assertDataError(.invalidOption, ["length must be at least 2"]) { try AddingSource(length: 1, count: 1).describe() }
-        assertDataError(.invalidOption, ["size must be [height, width]"]) { try LettersSource(size: [5]).describe() }
-        assertDataError(.invalidOption, ["count must be in 1...26"]) { try LettersSource(count: 27).describe() }
+        assertDataError(.invalidOption, ["size must be [height, width]"]) { try LettersSource(size: [5], count: 26, image: false).describe() }
+        assertDataError(.invalidOption, ["count must be in 1...26"]) { try LettersSource(size: [7, 5], count: 27, image: false).describe() }
         assertDataError(.invalidOption, ["symbolic dimension 'T'", "length"]) {
-            try RandomSource(shape: [.symbol("T"), .fixed(3)]).describe()
+            try RandomSource(shape: [.symbol("T"), .fixed(3)], count: 256, classes: 10, length: nil).describe()
         }
         assertDataError(.invalidOption, ["shorter than the shortest string (9"]) {
-            try ReberSource(embedded: true, maxLength: 8).describe()
+            try ReberSource(embedded: true, count: 1000, maxLength: 8).describe()
         }
         assertDataError(.invalidOption, ["density 0.01 of 20 units leaves no unit active"]) {
-            try PatternsSource(units: 20, density: 0.01).describe()
+            try PatternsSource(count: 10, units: 20, density: 0.01, pairs: nil).describe()
         }
-        assertDataError(.invalidOption, ["count 1 must be at least classes (3)"]) { try BlobsSource(classes: 3, count: 1).describe() }
+        assertDataError(.invalidOption, ["count 1 must be at least classes (3)"]) { try BlobsSource(classes: 3, dims: 2, count: 1, spread: 0.5).describe() }
     }
 
     /// Fixed dimensions must be equal; a symbolic one matches any size.

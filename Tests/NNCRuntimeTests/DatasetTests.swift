@@ -116,7 +116,7 @@ final class DatasetTests: XCTestCase {
         let stats = try NormalizationStats.fit(.minmax, to: train)
         XCTAssertEqual(try stats.apply(to: train).inputs, [0, 0, 1, 1])
         XCTAssertEqual(try stats.apply(to: Dataset(inputs: [4, 20], inputShape: [2])).inputs, [0.5, 2])
-        XCTAssertEqual(try train.normalized(.scale(2)).inputs, [1, 0, 3, 5])
+        XCTAssertEqual(try train.normalized(.scale(0.5)).inputs, [1, 0, 3, 5])   // multiplies, as Caffe and Keras
         assertDataError(.invalidOption, ["scale"]) { try train.normalized(.scale(0)) }
         assertDataError(.invalidOption, ["[2]", "[1]"]) { try stats.apply(to: Dataset(inputs: [1], inputShape: [1])) }
     }

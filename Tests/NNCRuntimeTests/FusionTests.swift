@@ -61,6 +61,41 @@ final class FusionTests: XCTestCase {
         for i in g1.indices { XCTAssertEqual(g1[i], g2[i], accuracy: 1e-5 * scale, "gradient \(i)") }
     }
 
+    /// conv2d + activation + max/avg pool, for every activation the conv accepts: the fused
+    /// step equals the unfused ops (a softmax conv must not be pooled before it activates).
+    func testConvPoolFusionMatchesUnfusedForEveryActivation() throws {
+        for activation in ActivationKind.allCases {
+            for pool in ["maxpool", "avgpool"] {
+                let text = """
+                    nnc: 1
+                    model:
+                      input: [1, 4, 4]
+                      layers:
+                        - conv2d: {filters: 2, kernel: 1, activation: \(activation.rawValue)}
+                        - \(pool): {size: 2}
+                        - flatten
+                        - dense: {units: 3}
+                    """
+                var outputs: [[Float]] = []
+                var rules: [[String]] = []
+                for fuse in [true, false] {
+                    let plan = try RuntimeTest.plan(text: text, batch: 2, fuse: fuse)
+                    RuntimeTest.fillInput(plan, seed: 7)
+                    plan.forward(2, training: false)
+                    let pooled = plan.graph.nodes.first { $0.name == "\(pool)2" }?.id ?? -1
+                    XCTAssertGreaterThan(pooled, 0)
+                    outputs.append(Array(UnsafeBufferPointer(start: plan.values[pooled].pointer, count: 2 * 2 * 2 * 2)))
+                    rules.append(plan.steps.compactMap(\.rule))
+                }
+                let fusesPool = pool == "avgpool" || activation.commutesWithMaxPool
+                XCTAssertEqual(rules[0].contains("conv2d+bias+activation+pool"), fusesPool, "\(activation) \(pool): \(rules[0])")
+                for i in outputs[0].indices {
+                    XCTAssertEqual(outputs[0][i], outputs[1][i], accuracy: 1e-6, "\(activation) \(pool) value \(i)")
+                }
+            }
+        }
+    }
+
     func testSigmoidBinaryCrossEntropyFusionMatchesUnfused() throws {
         let text = """
             nnc: 1

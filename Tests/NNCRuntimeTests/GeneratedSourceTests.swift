@@ -38,7 +38,7 @@ final class GeneratedSourceTests: XCTestCase {
     func testBarsAndStripes() throws {
         for n in [3, 4] {
             var rng = SeededRandom(seed: 0)
-            let data = try BarsAndStripesSource(size: n).generate(rng: &rng)
+            let data = try BarsAndStripesSource(size: n, image: false).generate(rng: &rng)
             XCTAssertEqual(data.count, (1 << (n + 1)) - 2)
             XCTAssertEqual(data.inputShape, [n * n])
             XCTAssertEqual(Set((0..<data.count).map { row(data, $0) }).count, data.count, "all distinct")
@@ -69,7 +69,7 @@ final class GeneratedSourceTests: XCTestCase {
         // Positions are spread over all units, not stuck at the front.
         let perUnit = (0..<40).map { u in (0..<50).filter { row(data, $0)[u] == 1 }.count }
         XCTAssertTrue(perUnit.allSatisfy { $0 < 20 } && perUnit.filter { $0 > 0 }.count > 30, "\(perUnit)")
-        let plain = try PatternsSource(count: 3, units: 10).generate(rng: &rng)
+        let plain = try PatternsSource(count: 3, units: 10, density: 0.5, pairs: nil).generate(rng: &rng)
         XCTAssertEqual(plain.targets, .none)
         XCTAssertEqual(try plain.encoded(.bipolar).inputs.reduce(0, +), 0, "balanced bipolar patterns sum to 0")
     }
@@ -77,21 +77,21 @@ final class GeneratedSourceTests: XCTestCase {
     func testLettersAreDistinctAtTheUsualSizes() throws {
         var rng = SeededRandom(seed: 0)
         for size in [[5, 5], [7, 5], [8, 8], [10, 10], [16, 16]] {
-            let data = try LettersSource(size: size).generate(rng: &rng)
+            let data = try LettersSource(size: size, count: 26, image: false).generate(rng: &rng)
             XCTAssertEqual(data.count, 26)
             XCTAssertEqual(data.inputShape, [size[0] * size[1]])
             XCTAssertEqual(Set((0..<26).map { row(data, $0) }).count, 26, "\(size): 26 distinct letters")
             XCTAssertEqual(labels(data), (0..<26).map { Int32($0) })
         }
         // At the font's own size, T is a full top row and a centre column.
-        let t = row(try LettersSource(size: [7, 5]).generate(rng: &rng), 19)
+        let t = row(try LettersSource(size: [7, 5], count: 26, image: false).generate(rng: &rng), 19)
         XCTAssertEqual(Array(t[0..<5]), [1, 1, 1, 1, 1])
         XCTAssertEqual((1..<7).map { t[$0 * 5 + 2] }, [1, 1, 1, 1, 1, 1])
         XCTAssertEqual(t.reduce(0, +), 11)
         let few = try LettersSource(size: [10, 10], count: 3, image: true).generate(rng: &rng)
         XCTAssertEqual(few.classNames, ["A", "B", "C"])
         XCTAssertEqual(few.inputShape, [1, 10, 10])
-        assertDataError(.invalidOption, ["same image"]) { try LettersSource(size: [2, 2]).generate(rng: &rng) }
+        assertDataError(.invalidOption, ["same image"]) { try LettersSource(size: [2, 2], count: 26, image: false).generate(rng: &rng) }
     }
 
     func testRandomResolvesSymbolicDimensions() throws {
@@ -102,6 +102,6 @@ final class GeneratedSourceTests: XCTestCase {
         XCTAssertEqual(Set(labels(data)), [0, 1, 2, 3])
         let mean = data.inputs.reduce(0, +) / Float(data.inputs.count)
         XCTAssertEqual(mean, 0.5, accuracy: 0.05)
-        XCTAssertEqual(try RandomSource(shape: [.fixed(2)], count: 3).generate(rng: &rng).targets, .none)
+        XCTAssertEqual(try RandomSource(shape: [.fixed(2)], count: 3, classes: nil, length: nil).generate(rng: &rng).targets, .none)
     }
 }

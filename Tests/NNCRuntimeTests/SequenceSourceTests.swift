@@ -27,7 +27,7 @@ final class SequenceSourceTests: XCTestCase {
 
     func testPlainReberStringsAreGrammatical() throws {
         var rng = SeededRandom(seed: 9)
-        let data = try ReberSource(count: 200).generate(rng: &rng)
+        let data = try ReberSource(embedded: false, count: 200).generate(rng: &rng)
         let regex = try Regex(reberPattern)
         var lengths = Set<Int>()
         for i in 0..<data.count {
@@ -66,7 +66,7 @@ final class SequenceSourceTests: XCTestCase {
 
     func testReberTargetsMasksAndAllowedSymbols() throws {
         var rng = SeededRandom(seed: 5)
-        let data = try ReberSource(count: 50, maxLength: 12).generate(rng: &rng)
+        let data = try ReberSource(embedded: false, count: 50, maxLength: 12).generate(rng: &rng)
         let steps = data.inputShape[0]
         XCTAssertLessThanOrEqual(steps, 11, "strings of at most 12 symbols")
         let targets = vectors(data)

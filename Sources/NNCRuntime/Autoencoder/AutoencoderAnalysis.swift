@@ -58,8 +58,8 @@ enum AutoencoderAnalysis {
     static func code(_ plan: Plan, _ layer: CodeLayer, row: Int) -> [Float] {
         let node = plan.graph.nodes[layer.node]
         if layer.isPCA, let input = node.inputs.first,
-           let components = plan.parameters.entry(node: layer.node, role: "components"),
-           let mean = plan.parameters.entry(node: layer.node, role: "mean") {
+           let components = plan.parameters.entry(node: layer.node, role: .components),
+           let mean = plan.parameters.entry(node: layer.node, role: .mean) {
             // c = C (x − μ), the projection the layer reconstructs from.
             let features = plan.perExample[input]
             let x = plan.values[input].pointer + row * features

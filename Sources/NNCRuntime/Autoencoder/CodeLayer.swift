@@ -39,7 +39,7 @@ public struct CodeLayer: Sendable, Equatable {
             guard case .layer(let op) = node.op else { continue }
             switch op {
             case .noise, .dropout, .flatten: continue
-            default: break
+            case .dense, .threshold, .hopfield, .conv2d, .pool, .activation, .rnn, .lstm, .pca, .add, .concat: break
             }
             if let b = best, perExample[b.id] <= perExample[node.id] { continue }
             best = node

@@ -34,13 +34,13 @@ struct EncoderJacobian {
             guard case .layer(let op) = node.op, node.inputs.count == 1, let previous = node.inputs.first else { return nil }
             switch op {
             case .dense(let o):
-                guard Self.supported(o.activation), let w = parameters.entry(node: id, role: "weight") else { return nil }
+                guard Self.supported(o.activation), let w = parameters.entry(node: id, role: .weight) else { return nil }
                 links.append(.dense(node: id, weight: w, activation: o.activation))
             case .activation(let a):
                 guard Self.supported(a) else { return nil }
                 links.append(.elementwise(node: id, activation: a))
             case .pca:
-                guard let c = parameters.entry(node: id, role: "components") else { return nil }
+                guard let c = parameters.entry(node: id, role: .components) else { return nil }
                 links.append(.pca(components: c))
             case .noise, .dropout, .flatten:
                 break

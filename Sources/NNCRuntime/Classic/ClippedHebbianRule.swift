@@ -18,7 +18,7 @@ enum ClippedHebbianRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let weight = try c.entry("weight")
+        let weight = try c.entry(.weight)
         let w = c.parameters.pointer(weight)
         w.update(repeating: 0, count: weight.count)
         for e in 0..<count {

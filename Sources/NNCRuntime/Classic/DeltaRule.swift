@@ -25,8 +25,8 @@ enum DeltaRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let b = options.bias ? c.parameters.pointer(try c.entry("bias")) : nil
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let b = options.bias ? c.parameters.pointer(try c.entry(.bias)) : nil
         let augmented = b != nil
         var largest: Double = 0
         for i in 0..<count {

@@ -28,7 +28,7 @@ enum HebbianRule {
             return try store(c, selfWeight: Float(options.selfWeight))
         case .layer(.dense(let options)):
             if options.initializer == nil {
-                let w = try c.entry("weight")
+                let w = try c.entry(.weight)
                 c.parameters.pointer(w).update(repeating: 0, count: w.count)
             }
             let coding: TargetCoding = switch options.activation {
@@ -39,7 +39,8 @@ enum HebbianRule {
             return try learn(c, coding: coding, random: &random)
         case .layer(.threshold(let options)):
             return try learn(c, coding: options.bipolar ? .bipolar : .binary, random: &random)
-        default:
+        case .input, .layer(.conv2d), .layer(.pool), .layer(.flatten), .layer(.activation), .layer(.dropout), .layer(.noise),
+             .layer(.rnn), .layer(.lstm), .layer(.pca), .layer(.add), .layer(.concat):
             throw RunError.bug("hebbian on '\(c.layer.name)', which it cannot train")
         }
     }
@@ -57,7 +58,7 @@ enum HebbianRule {
                 for j in 0..<k { sums[i * k + j] += zi * patterns[z + j] }
             }
         }
-        let w = c.parameters.pointer(try c.entry("weight"))
+        let w = c.parameters.pointer(try c.entry(.weight))
         for i in 0..<k {
             for j in 0..<k { w[i * k + j] = i == j ? selfWeight : Float(sums[i * k + j] / Double(k)) }
         }
@@ -73,7 +74,7 @@ enum HebbianRule {
         let f = c.inputSize, units = c.units, count = c.examples.count
         let targets = try c.layerTargets(coding)
         let x = c.layerInputs()
-        let weight = try c.entry("weight")
+        let weight = try c.entry(.weight)
         let w = c.parameters.pointer(weight)
         let epochs = c.train.effectiveEpochs
         var order = Array(0..<count)

@@ -27,9 +27,9 @@ extension RuleContext {
     var ruleName: String { train.rule.rawValue }
 
     /// The layer's parameter tensor `role` (weight, bias, threshold).
-    func entry(_ role: String) throws -> ParameterStore.Entry {
+    func entry(_ role: ParameterRole) throws -> ParameterStore.Entry {
         guard let e = parameters.entry(node: layer.id, role: role) else {
-            throw RunError.bug("'\(layer.name)' has no \(role)")
+            throw RunError.bug("'\(layer.name)' has no \(role.rawValue)")
         }
         return e
     }

@@ -29,8 +29,8 @@ enum LeastSquaresRule {
             if options.bias { a[e * cols + f] = 1 }
         }
         let inverse = pseudoInverse(a, rows: count, cols: cols)  // [cols, count]
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let b = options.bias ? c.parameters.pointer(try c.entry("bias")) : nil
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let b = options.bias ? c.parameters.pointer(try c.entry(.bias)) : nil
         var solution = [Double](repeating: 0, count: units * cols)
         for r in 0..<units {
             for j in 0..<cols {

@@ -15,8 +15,8 @@ enum PCARule {
         guard case .layer(.pca(let count)) = c.layer.op, let inputNode = c.layer.inputs.first else {
             throw RunError.bug("rule pca without a pca layer")
         }
-        guard let componentsEntry = c.parameters.entry(node: c.layer.id, role: "components"),
-              let meanEntry = c.parameters.entry(node: c.layer.id, role: "mean") else {
+        guard let componentsEntry = c.parameters.entry(node: c.layer.id, role: .components),
+              let meanEntry = c.parameters.entry(node: c.layer.id, role: .mean) else {
             throw RunError.bug("\(c.layer.name): pca parameters missing")
         }
         let plan = c.plan

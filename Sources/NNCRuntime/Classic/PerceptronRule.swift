@@ -35,8 +35,8 @@ enum PerceptronRule {
         }
         let x = c.layerInputs()
         let f = c.inputSize, units = c.units, count = c.examples.count
-        let w = c.parameters.pointer(try c.entry("weight"))
-        let s = c.parameters.pointer(try c.entry("threshold"))
+        let w = c.parameters.pointer(try c.entry(.weight))
+        let s = c.parameters.pointer(try c.entry(.threshold))
         let learnsThreshold = options.threshold != .auto
         let epochs = c.train.effectiveEpochs
 

@@ -15,7 +15,8 @@ public enum Normalization: Sendable, Equatable {
     /// (x − min) / (max − min) per group, so training data spans 0...1; a
     /// constant group becomes 0.
     case minmax
-    /// x / K for every value, e.g. `{scale: 255}` maps bytes to 0...1.
+    /// x · K for every value (Caffe's `scale`, Keras' `Rescaling`), e.g. `{scale: 0.00392156862745098}`
+    /// maps bytes to 0...1 and `{scale: 0.0625}` the digits' 0...16.
     case scale(Float)
 }
 
@@ -35,7 +36,7 @@ public struct NormalizationStats: Sendable, Equatable {
             guard k.isFinite, k != 0 else { throw DataError.invalidOption("normalize scale must be finite and non-zero, got \(k)") }
             return NormalizationStats(method: method, inputShape: data.inputShape,
                                       offsets: [Float](repeating: 0, count: groups.count),
-                                      factors: [Float](repeating: 1 / k, count: groups.count))
+                                      factors: [Float](repeating: k, count: groups.count))
         case .standardize:
             var sum = [Double](repeating: 0, count: groups.count)
             var n = [Double](repeating: 0, count: groups.count)

@@ -38,7 +38,8 @@ public final class LossHead: @unchecked Sendable {
     /// Per-row weights (sequence masks); nil: all rows count.
     public let rowWeights: FloatBuffer
     public var hasRowWeights = false
-    let plan: Plan
+    // The plan owns its head (plan.head): unowned breaks the cycle that leaked both.
+    unowned let plan: Plan
 
     init(plan: Plan, loss: LossKind, targetsMode: Targets, fusion: Fusion, fusedNode: Int?, rule: String?,
          logits: FloatBuffer, dLogits: FloatBuffer?) {
@@ -143,7 +144,7 @@ extension Plan {
         case .dense(let d) where d.activation == .linear:
             make(wanted, node: nil, rule: nil, logits: values[output], dLogits: gradients[output])
             return
-        default:
+        case .activation, .conv, .pool, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .lstm, .dense, .rnn:
             break
         }
         make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)

@@ -11,8 +11,10 @@ public final class ParameterStore: @unchecked Sendable {
     public struct Entry: Sendable {
         public var name: String
         public var node: Int
-        public var role: String
+        public var role: ParameterRole
         public var shape: [Int]
+        /// False for kernel storage the layer does not learn (kept at zero, not saved).
+        public var learned: Bool
         public var offset: Int
         public var count: Int
     }
@@ -22,15 +24,16 @@ public final class ParameterStore: @unchecked Sendable {
     public let gradients: FloatBuffer
     public var count: Int { values.count }
 
-    /// Lays out the parameters of every node of `graph` (shapes resolved with `bindings`).
+    /// Allocates the parameters of every node of `graph`, in the layout shape inference
+    /// resolved (`IRNode.parameterLayout`): the same tensors `nnc summary` counts.
     public init(graph: Graph) {
         var entries: [Entry] = []
         var offset = 0
         for node in graph.nodes {
-            for (role, shape) in Self.layout(node, graph: graph) {
-                let n = shape.reduce(1, *)
-                entries.append(Entry(name: "\(node.name).\(role)", node: node.id, role: role, shape: shape, offset: offset, count: n))
-                offset += n
+            for spec in node.parameterLayout {
+                entries.append(Entry(name: "\(node.name).\(spec.role.rawValue)", node: node.id, role: spec.role, shape: spec.shape,
+                                     learned: spec.learned, offset: offset, count: spec.count))
+                offset += spec.count
             }
         }
         self.entries = entries
@@ -38,37 +41,10 @@ public final class ParameterStore: @unchecked Sendable {
         gradients = FloatBuffer(count: offset)
     }
 
-    public func entry(node: Int, role: String) -> Entry? { entries.first { $0.node == node && $0.role == role } }
+    public func entry(node: Int, role: ParameterRole) -> Entry? { entries.first { $0.node == node && $0.role == role } }
     public func pointer(_ e: Entry) -> UnsafeMutablePointer<Float> { values.pointer + e.offset }
     public func gradient(_ e: Entry) -> UnsafeMutablePointer<Float> { gradients.pointer + e.offset }
     public func values(of e: Entry) -> [Float] { Array(UnsafeBufferPointer(start: pointer(e), count: e.count)) }
-
-    /// The tensors each kind of layer learns, in order: (role, shape).
-    static func layout(_ node: IRNode, graph: Graph) -> [(String, [Int])] {
-        guard case .layer(let op) = node.op, let inputNode = node.inputs.first else { return [] }
-        let inShape = graph.nodes[inputNode].shape ?? []
-        let features = inShape.last?.fixed ?? 0
-        switch op {
-        case .dense(let o):
-            return [("weight", [o.units, features])] + (o.bias ? [("bias", [o.units])] : [])
-        case .threshold(let o):
-            return [("weight", [o.units, features]), ("threshold", [o.units])]
-        case .hopfield:
-            return [("weight", [features, features])]
-        case .conv2d(let o):
-            let channels = inShape.first?.fixed ?? 0
-            return [("weight", [o.filters, channels, o.kernel.0, o.kernel.1])] + (o.bias ? [("bias", [o.filters])] : [])
-        case .rnn(let o):
-            // The kernel's flat layout [U | W | b | W_skip | V | c] (bias always present; frozen at 0 without `bias`).
-            return rnnShape(o, batch: 1, steps: 1, inputSize: features).parameterSlices.map { ($0.name, $0.shape) }
-        case .lstm(let o):
-            return LSTMShape(batch: 1, steps: 1, inputSize: features, hiddenSize: o.units).parameterSlices.map { ($0.name, $0.shape) }
-        case .pca(let c):
-            return [("components", [c, features]), ("mean", [features])]
-        case .pool, .flatten, .activation, .dropout, .noise, .add, .concat:
-            return []
-        }
-    }
 
     /// Initial values: weights by the layer's `init` (he for relu, xavier
     /// otherwise), biases zero (the LSTM forget gate's bias `forget_bias`),
@@ -77,36 +53,36 @@ public final class ParameterStore: @unchecked Sendable {
         values.zero()
         for e in entries {
             guard case .layer(let op) = graph.nodes[e.node].op else { continue }
-            var layerRNG = rng.split(UInt64(e.node) &* 31 &+ UInt64(e.role.utf8.count))
+            var layerRNG = rng.split(UInt64(e.node) &* 31 &+ e.role.initStream)
             let p = pointer(e)
             switch op {
-            case .dense(let o) where e.role == "weight":
+            case .dense(let o) where e.role == .weight:
                 fill(p, e, o.initializer, activation: o.activation, fanIn: e.shape[1], fanOut: e.shape[0], rng: &layerRNG)
-            case .conv2d(let o) where e.role == "weight":
+            case .conv2d(let o) where e.role == .weight:
                 let receptive = e.shape[2] * e.shape[3]
                 fill(p, e, o.initializer, activation: o.activation, fanIn: e.shape[1] * receptive,
                      fanOut: e.shape[0] * receptive, rng: &layerRNG)
-            case .rnn(let o) where e.role.hasSuffix("weight"):
+            case .rnn(let o) where [.inputWeight, .recurrentWeight, .skipWeight, .outputWeight].contains(e.role):
                 // Stored [out, in] like dense weights.
-                let act = e.role == "output_weight" ? (o.output?.activation ?? .linear) : o.activation
+                let act = e.role == .outputWeight ? (o.output?.activation ?? .linear) : o.activation
                 fill(p, e, o.initializer, activation: act, fanIn: e.shape[1], fanOut: e.shape[0], rng: &layerRNG)
-            case .lstm(let o) where e.role.hasSuffix("weight"):
+            case .lstm(let o) where e.role == .inputWeight || e.role == .recurrentWeight:
                 fill(p, e, o.initializer, activation: .tanh, fanIn: e.shape[1], fanOut: e.shape[0] / 4, rng: &layerRNG)
-            case .lstm(let o) where e.role == "bias":
+            case .lstm(let o) where e.role == .bias:
                 // Gate order i, f, g, o: the forget gate's bias starts at forget_bias.
                 let h = e.count / 4
                 (p + h).update(repeating: Float(o.forgetBias), count: h)
             case .threshold(let o):
-                if e.role == "weight", let w = o.weights {
+                if e.role == .weight, let w = o.weights {
                     for (r, row) in w.enumerated() { for (c, x) in row.enumerated() { p[r * e.shape[1] + c] = Float(x) } }
-                } else if e.role == "threshold" {
+                } else if e.role == .threshold {
                     switch o.threshold {
                     case .same(let s)?: p.update(repeating: Float(s), count: e.count)
                     case .perUnit(let s)?: for (i, x) in s.enumerated() where i < e.count { p[i] = Float(x) }
                     case .auto?, nil: break
                     }
                 }
-            default:
+            case .dense, .conv2d, .rnn, .lstm, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .pca, .add, .concat:
                 break
             }
         }
@@ -138,12 +114,9 @@ public final class ParameterStore: @unchecked Sendable {
                  leak: Float(o.leak), skip: o.skip ?? 0, returnSequence: o.returnSequence)
     }
 
-    /// (name, shape, values) of every tensor, for model.safetensors.
-    /// An rnn with `bias: false` keeps zero bias slots (the kernel's layout) but does not export them.
+    /// (name, shape, values) of every learned tensor, for model.safetensors (storage the
+    /// layer does not learn, an rnn's zero bias slots without `bias`, is not exported).
     public func namedTensors(graph: Graph) -> [(name: String, shape: [Int], values: [Float])] {
-        entries.filter { e in
-            guard case .layer(.rnn(let o)) = graph.nodes[e.node].op, !o.bias else { return true }
-            return e.role != "bias" && e.role != "output_bias"
-        }.map { ($0.name, $0.shape, values(of: $0)) }
+        entries.filter(\.learned).map { ($0.name, $0.shape, values(of: $0)) }
     }
 }

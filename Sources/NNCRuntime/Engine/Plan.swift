@@ -63,7 +63,7 @@ public final class Plan: @unchecked Sendable {
         var needs = Array(repeating: false, count: graph.nodes.count)
         if training {
             for node in graph.nodes where node.id > 0 {
-                needs[node.id] = ParameterStore.layout(node, graph: graph).isEmpty == false
+                needs[node.id] = !node.parameterLayout.isEmpty
                     || node.inputs.contains { needs[$0] }
             }
         }
@@ -134,7 +134,7 @@ public final class Plan: @unchecked Sendable {
             switch op {
             case .rnn(let o): recurrent += steps * Double(features + 3 * o.units + 2 * (o.output?.units ?? 0))
             case .lstm(let o): recurrent += steps * Double(2 * features + 10 * o.units)
-            default: break
+            case .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .pca, .add, .concat: break
             }
         }
         let parameters = Double(graph.totalParameters)

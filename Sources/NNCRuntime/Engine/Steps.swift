@@ -114,8 +114,8 @@ extension Plan {
         let n = batch
         let input = node.inputs.first ?? 0
         let inShape = graph.nodes[input].shape ?? []
-        func entry(_ role: String) throws -> ParameterStore.Entry {
-            guard let e = parameters.entry(node: node.id, role: role) else { throw RunError.bug("\(node.name).\(role) missing") }
+        func entry(_ role: ParameterRole) throws -> ParameterStore.Entry {
+            guard let e = parameters.entry(node: node.id, role: role) else { throw RunError.bug("\(node.name).\(role.rawValue) missing") }
             return e
         }
         let kind: Step.Kind
@@ -123,7 +123,7 @@ extension Plan {
         case .dense(let o):
             let rows = rows(input, n)
             let needsBackward = training
-            var step = Step.DenseStep(weight: try entry("weight"), bias: o.bias ? try entry("bias") : nil,
+            var step = Step.DenseStep(weight: try entry(.weight), bias: o.bias ? try entry(.bias) : nil,
                                       inputSize: lastDim(input), outputSize: o.units, activation: kernelActivation(o.activation),
                                       dPreactivation: needsBackward ? FloatBuffer(count: rows * o.units) : nil,
                                       penalty: o.penalty, rowNorms: nil, penaltyScratch: nil)
@@ -144,7 +144,7 @@ extension Plan {
             let g = Conv2DGeometry(batch: n, inChannels: c, inHeight: h, inWidth: w, outChannels: o.filters,
                                    kernelHeight: o.kernel.0, kernelWidth: o.kernel.1, strideH: o.stride.0, strideW: o.stride.1,
                                    padH: pad.0, padW: pad.1)
-            kind = .conv(Step.ConvStep(geometry: g, weight: try entry("weight"), bias: o.bias ? try entry("bias") : nil,
+            kind = .conv(Step.ConvStep(geometry: g, weight: try entry(.weight), bias: o.bias ? try entry(.bias) : nil,
                                        activation: kernelActivation(o.activation),
                                        workspace: FloatBuffer(count: conv2dWorkspaceSize(geometry: g, threads: pool?.threadCount ?? 1)),
                                        pool: nil))
@@ -168,21 +168,22 @@ extension Plan {
         case .add: kind = .add
         case .concat: kind = .concat
         case .threshold(let o):
-            kind = .threshold(Step.ThresholdStep(weight: try entry("weight"), threshold: try entry("threshold"),
+            kind = .threshold(Step.ThresholdStep(weight: try entry(.weight), threshold: try entry(.threshold),
                                                  inputSize: lastDim(input), units: o.units, auto: o.threshold == .auto,
                                                  tolerance: Float(o.tolerance), bipolar: o.bipolar))
         case .hopfield(let o):
-            kind = .hopfield(Step.HopfieldStep(weight: try entry("weight"), units: lastDim(input), options: o,
+            kind = .hopfield(Step.HopfieldStep(weight: try entry(.weight), units: lastDim(input), options: o,
                                                sweeps: LabelBuffer(count: n)))
         case .pca(let c):
-            kind = .pca(Step.PCAStep(components: try entry("components"), mean: try entry("mean"), count: c,
+            kind = .pca(Step.PCAStep(components: try entry(.components), mean: try entry(.mean), count: c,
                                      features: lastDim(input), scratch: FloatBuffer(count: n * c)))
         case .rnn(let o):
             let steps = try sequenceSteps(inShape)
             let shape = ParameterStore.rnnShape(o, batch: n, steps: steps, inputSize: lastDim(input))
             let outAct = kernelActivation(o.output?.activation ?? .linear)
             let needsRaw = o.output != nil && outAct != .linear
-            kind = .rnn(Step.RNNStep(shape: shape, parameters: try entry("input_weight"), parameterCount: shape.parameterCount,
+            try checkKernelLayout(shape.parameterSlices, node)
+            kind = .rnn(Step.RNNStep(shape: shape, parameters: try entry(.inputWeight), parameterCount: shape.parameterCount,
                                      storage: FloatBuffer(count: shape.storageCount),
                                      workspace: training ? FloatBuffer(count: shape.workspaceCount) : nil,
                                      outputActivation: needsRaw ? outAct : .linear,
@@ -193,11 +194,20 @@ extension Plan {
             let steps = try sequenceSteps(inShape)
             let shape = LSTMShape(batch: n, steps: steps, inputSize: lastDim(input), hiddenSize: o.units,
                                   returnSequence: o.returnSequence)
-            kind = .lstm(Step.LSTMStep(shape: shape, parameters: try entry("input_weight"), parameterCount: shape.parameterCount,
+            try checkKernelLayout(shape.parameterSlices, node)
+            kind = .lstm(Step.LSTMStep(shape: shape, parameters: try entry(.inputWeight), parameterCount: shape.parameterCount,
                                        storage: FloatBuffer(count: shape.storageCount),
                                        workspace: training ? FloatBuffer(count: shape.workspaceCount) : nil))
         }
         return Step(node: node.id, inputs: node.inputs, output: node.id, kind: kind, rule: nil)
+    }
+
+    /// A recurrent kernel reads its parameters as one flat block: it must be the layout the
+    /// IR resolved (same tensors, shapes and order), which the store allocated contiguously.
+    func checkKernelLayout(_ slices: [ParameterSlice], _ node: IRNode) throws {
+        let kernel = slices.map { "\($0.name) \($0.shape)" }
+        let ir = node.parameterLayout.map { "\($0.role.rawValue) \($0.shape)" }
+        guard kernel == ir else { throw RunError.bug("\(node.name): kernel layout \(kernel) ≠ IR layout \(ir)") }
     }
 
     /// T of a sequence input [T, F]: fixed, or bound from the data.
@@ -223,7 +233,7 @@ extension Plan {
                 switch head.kind {
                 case .dense(var d): d.activation = a; head.kind = .dense(d)
                 case .conv(var c): c.activation = a; head.kind = .conv(c)
-                default: continue
+                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm: continue
                 }
                 absorbed.insert(act)
             }

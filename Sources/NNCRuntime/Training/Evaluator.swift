@@ -136,6 +136,10 @@ public struct Evaluator {
                         guard ones == 1, target[hot] == 1 else { continue }
                         let predicted = predictedClass(y + row * perExample + t * width, width)
                         totals.counted += 1
+                        if confusion {
+                            if totals.confusion.isEmpty { totals.confusion = Array(repeating: Array(repeating: 0, count: width), count: width) }
+                            totals.confusion[hot][predicted] += 1
+                        }
                         if let allowed {
                             if allowed[i * perExample + t * width + predicted] == 1 { totals.correct += 1 }
                         } else if predicted == hot {

@@ -12,7 +12,7 @@ public struct AddingSource: DataSource, Equatable {
     public var length: Int
     public var count: Int
 
-    public init(length: Int = 50, count: Int = 1000) {
+    public init(length: Int, count: Int) {
         self.length = length
         self.count = count
     }

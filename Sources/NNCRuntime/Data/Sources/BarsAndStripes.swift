@@ -13,7 +13,7 @@ public struct BarsAndStripesSource: DataSource, Equatable {
     /// Images of shape [1, N, N] instead of vectors [N·N].
     public var image: Bool
 
-    public init(size: Int = 4, image: Bool = false) {
+    public init(size: Int, image: Bool) {
         self.size = size
         self.image = image
     }

@@ -20,7 +20,7 @@ public struct BlobsSource: DataSource, Equatable {
     /// The standard deviation of each coordinate around its centre.
     public var spread: Double
 
-    public init(classes: Int = 2, dims: Int = 2, count: Int = 100, spread: Double = 0.3) {
+    public init(classes: Int, dims: Int, count: Int, spread: Double) {
         self.classes = classes
         self.dims = dims
         self.count = count

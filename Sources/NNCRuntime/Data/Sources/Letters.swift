@@ -17,7 +17,7 @@ public struct LettersSource: DataSource, Equatable {
     /// Images of shape [1, H, W] instead of vectors [H·W].
     public var image: Bool
 
-    public init(size: [Int] = [7, 5], count: Int = 26, image: Bool = false) {
+    public init(size: [Int], count: Int, image: Bool) {
         self.size = size
         self.count = count
         self.image = image

@@ -17,7 +17,7 @@ public struct PatternsSource: DataSource, Equatable {
         public var units: Int
         public var density: Double
 
-        public init(units: Int, density: Double = 0.5) {
+        public init(units: Int, density: Double) {
             self.units = units
             self.density = density
         }
@@ -30,7 +30,7 @@ public struct PatternsSource: DataSource, Equatable {
     public var density: Double
     public var pairs: Pairs?
 
-    public init(count: Int = 10, units: Int = 100, density: Double = 0.5, pairs: Pairs? = nil) {
+    public init(count: Int, units: Int, density: Double, pairs: Pairs?) {
         self.count = count
         self.units = units
         self.density = density

@@ -13,7 +13,7 @@ public struct RandomSource: DataSource, Equatable {
     /// The size of every symbolic dimension of `shape`.
     public var length: Int?
 
-    public init(shape: [DataDim], count: Int = 1000, classes: Int? = nil, length: Int? = nil) {
+    public init(shape: [DataDim], count: Int, classes: Int?, length: Int?) {
         self.shape = shape
         self.count = count
         self.classes = classes

@@ -31,7 +31,7 @@ public struct ReberSource: DataSource, Equatable {
     /// are redrawn. nil: no cap (lengths are geometric-tailed, mostly under 20).
     public var maxLength: Int?
 
-    public init(embedded: Bool = false, count: Int = 1000, maxLength: Int? = nil) {
+    public init(embedded: Bool, count: Int, maxLength: Int? = nil) {
         self.embedded = embedded
         self.count = count
         self.maxLength = maxLength

@@ -11,7 +11,7 @@ public struct SineSource: DataSource, Equatable {
     public var length: Int
     public var count: Int
 
-    public init(length: Int = 50, count: Int = 200) {
+    public init(length: Int, count: Int) {
         self.length = length
         self.count = count
     }
