@@ -66,7 +66,8 @@ public enum DataFileCheck {
             var notes: [DiagnosticNote] = []
             if case .classes(let labels, _) = d.targets, let row = labels.firstIndex(where: { Int($0) >= max(width, 2) }) {
                 let name = d.classNames.flatMap { names in names.indices.contains(Int(labels[row])) ? " (\(DataError.quoted(names[Int(labels[row])].utf8)))" : nil } ?? ""
-                notes.append(DiagnosticNote("label \(labels[row])\(name) first appears in \(dataset.form.place(ofExample: row, file: file))"))
+                notes.append(DiagnosticNote("label \(labels[row])\(name) first appears in \(dataset.form.place(ofExample: row, file: file))",
+                                            at: dataset.form.span(ofExample: row)))
             }
             if let names = d.classNames {
                 notes.append(DiagnosticNote("the classes are the sorted label names: " + names.prefix(10).map { DataError.quoted($0.utf8) }.joined(separator: ", ")
@@ -126,6 +127,12 @@ extension DatasetForm {
     }
 
     var isCSV: Bool { if case .csv = self { return true }; return false }
+
+    /// The line of example `row` in a CSV file (nil for the other forms).
+    func span(ofExample row: Int) -> SourceSpan? {
+        guard case .csv(let o) = self else { return nil }
+        return SourceSpan(file: o.path, at: SourceLocation(line: row + 1 + (o.header ? 1 : 0), column: 1))
+    }
 
     /// Where example `row` is: a CSV file's line (rows are consecutive lines
     /// after the optional header), else the example's index.
