@@ -12,7 +12,11 @@ public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let decoded = try? SafeTensors.decode(bytes)
     guard FileManager.default.createFile(atPath: fuzzPath, contents: Data(bytes)) else { return 0 }
     let read = try? SafeTensors.read(path: fuzzPath)
-    // Both paths must agree on what the file holds.
-    if decoded?.tensors != read?.tensors || decoded?.metadata != read?.metadata { fatalError("decode and read disagree") }
+    // Both paths must agree on what the file holds, bit for bit (NaN != NaN, so compare bit patterns).
+    func bits(_ t: [NamedTensor]?) -> [[UInt32]]? { t?.map { $0.values.map(\.bitPattern) } }
+    if decoded?.tensors.map(\.name) != read?.tensors.map(\.name) || decoded?.tensors.map(\.shape) != read?.tensors.map(\.shape)
+        || bits(decoded?.tensors) != bits(read?.tensors) || decoded?.metadata != read?.metadata {
+        fatalError("decode and read disagree")
+    }
     return 0
 }

@@ -97,6 +97,19 @@ final class DataFileBoundsTests: XCTestCase {
         }
     }
 
+    /// Fuzzer finding (safetensors, 2026-12-01): a file holding a NaN; the
+    /// bounded file reader and the in-memory decoder must give the same bits.
+    func testSafeTensorsReadAndDecodeAgreeOnNaN() throws {
+        let folder = try TemporaryFolder()
+        let nan = Float(bitPattern: 0xFFCC_CCCD)
+        let bytes = try SafeTensors.encode(tensors: [NamedTensor(name: "b", shape: [2], values: [0.5, nan])])
+        let path = try folder.write("nan.safetensors", bytes)
+        let read = try SafeTensors.read(path: path).tensors
+        let decoded = try SafeTensors.decode(bytes).tensors
+        XCTAssertEqual(read.map { $0.values.map(\.bitPattern) }, [[Float(0.5).bitPattern, 0xFFCC_CCCD]])
+        XCTAssertEqual(read.map { $0.values.map(\.bitPattern) }, decoded.map { $0.values.map(\.bitPattern) })
+    }
+
     func testFIFOsAndFoldersAreRefusedWithoutBlocking() throws {
         let folder = try TemporaryFolder()
         let fifo = folder.path("pipe.csv")
