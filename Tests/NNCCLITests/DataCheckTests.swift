@@ -169,7 +169,13 @@ final class DataCheckTests: XCTestCase {
         for i in 0..<12 { rows += "\(i % 3),\(i % 3 == 1 ? 1 : 0),\(["cat", "ant", "bee"][i % 3])\n" }
         try write("animals.csv", rows)
         try spec("animals.yaml", csv: "{path: animals.csv, header: true}")
-        let out = try NNCProcess.run(["run", "animals.yaml", "--quiet", "--format", "json"], in: folder)
+        let out = try NNCProcess.run(["run", "animals.yaml", "--quiet", "--format", "json", "--out", "out",
+                                      "--set", "evaluate={metrics: [accuracy, confusion]}"], in: folder)
         XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stdout.contains("\"confusion\""), out.stdout)
+        // The report's confusion matrix names the classes by their sorted labels.
+        let report = try String(contentsOf: folder.appendingPathComponent("out/report.html"), encoding: .utf8)
+        for name in ["ant", "bee", "cat"] { XCTAssertTrue(report.contains(">\(name)</text>"), name) }
+        XCTAssertTrue(report.contains("<title>true ant, predicted"), "confusion cells name the classes")
     }
 }
