@@ -16,10 +16,7 @@ extension DataError {
             l.line.map { SourceSpan(file: l.file, at: SourceLocation(line: $0, column: l.column ?? 1)) }
         }
         let specNote = specSpan.map { DiagnosticNote("the file is named at \($0.file):\($0.start.line):\($0.start.column)", at: $0) }
-        var dataNote: DiagnosticNote?
-        if let location, location.line != nil || location.offset != nil {
-            dataNote = DiagnosticNote("in \(location)", at: dataSpan)
-        }
+        let dataNote = location.flatMap { $0.line != nil || $0.offset != nil ? DiagnosticNote("in \($0)", at: dataSpan) : nil }
         if anchor == .dataFile, let dataSpan {
             return Diagnostic(.error, code, detail, file: dataSpan.file, span: dataSpan, notes: specNote.map { [$0] } ?? [])
         }
