@@ -124,12 +124,15 @@ public enum Runner {
         var evalRNG = root.split(5)
 
         let data = try DataPipeline.prepare(dataSpec, modelInput: model.input, rng: &dataRNG)
-        let bindings = try bind(model.input, to: data.train.inputShape)
-        if let test = data.test { _ = try bind(model.input, to: test.inputShape) }
+        let testSpec = dataSpec.test ?? dataSpec.train
+        let bindings = try DataPipeline.matching(dataSpec.train, DataErrorCode.inputMismatch) { try bind(model.input, to: data.train.inputShape) }
+        if let test = data.test { _ = try DataPipeline.matching(testSpec, DataErrorCode.inputMismatch) { try bind(model.input, to: test.inputShape) } }
         let outputSize = try Plan.floatsPerExample(graph, bindings: bindings)[graph.output]
-        for part in [data.train] + (data.test.map { [$0] } ?? []) {
-            try checkTargets(part, outputWidth: graph.nodes[graph.output].shape?.last?.fixed ?? outputSize,
-                             outputSize: outputSize, targetIsInput: spec.train?.targetIsInput ?? false)
+        for (part, partSpec) in [(data.train, dataSpec.train)] + (data.test.map { [($0, testSpec)] } ?? []) {
+            try DataPipeline.matching(partSpec, DataErrorCode.targetMismatch) {
+                try checkTargets(part, outputWidth: graph.nodes[graph.output].shape?.last?.fixed ?? outputSize,
+                                 outputSize: outputSize, targetIsInput: spec.train?.targetIsInput ?? false)
+            }
         }
 
         let backprop = spec.train?.rule == .backprop
@@ -286,26 +289,11 @@ public enum Runner {
     /// Refuses, before allocating, a run that would not fit in this machine's memory.
     static func checkMemory(graph: Graph, batch: Int, bindings: [String: Int], training: Bool) throws {
         let needed = try Plan.estimatedBytes(graph: graph, batch: batch, bindings: bindings, training: training)
-        let available = Double(availableMemory())
+        let available = MemoryLimit.availableBytes()   // the cgroup's limit in a container
         guard needed <= 0.8 * available else {
             func gib(_ b: Double) -> String { String(format: "%.1f GiB", b / Double(1 << 30)) }
-            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than the \(gib(available)) this machine (or its container's memory limit) allows; use a smaller batch or smaller layers")
+            throw RunError.data("the run needs about \(gib(needed)) of memory (batch \(batch)), more than the \(gib(available)) this process may use (physical memory or the container's limit); use a smaller batch or smaller layers")
         }
-    }
-
-    /// The memory a run may use: the physical memory, or a container's cgroup
-    /// limit when lower (v2 `memory.max`, v1 `memory.limit_in_bytes`; "max" or an absurd v1 value means none).
-    static func availableMemory(cgroupFiles: [String] = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) -> UInt64 {
-        var limit = ProcessInfo.processInfo.physicalMemory
-        for path in cgroupFiles {
-            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
-            defer { try? handle.close() }
-            // A limit is one short line; read a bounded prefix only.
-            let bytes = (try? handle.read(upToCount: 64)) ?? Data()
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if let n = UInt64(text), n > 0 { limit = min(limit, n) }
-        }
-        return limit
     }
 
     /// The loss when the spec names none: cross-entropy after a softmax, mse otherwise.

@@ -43,6 +43,7 @@ public enum OutputFiles {
         var content = ReportContent(specName: result.spec.name, description: result.spec.description,
                                     history: result.runHistory)
         content.notes = result.notes
+        content.confusion?.classNames = result.data.train.classNames   // CSV label names, iris species, ...
         content.truthTables = result.figures.truthTables
         content.imageGrids = result.figures.imageGrids
         content.scatterPlots = result.figures.scatterPlots

@@ -38,6 +38,8 @@ public struct DatasetSpec: Sendable {
     public var span: SourceSpan
     /// Where `normalize` is written, for diagnostics about it.
     public var normalizeSpan: SourceSpan?
+    /// The span of each file name the dataset reads, by its resolved path (for data errors).
+    public var pathSpans: [String: SourceSpan] = [:]
 }
 
 public enum Normalization: Sendable, Equatable { case standardize, minmax, scale(Double) }

@@ -3,7 +3,7 @@
 /// two in step). Codes never change meaning; retired codes stay reserved.
 ///
 /// Ranges: E00xx file and YAML, E01xx spec structure, E02xx model graph,
-/// E03xx shapes, E04xx data, E05xx learning rules and training, E08xx model files; W for warnings.
+/// E03xx shapes, E04xx data, E05xx learning rules and training, E06xx data files, E08xx model files; W for warnings.
 
 public struct DiagnosticCode: Sendable, Hashable {
     public let code: String
@@ -259,6 +259,52 @@ public enum DiagnosticCodes {
               example: "data: {source: iris, encoding: bipolar}",
               fix: "Remove `encoding`, or use binary data."),
 
+        // MARK: E06xx — data files (`nnc run`, `nnc check --data`)
+        .init(code: "E0601", title: "data file cannot be read",
+              explanation: "A file the data section names is missing, a folder, a FIFO or a device, or cannot be opened. Paths are relative to the spec's folder.",
+              example: "data: {csv: {path: data/missing.csv}}",
+              fix: "Check the path relative to the spec file; nnc reads regular files only."),
+        .init(code: "E0602", title: "data file is malformed",
+              explanation: "The file's contents are not what its format requires: a bad .npy or IDX header, a truncated file or one longer than its header says, a value that is not a finite number, an empty CSV field or a blank line between rows. The message gives the line and column (CSV) or the byte offset (binary formats).",
+              example: "an .npy file cut short after its header",
+              fix: "Fix or regenerate the file at the reported place (for NumPy: numpy.save of a C-ordered float32 array)."),
+        .init(code: "E0603", title: "data option cannot be honoured",
+              explanation: "An option of the data section does not fit the data: a label column beyond the last field, `classes` below 1, a split that leaves a part empty, `one_hot` without class labels.",
+              example: "csv: {path: iris.csv, label: 9}   # rows have 5 fields",
+              fix: "Change the option to fit the file."),
+        .init(code: "E0604", title: "data too large",
+              explanation: "The data would not fit in memory: more values than one array may hold (2^28), a file larger than its format allows, a CSV line longer than 4 MiB, or a header that promises more than the file holds. nnc checks sizes before it reads or allocates.",
+              example: "an .npy file whose shape is (100000, 100000)",
+              fix: "Use a smaller file, or `limit:` the examples after splitting the file."),
+        .init(code: "E0605", title: "CSV header row not declared",
+              explanation: "The first row of the CSV file holds text where the rows after it hold numbers: it looks like a row of column names. nnc does not guess; the spec says whether there is a header.",
+              example: "csv: {path: iris.csv}   # first line: sepal_length,sepal_width,...",
+              fix: "Add `header: true` to the csv options (the names then label the features in reports)."),
+        .init(code: "E0606", title: "CSV rows of different lengths",
+              explanation: "A row has more or fewer fields than the first data row (or than the header).",
+              example: "1,2,0\n3,4\n",
+              fix: "Give every row the same number of comma-separated fields."),
+        .init(code: "E0607", title: "CSV field is not a number",
+              explanation: "An input field is not a number, or is NaN, an infinity, or outside the range of a 32-bit float. Only the label column may hold text (class names).",
+              example: "5.1,abc,1.4,0.2,setosa",
+              fix: "Fix the field at the reported line and column."),
+        .init(code: "E0608", title: "label is not a class",
+              explanation: "A class label is not a whole number ≥ 0, lies outside `classes`, or there are more class names than `classes` allows. Numeric labels are class indices; when the first row's label is text, every label is a class name (the classes are the sorted names).",
+              example: "csv: {path: d.csv, classes: 3}   # a row with label 3",
+              fix: "Use labels 0..K-1 (or names), or raise `classes`."),
+        .init(code: "E0609", title: "test label unknown to the training data",
+              explanation: "The test part names a class that the training part does not have, or its labels are names where the training part's are numbers. Class indices come from the training part's sorted names, so the test part must use the same names.",
+              example: "data: {csv: {path: train.csv}, test: {csv: {path: test.csv}}}   # test.csv has 'unknown'",
+              fix: "Use only class names that occur in the training file."),
+        .init(code: "E0610", title: "data file does not match the model's input",
+              explanation: "The examples the file gives (the CSV's input columns, the .npy array's shape without its first axis, the IDX images' size) do not fit the model's `input`. Found by `nnc check --data` or when `nnc run` reads the file.",
+              example: "model: {input: [4]}   # the CSV has 3 input columns",
+              fix: "Change `input` to the data's shape, or the label column, or the file."),
+        .init(code: "E0611", title: "data file's targets do not match the model's output",
+              explanation: "The file has more classes (or other target values per example) than the model's output gives: K classes need K output units, or one unit for two classes.",
+              example: "- dense: {units: 2}   # the CSV has labels 0, 1, 2",
+              fix: "Give the last layer one unit per class, or fix the labels."),
+
         // MARK: E08xx — model files (nnc run --init)
         .init(code: "E0801", title: "model file does not name the spec's parameters",
               explanation: "`nnc run --init MODEL` copies the model file's tensors into the spec's parameters by name (`layer.role`, e.g. `dense1.weight`). The file lacks a tensor the spec's layer needs, or holds a tensor no layer of the spec has (a renamed or removed layer).",
@@ -290,6 +336,10 @@ public enum DiagnosticCodes {
               explanation: "`normalize: {scale: K}` multiplies every input by K (as Caffe's `transform_param { scale }` and Keras' `Rescaling` do). Where the source's range is known, inputs that would reach beyond 10 usually mean the divisor was written for K.",
               example: "data: {source: digits, normalize: {scale: 16}}",
               fix: "Write the reciprocal (`scale: 0.0625` maps the digits' 0..16 to 0..1), or use `normalize: minmax`."),
+        .init(code: "W0601", title: "CSV header row holds numbers",
+              explanation: "`header: true` makes the first row column names, but every field of that row is a number: the file probably has no header, and its first example is being skipped. Reported by `nnc check --data`.",
+              example: "csv: {path: d.csv, header: true}   # first line: 5.1,3.5,1.4,0.2,0",
+              fix: "Remove `header: true` if the file has no column names."),
     ]
 }
 

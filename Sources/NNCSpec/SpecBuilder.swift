@@ -173,10 +173,14 @@ public struct SpecBuilder {
             default: normalize = n["scale"]?.number.map(Normalization.scale)
             }
         }
-        return DatasetSpec(form: form, limit: value["limit"]?.integer, shuffle: value["shuffle"]?.bool ?? false,
-                           normalize: normalize, encoding: value["encoding"]?.text.flatMap(Encoding.init(rawValue:)),
-                           oneHot: value["one_hot"]?.bool ?? false, span: value.span,
-                           normalizeSpan: value["normalize"]?.span)
+        var spec = DatasetSpec(form: form, limit: value["limit"]?.integer, shuffle: value["shuffle"]?.bool ?? false,
+                               normalize: normalize, encoding: value["encoding"]?.text.flatMap(Encoding.init(rawValue:)),
+                               oneHot: value["one_hot"]?.bool ?? false, span: value.span,
+                               normalizeSpan: value["normalize"]?.span)
+        for (form, keys) in [("csv", ["path"]), ("idx", ["images", "labels"]), ("npy", ["inputs", "targets"])] {
+            for key in keys { if let v = value[form]?[key], let path = v.text { spec.pathSpans[resolve(path)] = v.span } }
+        }
+        return spec
     }
 
     mutating func builtin(_ name: String, _ o: Value) -> DatasetForm? {

@@ -197,10 +197,12 @@ public enum SpecSchema {
         ])), "literal examples"),
         Field("csv", .object(ObjectSchema([
             Field("path", .text, required: true, "file, relative to the spec"),
-            Field("label", .anyOf([.keyword(["last", "first", "none"]), .count]), default: "last", "the label column"),
-            Field("header", .bool, default: "false", "skip a header row"),
+            Field("label", .anyOf([.keyword(["last", "first", "none"]), .count]), default: "last",
+                  "the label column: class indices 0..K-1, or class names (the sorted names become the classes)"),
+            Field("header", .bool, default: "false",
+                  "the first row holds column names (a first row of text with numbers below it is an error until this is set)"),
             Field("classes", .positiveInt, "number of classes (default: largest label + 1)"),
-        ])), "numbers, one example per row"),
+        ])), "one example per row: numbers, and a label column of class indices or names"),
         Field("idx", .object(ObjectSchema([
             Field("images", .text, required: true, "IDX image file (uint8)"),
             Field("labels", .text, "IDX label file"),

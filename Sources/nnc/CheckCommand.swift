@@ -21,8 +21,12 @@ struct Check: ParsableCommand {
     @Flag(help: "Treat warnings as errors.")
     var werror = false
 
+    @Flag(help: "Also open the data files the specs name and check them against the model (never done by default).")
+    var data = false
+
     func run() throws {
-        let report = CheckDriver.check(paths: paths)
+        var report = CheckDriver.check(paths: paths)
+        if data { report = DataCheck.adding(to: report) }
         let renderer = DiagnosticRenderer(files: report.sources, color: format == .text && Terminal.stderrIsTerminal,
                                           toolVersion: NNC.version)
         var diagnostics = report.diagnostics

@@ -113,7 +113,7 @@ struct Run: ParsableCommand {
             throw Exit.usage
         } catch {
             progress.finish()
-            Terminal.writeError(DiagnosticRenderer.visible("error: \(error)") + "\n")
+            Terminal.writeError(DataCheck.runErrorText(error, source: checked.file))
             throw Exit.runFailed
         }
         progress.finish()

@@ -134,7 +134,9 @@ final class BackpropTrainingTests: XCTestCase {
         let checked = Compiler.check(SourceFile(path: dir.appendingPathComponent("spec.yaml").path, text: spec))
         XCTAssertFalse(checked.hasErrors)
         XCTAssertThrowsError(try Runner.run(checked, options: RunOptions())) { error in
-            XCTAssertEqual("\(error)", "the data has 7 classes but the model's output has 3 units")
+            XCTAssertEqual("\(error)", dir.appendingPathComponent("seven.csv").path + ": the data has 7 classes but the model's output has 3 units")
+            XCTAssertEqual((error as? LocatedDataError)?.error.code, DataErrorCode.targetMismatch)
+            XCTAssertEqual((error as? LocatedDataError)?.specSpan.start.line, 2)
         }
     }
 
@@ -158,7 +160,11 @@ final class BackpropTrainingTests: XCTestCase {
         XCTAssertThrowsError(try Runner.run(checked, options: RunOptions())) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("ragged.csv"), message)
-            XCTAssertTrue(message.contains("line 3") || message.contains("row 3"), message)
+            XCTAssertTrue(message.contains("ragged.csv:3:1:"), message)
+            let located = error as? LocatedDataError
+            XCTAssertEqual(located?.error.code, DataErrorCode.raggedRow)
+            XCTAssertEqual(located?.specSpan.start.line, 2)
+            XCTAssertEqual(located?.diagnostic(anchor: .dataFile).span?.start.line, 3)
         }
     }
 }

@@ -49,7 +49,7 @@ final class NPYLoaderTests: XCTestCase {
         XCTAssertTrue(headerText.hasPrefix("{'descr'"))
         brokenHeader[10] = UInt8(ascii: "[")   // the dict's opening brace
         let broken = try folder.write("x.npy", brokenHeader)
-        assertDataError(.malformed, ["bad header at byte offset 10", "expected '{'"]) { try Dataset.loadNPY(inputs: broken) }
+        assertDataError(.malformed, ["x.npy (byte offset 10): bad header", "expected '{'"]) { try Dataset.loadNPY(inputs: broken) }
         let nanFile = try folder.write("n.npy", npyFile(descr: "<f4", shape: [2], payload: littleEndianBytes([1, .nan] as [Float])))
         assertDataError(.malformed, ["element 1", "not a finite Float"]) { try Dataset.loadNPY(inputs: nanFile) }
     }

@@ -288,13 +288,13 @@ final class RunFaultTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "nnc-cgroup-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let physical = ProcessInfo.processInfo.physicalMemory
+        let physical = Double(ProcessInfo.processInfo.physicalMemory)
         try "1073741824\n".write(toFile: dir + "/v2", atomically: true, encoding: .utf8)
         try "max\n".write(toFile: dir + "/max", atomically: true, encoding: .utf8)
         try "9223372036854771712\n".write(toFile: dir + "/v1", atomically: true, encoding: .utf8)
-        XCTAssertEqual(Runner.availableMemory(cgroupFiles: [dir + "/v2"]), min(physical, 1 << 30))
-        XCTAssertEqual(Runner.availableMemory(cgroupFiles: [dir + "/max", dir + "/v1"]), physical)
-        XCTAssertEqual(Runner.availableMemory(cgroupFiles: [dir + "/missing"]), physical)
+        XCTAssertEqual(MemoryLimit.availableBytes(cgroupFiles: [dir + "/v2"]), min(physical, Double(1 << 30)))
+        XCTAssertEqual(MemoryLimit.availableBytes(cgroupFiles: [dir + "/max", dir + "/v1"]), physical)
+        XCTAssertEqual(MemoryLimit.availableBytes(cgroupFiles: [dir + "/missing"]), physical)
     }
 
     /// Issue 12 item 6: a rerun that fails halfway leaves the previous set

@@ -47,7 +47,7 @@ public struct Dataset: Sendable, Equatable {
     public internal(set) var featureNames: [String]?
     /// Names of the classes (or of the components of the last target axis),
     /// e.g. "A".."Z", "setosa".., the Reber symbols.
-    public internal(set) var classNames: [String]?
+    public var classNames: [String]?
 
     /// Checks every invariant; throws `DataError` (kind `.malformed`) naming the
     /// first one broken.

@@ -92,122 +92,141 @@ public enum SafeTensors {
 
     /// The tensors (in the order of their data in the file) and the metadata.
     public static func decode(_ bytes: [UInt8]) throws -> (tensors: [NamedTensor], metadata: [String: String]) {
-        guard bytes.count >= 8 else {
-            throw OutputError(.malformed, "not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
-        }
-        let declared = readLittleEndianUInt64(bytes, at: 0)
-        guard declared <= UInt64(maxHeaderLength) else {
-            throw OutputError(.malformed, "the header length \(declared) is over the limit of \(maxHeaderLength) bytes")
-        }
-        let headerLength = Int(declared)
-        guard headerLength <= bytes.count - 8 else {
-            throw OutputError(.malformed, "the header length \(headerLength) runs past the end of the file (\(bytes.count) bytes): truncated?")
-        }
-        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
-            throw OutputError(.malformed, "the header is not a JSON object")
-        }
-        let dataStart = 8 + headerLength
-        let dataLength = bytes.count - dataStart
-
-        if let problem = nestingProblem(bytes[8..<dataStart]) { throw OutputError(.malformed, problem) }
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
-        } catch {
-            throw OutputError(.malformed, "the header is not valid JSON (\(error.localizedDescription))")
-        }
-        guard let header = json as? [String: Any] else { throw OutputError(.malformed, "the header is not a JSON object") }
-
-        var metadata: [String: String] = [:]
-        if let raw = header["__metadata__"] {
-            guard let object = raw as? [String: Any] else {
-                throw OutputError(.malformed, "'__metadata__' must be an object of strings")
-            }
-            for (key, value) in object {
-                guard let text = value as? String else {
-                    throw OutputError(.malformed, "'__metadata__' value of '\(key)' is not a string")
-                }
-                metadata[key] = text
-            }
-        }
-
-        var entries: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
-        for (name, raw) in header where name != "__metadata__" {
-            guard let info = raw as? [String: Any] else {
-                throw OutputError(.malformed, "tensor '\(name)': its entry is not an object")
-            }
-            guard let dtypeName = info["dtype"] as? String else {
-                throw OutputError(.malformed, "tensor '\(name)': 'dtype' is missing or not a string")
-            }
-            guard let dtype = DType(rawValue: dtypeName) else {
-                throw OutputError(.malformed, "tensor '\(name)': dtype '\(dtypeName)' is not supported (F32 and F64 are)")
-            }
-            guard let shapeItems = info["shape"] as? [Any] else {
-                throw OutputError(.malformed, "tensor '\(name)': 'shape' is missing or not a list")
-            }
-            var shape: [Int] = []
-            for item in shapeItems {
-                guard let d = nonNegativeInteger(item) else {
-                    throw OutputError(.malformed, "tensor '\(name)': a dimension of 'shape' is not a non-negative integer")
-                }
-                shape.append(d)
-            }
-            guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = nonNegativeInteger(offsets[0]), let end = nonNegativeInteger(offsets[1]) else {
-                throw OutputError(.malformed, "tensor '\(name)': 'data_offsets' must be two non-negative integers")
-            }
-            guard begin <= end, end <= dataLength else {
-                throw OutputError(.malformed, "tensor '\(name)': data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes")
-            }
-            guard let count = elementCount(shape) else {
-                throw OutputError(.malformed, "tensor '\(name)': the shape \(shape) has too many elements")
-            }
-            let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-            guard !overflow, byteCount == end - begin else {
-                throw OutputError(.malformed, "tensor '\(name)': shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(end - begin)")
-            }
-            entries.append((name, dtype, shape, begin, end))
-        }
-
-        // The data must be covered exactly once: no overlap, no gap, nothing after.
-        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        var position = 0
-        for e in entries {
-            guard e.begin == position else {
-                throw OutputError(.malformed, e.begin < position
-                    ? "tensor '\(e.name)' overlaps the tensor before it (data_offsets start at \(e.begin), before byte \(position))"
-                    : "a gap of \(e.begin - position) bytes before tensor '\(e.name)'")
-            }
-            position = e.end
-        }
-        guard position == dataLength else {
-            throw OutputError(.malformed, "the tensors cover \(position) data bytes but the file has \(dataLength)")
-        }
-
-        let tensors = entries.map { e in
-            NamedTensor(name: e.name, shape: e.shape,
-                        values: readFloats(bytes, from: dataStart + e.begin, to: dataStart + e.end, dtype: e.dtype))
-        }
-        return (tensors, metadata)
+        let layout = try Layout(bytes, fileSize: bytes.count)
+        return (layout.tensors(bytes, at: layout.dataStart), layout.metadata)
     }
 
-    /// Reads and decodes the file at `path`; errors name the path.
+    /// Largest file the reader accepts: a checkpoint of 2^28 F64 values, plus the header.
+    public static let maxFileBytes = 8 << 28 + maxHeaderLength
+
+    /// Reads and decodes the file at `path`; errors name the path. The size the
+    /// header promises is compared with the file's size before the data is read.
     public static func read(path: String) throws -> (tensors: [NamedTensor], metadata: [String: String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw OutputError(.io, path: path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw OutputError(.io, path: path, "is a folder, not a file") }
-        let bytes: [UInt8]
         do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw OutputError(.io, path: path, "cannot be read (\(error.localizedDescription))")
-        }
-        do {
-            return try decode(bytes)
+            let file = try DataFile(path)
+            guard file.size <= maxFileBytes else {
+                throw OutputError(.malformed, "the file has \(file.size) bytes, more than the \(maxFileBytes) a checkpoint or model may have")
+            }
+            let prefix = try file.read(at: 0, count: 8)
+            let declared = prefix.count == 8 ? readLittleEndianUInt64(prefix, at: 0) : 0
+            let header = declared <= UInt64(maxHeaderLength) ? try file.read(at: 8, count: Int(declared)) : []
+            let layout = try Layout(prefix + header, fileSize: file.size)
+            let data = try file.read(at: layout.dataStart, count: file.size - layout.dataStart)
+            guard data.count == file.size - layout.dataStart else { throw OutputError(.io, "the file changed while it was read") }
+            return (layout.tensors(data, at: 0), layout.metadata)
         } catch let error as OutputError {
-            throw error.at(path)
+            throw error.path == nil ? error.at(path) : error
+        } catch let error as DataError {
+            throw OutputError(.io, path: path, error.detail)
+        }
+    }
+
+    /// A parsed header: the metadata and where each tensor's data lies, checked
+    /// against the size of the file (the data is not needed for that).
+    struct Layout {
+        var metadata: [String: String] = [:]
+        var entries: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
+        var dataStart = 0
+
+        /// `bytes` hold at least the 8-byte length and the header; `fileSize` is the whole file's.
+        init(_ bytes: [UInt8], fileSize: Int) throws {
+            guard bytes.count >= 8 else {
+                throw OutputError(.malformed, "not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
+            }
+            let declared = readLittleEndianUInt64(bytes, at: 0)
+            guard declared <= UInt64(maxHeaderLength) else {
+                throw OutputError(.malformed, "the header length \(declared) is over the limit of \(maxHeaderLength) bytes")
+            }
+            let headerLength = Int(declared)
+            guard headerLength <= fileSize - 8, headerLength <= bytes.count - 8 else {
+                throw OutputError(.malformed, "the header length \(headerLength) runs past the end of the file (\(fileSize) bytes): truncated?")
+            }
+            guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
+                throw OutputError(.malformed, "the header is not a JSON object")
+            }
+            dataStart = 8 + headerLength
+            let dataLength = fileSize - dataStart
+
+            if let problem = nestingProblem(bytes[8..<dataStart]) { throw OutputError(.malformed, problem) }
+            let json: Any
+            do {
+                json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+            } catch {
+                throw OutputError(.malformed, "the header is not valid JSON (\(error.localizedDescription))")
+            }
+            guard let header = json as? [String: Any] else { throw OutputError(.malformed, "the header is not a JSON object") }
+
+                    if let raw = header["__metadata__"] {
+                guard let object = raw as? [String: Any] else {
+                    throw OutputError(.malformed, "'__metadata__' must be an object of strings")
+                }
+                for (key, value) in object {
+                    guard let text = value as? String else {
+                        throw OutputError(.malformed, "'__metadata__' value of \(DataError.quoted(key.utf8)) is not a string")
+                    }
+                    metadata[key] = text
+                }
+            }
+
+                    for (name, raw) in header where name != "__metadata__" {
+                guard let info = raw as? [String: Any] else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): its entry is not an object")
+                }
+                guard let dtypeName = info["dtype"] as? String else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'dtype' is missing or not a string")
+                }
+                guard let dtype = DType(rawValue: dtypeName) else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): dtype \(DataError.quoted(dtypeName.utf8)) is not supported (F32 and F64 are)")
+                }
+                guard let shapeItems = info["shape"] as? [Any] else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'shape' is missing or not a list")
+                }
+                var shape: [Int] = []
+                for item in shapeItems {
+                    guard let d = nonNegativeInteger(item) else {
+                        throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): a dimension of 'shape' is not a non-negative integer")
+                    }
+                    shape.append(d)
+                }
+                guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
+                      let begin = nonNegativeInteger(offsets[0]), let end = nonNegativeInteger(offsets[1]) else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): 'data_offsets' must be two non-negative integers")
+                }
+                guard begin <= end, end <= dataLength else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes")
+                }
+                guard let count = elementCount(shape) else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): the shape \(shape) has too many elements")
+                }
+                let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+                guard !overflow, byteCount == end - begin else {
+                    throw OutputError(.malformed, "tensor \(DataError.quoted(name.utf8)): shape \(shape) of \(dtypeName) needs \(overflow ? "too many" : String(byteCount)) bytes, data_offsets give \(end - begin)")
+                }
+                entries.append((name, dtype, shape, begin, end))
+            }
+
+            // The data must be covered exactly once: no overlap, no gap, nothing after.
+            entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+            var position = 0
+            for e in entries {
+                guard e.begin == position else {
+                    throw OutputError(.malformed, e.begin < position
+                        ? "tensor \(DataError.quoted(e.name.utf8)) overlaps the tensor before it (data_offsets start at \(e.begin), before byte \(position))"
+                        : "a gap of \(e.begin - position) bytes before tensor \(DataError.quoted(e.name.utf8))")
+                }
+                position = e.end
+            }
+            guard position == dataLength else {
+                throw OutputError(.malformed, "the tensors cover \(position) data bytes but the file has \(dataLength)")
+            }
+        }
+
+        /// The tensors from `data`, whose byte `start` is the first data byte.
+        func tensors(_ data: [UInt8], at start: Int) -> [NamedTensor] {
+            entries.map { e in
+                NamedTensor(name: e.name, shape: e.shape,
+                            values: readFloats(data, from: start + e.begin, to: start + e.end, dtype: e.dtype))
+            }
         }
     }
 

@@ -12,9 +12,18 @@ public struct PreparedData: Sendable {
 
 public enum DataPipeline {
     /// `modelInput` resolves `random`'s shape. `rng` is the run's data stream.
+    /// A `DataError` from reading a dataset is thrown as a `LocatedDataError`
+    /// with the spec's span that names the file.
     public static func prepare(_ data: DataSpec, modelInput: Shape, rng: inout SeededRandom) throws -> PreparedData {
-        var train = try load(data.train, modelInput: modelInput, rng: &rng)
-        var test = try data.test.map { try load($0, modelInput: modelInput, rng: &rng) }
+        var train = try located(data.train) { try load(data.train, modelInput: modelInput, rng: &rng) }
+        var test = try data.test.map { spec in
+            try located(spec) { try load(spec, modelInput: modelInput, rng: &rng, classNames: train.classNames) }
+        }
+        if let test, let spec = data.test, train.classNames == nil, test.classNames != nil, case .csv = spec.form {
+            throw LocatedDataError(error: DataError(.malformed, "the test part's labels are names but the training part's are numbers",
+                                                    code: DataErrorCode.unseenLabel),
+                                   specSpan: spec.span)
+        }
         if let split = data.split {
             let parts = try train.split(fractions: [split.train, split.test], rng: &rng)
             guard parts.count == 2 else { throw DataError(.invalidOption, "split gave \(parts.count) parts") }
@@ -59,8 +68,17 @@ public enum DataPipeline {
         return d
     }
 
-    /// One dataset: loaded or generated, then limited and shuffled.
-    static func load(_ spec: DatasetSpec, modelInput: Shape, rng: inout SeededRandom) throws -> Dataset {
+    /// Runs `body`, giving a `DataError` the span in `spec` that names its file.
+    static func located<T>(_ spec: DatasetSpec, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DataError {
+            throw LocatedDataError(error: error, specSpan: spec.span(naming: error.location?.file))
+        }
+    }
+
+    /// One dataset: loaded or generated, then limited and shuffled. `classNames`:
+    /// the training part's, which a test part's named labels must use.
+    static func load(_ spec: DatasetSpec, modelInput: Shape, rng: inout SeededRandom,
+                     classNames: [String]? = nil) throws -> Dataset {
         var d: Dataset
         switch spec.form {
         case .builtin(let source):
@@ -74,6 +92,22 @@ public enum DataPipeline {
                 }
             }
             d = try Dataset.inline(inputs: inputs.map { $0.map(Float.init) }, targets: t, inputShape: fixedShape(modelInput))
+        case .csv, .idx, .npy:
+            guard let file = try readFile(spec.form, modelInput: modelInput, classNames: classNames) else {
+                throw DataError(.invalidOption, "not a data file")
+            }
+            d = file
+        }
+        if let n = spec.limit { d = try d.limit(n) }
+        if spec.shuffle { d = d.shuffled(rng: &rng) }
+        return d
+    }
+
+    /// The dataset of a file form (csv, idx, npy) in file order; nil for the other forms.
+    static func readFile(_ form: DatasetForm, modelInput: Shape, classNames: [String]? = nil) throws -> Dataset? {
+        switch form {
+        case .builtin, .inline:
+            return nil
         case .csv(let o):
             let label: CSVLabel
             switch o.label {
@@ -82,17 +116,15 @@ public enum DataPipeline {
             case .none: label = .none
             case .column(let n): label = .column(n)
             }
-            d = try Dataset.loadCSV(path: o.path, label: label, header: o.header, classes: o.classes)
+            let d = try Dataset.loadCSV(path: o.path, label: label, header: o.header, classes: o.classes, classNames: classNames)
             // A row's values read as the model's input: images [C, H, W], sequences [T, F] (time-major).
-            if let shape = Dataset.rowShape(modelInput.map(\.fixed), values: d.inputSize) { d = try d.reshapedInputs(shape) }
+            if let shape = Dataset.rowShape(modelInput.map(\.fixed), values: d.inputSize) { return try d.reshapedInputs(shape) }
+            return d
         case .idx(let images, let labels):
-            d = try Dataset.loadIDX(images: images, labels: labels)
+            return try Dataset.loadIDX(images: images, labels: labels)
         case .npy(let inputs, let targets):
-            d = try Dataset.loadNPY(inputs: inputs, targets: targets)
+            return try Dataset.loadNPY(inputs: inputs, targets: targets)
         }
-        if let n = spec.limit { d = try d.limit(n) }
-        if spec.shuffle { d = d.shuffled(rng: &rng) }
-        return d
     }
 
     /// The model's input shape when every dimension is a number (inline rows then take it).

@@ -11,55 +11,75 @@ extension Dataset {
     ///   `labels` is given (K = `classes`, or the largest label + 1), none otherwise.
     public static func loadIDX(images: String, labels: String? = nil, classes: Int? = nil) throws -> Dataset {
         if let k = classes, k < 1 { throw DataError.invalidOption("idx: classes must be at least 1, got \(k)") }
-        let imageBytes = try FileBytes.read(images)
-        let (imageDims, imageData) = try parseIDX(imageBytes, file: images, dimensions: 3)
+        let (imageDims, imageBytes) = try readIDX(images, dimensions: 3)
         let (n, rows, cols) = (imageDims[0], imageDims[1], imageDims[2])
-        let inputs = imageBytes[imageData...].map { Float($0) }
+        let inputs = imageBytes.map { Float($0) }
 
         var targets = Targets.none
         if let labels {
-            let labelBytes = try FileBytes.read(labels)
-            let (labelDims, labelData) = try parseIDX(labelBytes, file: labels, dimensions: 1)
+            let (labelDims, labelBytes) = try readIDX(labels, dimensions: 1)
             guard labelDims[0] == n else {
-                throw DataError.malformed("\(labels): \(labelDims[0]) labels for the \(n) images of \(images)")
+                throw DataError(.malformed, "\(labelDims[0]) labels for the \(n) images of \(images)", at: DataLocation(file: labels))
             }
-            let values = labelBytes[labelData...].map { Int32($0) }
+            let values = labelBytes.map { Int32($0) }
             if let k = classes, let bad = values.firstIndex(where: { Int($0) >= k }) {
-                throw DataError.malformed(
-                    "\(labels): label \(values[bad]) of example \(bad) (byte offset \(labelData + bad)) is outside the classes 0..<\(k)")
+                throw DataError(.malformed, "label \(values[bad]) of example \(bad) is outside the classes 0..<\(k)",
+                                code: DataErrorCode.badLabel, at: DataLocation(file: labels, offset: 8 + bad))
             }
             targets = .classes(values, classCount: classes ?? Int(values.max() ?? 0) + 1)
         }
         return try Dataset(inputs: inputs, inputShape: [1, rows, cols], targets: targets)
     }
 
-    /// Checks an IDX header for unsigned bytes in `dimensions` dimensions and
+    /// The dimensions and data bytes of the IDX file at `path`; the size the
+    /// header promises is compared with the file's before the data is read.
+    static func readIDX(_ path: String, dimensions: Int) throws -> (dims: [Int], data: [UInt8]) {
+        let file = try DataFile(path)
+        let header = try file.read(at: 0, count: 4 + 4 * dimensions)
+        let (dims, dataOffset) = try parseIDX(header, file: path, dimensions: dimensions, fileSize: file.size)
+        let data = try file.read(at: dataOffset, count: file.size - dataOffset)
+        guard data.count == file.size - dataOffset else {
+            throw DataError(.unreadable, "the file changed while it was read", at: DataLocation(file: path))
+        }
+        return (dims, data)
+    }
+
+    /// Checks an IDX header (the first bytes of a file of `fileSize` bytes,
+    /// all of it when nil) for unsigned bytes in `dimensions` dimensions and
     /// the file's length against it.
     /// - Returns: the dimension sizes and the byte offset where the data starts.
-    static func parseIDX(_ bytes: [UInt8], file: String, dimensions: Int) throws -> (dims: [Int], dataOffset: Int) {
-        func fail(_ message: String) -> DataError { .malformed("\(file): \(message)") }
+    static func parseIDX(_ bytes: [UInt8], file: String, dimensions: Int, fileSize: Int? = nil) throws -> (dims: [Int], dataOffset: Int) {
+        func fail(_ message: String, offset: Int? = nil) -> DataError {
+            DataError(.malformed, message, at: DataLocation(file: file, offset: offset))
+        }
+        let fileSize = fileSize ?? bytes.count
         guard bytes.count >= 4 else {
-            throw fail("truncated: \(bytes.count) bytes, too short for an IDX header")
+            throw fail("truncated: \(fileSize) bytes, too short for an IDX header")
         }
         let expectedMagic = UInt32(0x0800) | UInt32(dimensions)
         let magic = FileBytes.bigEndianUInt32(bytes, at: 0)
         guard magic == expectedMagic else {
-            let hint = FileBytes.looksGzipped(bytes) ? " (the file looks gzip-compressed: decompress it first)" : ""
-            throw fail("wrong magic number 0x\(hex(magic)), expected 0x\(hex(expectedMagic))\(hint)")
+            let hint = FileBytes.looksGzipped(bytes) ? " (the file looks gzip-compressed: decompress it first)"
+                : magic & 0xFFFF_FF00 == 0x0800 ? " (\(magic & 0xFF) dimensions, expected \(dimensions))" : ""
+            throw fail("wrong magic number 0x\(hex(magic)), expected 0x\(hex(expectedMagic))\(hint)", offset: 0)
         }
         let headerSize = 4 + 4 * dimensions
         guard bytes.count >= headerSize else {
-            throw fail("truncated: expected a \(headerSize)-byte header, found \(bytes.count) bytes")
+            throw fail("truncated: expected a \(headerSize)-byte header, found \(fileSize) bytes")
         }
         let dims = (0..<dimensions).map { Int(FileBytes.bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
         if let zero = dims.firstIndex(of: 0) {
-            throw fail("dimension \(zero + 1) of the header is 0: the file holds no data")
+            throw fail("dimension \(zero + 1) of the header is 0: the file holds no data", offset: 4 + 4 * zero)
         }
-        let size = try SizeLimits.elements(dims, file)
+        let size: Int
+        do { size = try SizeLimits.elements(dims, "the header") } catch var error as DataError {
+            error.location = DataLocation(file: file, offset: 4)
+            throw error
+        }
         let expected = headerSize + size
-        guard bytes.count == expected else {
-            let problem = bytes.count < expected ? "truncated" : "too long"
-            throw fail("\(problem): the header \(dims) needs \(expected) bytes, found \(bytes.count)")
+        guard fileSize == expected else {
+            let problem = fileSize < expected ? "truncated" : "too long"
+            throw fail("\(problem): the header \(dims) needs \(expected) bytes, found \(fileSize)")
         }
         return (dims, headerSize)
     }

@@ -8,22 +8,23 @@ extension Dataset {
     ///   (regression); (N, ...) with two or more dimensions → vectors [...].
     public static func loadNPY(inputs: String, targets: String? = nil, classes: Int? = nil) throws -> Dataset {
         if let k = classes, k < 1 { throw DataError.invalidOption("npy: classes must be at least 1, got \(k)") }
-        let x = try NPYArray(FileBytes.read(inputs), file: inputs)
+        let x = try NPYArray(path: inputs)
         let count = x.shape[0]
         let inputShape = x.shape.count == 1 ? [1] : Array(x.shape.dropFirst())
 
         var dataTargets = Targets.none
         if let targets {
-            let y = try NPYArray(FileBytes.read(targets), file: targets)
+            let y = try NPYArray(path: targets)
             guard y.shape[0] == count else {
-                throw DataError.malformed("\(targets): \(y.shape[0]) targets for the \(count) examples of \(inputs)")
+                throw DataError(.malformed, "\(y.shape[0]) targets for the \(count) examples of \(inputs)", at: DataLocation(file: targets))
             }
             switch (y.values, y.shape.count) {
             case (.integers(let labels), 1):
                 let limit = Int64(classes ?? Int(Int32.max) + 1)
                 if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= limit }) {
                     let range = classes.map { "0..<\($0)" } ?? "0...\(Int32.max)"
-                    throw DataError.malformed("\(targets): label \(labels[bad]) of example \(bad) is outside the classes \(range)")
+                    throw DataError(.malformed, "label \(labels[bad]) of example \(bad) is outside the classes \(range)",
+                                    code: DataErrorCode.badLabel, at: DataLocation(file: targets))
                 }
                 let classCount = classes ?? Int(labels.max() ?? 0) + 1
                 dataTargets = .classes(labels.map { Int32($0) }, classCount: classCount)
