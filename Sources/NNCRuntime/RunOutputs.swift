@@ -107,7 +107,7 @@ public enum RunSummary {
             let pad = String(repeating: " ", count: width - name.count)
             switch value {
             case .matrix(let m):
-                out += "  \(name):\(pad)\n" + matrixText(m, indent: "    ")
+                out += "  \(name):\(pad)\n" + matrixText(m, indent: "    ", names: result.data.train.classNames)
             default:
                 out += "  \(name)\(pad)  \(value.display)\n"
             }
@@ -133,9 +133,16 @@ public enum RunSummary {
         return line
     }
 
-    static func matrixText(_ m: [[Int]], indent: String) -> String {
-        let width = max(1, m.flatMap { $0 }.map { String($0).count }.max() ?? 1)
-        return m.map { row in indent + row.map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " ") }
-            .joined(separator: "\n") + "\n"
+    /// Rows are the true classes, columns the predicted ones; with class names (a CSV's
+    /// string labels) each row starts with its name and a header names the columns.
+    static func matrixText(_ m: [[Int]], indent: String, names: [String]? = nil) -> String {
+        let labels = names.flatMap { $0.count == m.count ? $0 : nil }
+        let width = max(1, (m.flatMap { $0 }.map { String($0).count } + (labels?.map(\.count) ?? [])).max() ?? 1)
+        func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        let rowLabel = (labels?.map(\.count).max() ?? 0)
+        func lead(_ text: String) -> String { labels == nil ? "" : text + String(repeating: " ", count: rowLabel - text.count) + "  " }
+        var lines = m.enumerated().map { i, row in indent + lead(labels?[i] ?? "") + row.map { cell(String($0)) }.joined(separator: " ") }
+        if let labels { lines.insert(indent + lead("") + labels.map(cell).joined(separator: " "), at: 0) }
+        return lines.joined(separator: "\n") + "\n"
     }
 }
