@@ -3,14 +3,22 @@ import NNCSpec
 /// The fusion pass: finds op patterns that run as one step. Each group names
 /// the rule that selected it; the runtime executes a group as one fused
 /// kernel sequence and tests check it against the unfused ops.
+
+/// Every fusion rule, by the name tests, `nnc bench` and reports print. The loss-head
+/// rules are chosen when the loss is attached (`Plan.attachLoss`), the others here.
+public enum FusionRule: String, Sendable, CaseIterable {
+    /// dense (linear) followed by an activation layer: one GEMM, one bias+activation pass.
+    case denseActivation = "dense+bias+activation"
+    /// conv2d followed by an activation layer and/or a pooling layer.
+    case convActivation = "conv2d+bias+activation"
+    case convActivationPool = "conv2d+bias+activation+pool"
+    /// The output's softmax (or sigmoid) computed with the loss: one pass, a stable gradient.
+    case softmaxCrossEntropy = "softmax+cross_entropy"
+    case sigmoidBinaryCrossEntropy = "sigmoid+binary_cross_entropy"
+}
+
 public struct FusionGroup: Sendable, Equatable {
-    public enum Rule: String, Sendable {
-        /// dense (linear) followed by an activation layer: one GEMM, one bias+activation pass.
-        case denseActivation = "dense+bias+activation"
-        /// conv2d followed by an activation layer and/or a pooling layer.
-        case convActivation = "conv2d+bias+activation"
-        case convActivationPool = "conv2d+bias+activation+pool"
-    }
+    public typealias Rule = FusionRule
     public var rule: Rule
     /// The head (dense or conv2d) node.
     public var head: Int

@@ -142,7 +142,7 @@ public enum Benchmark {
 
     static func layer(_ plan: Plan, _ step: Step, forward: Double, backward: Double?) -> BenchReport.Layer {
         let first = plan.graph.nodes[step.node].name, last = plan.graph.nodes[step.output].name
-        return BenchReport.Layer(name: first == last ? first : "\(first)…\(last)", rule: step.rule,
+        return BenchReport.Layer(name: first == last ? first : "\(first)…\(last)", rule: step.rule?.rawValue,
                                  forwardMilliseconds: forward * 1e3, backwardMilliseconds: backward.map { $0 * 1e3 })
     }
 

@@ -40,6 +40,17 @@ final class ModelExportEngineTests: XCTestCase {
 
     func testExportsAgreeWithOnnxRuntimeAndPyTorch() throws {
         let python = try Self.python()
+        // The engines themselves are required (only a missing Python skips): say plainly how to get them.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: python)
+        probe.arguments = ["-c", "import torch, onnx, onnxruntime, safetensors, numpy"]
+        probe.standardError = FileHandle.nullDevice
+        try probe.run()
+        probe.waitUntilExit()
+        guard probe.terminationStatus == 0 else {
+            return XCTFail("\(python) lacks torch, onnx, onnxruntime, safetensors or numpy: run .ci/run (it creates .venv-ci), "
+                           + "or python3 -m venv .venv-ci && .venv-ci/bin/pip install 'torch==2.13.0+cpu' onnx onnxruntime safetensors numpy")
+        }
         let root = NNCProcess.repositoryRoot
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-engines-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: work)

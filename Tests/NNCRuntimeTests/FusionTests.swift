@@ -44,9 +44,9 @@ final class FusionTests: XCTestCase {
 
     func testFusedConvDenseAndLossMatchUnfused() throws {
         let (fused, plain, losses) = try runBoth(Self.cnn, loss: .crossEntropy, labels: [0, 3, 4, 1, 2, 2])
-        XCTAssertEqual(Set(fused.steps.compactMap(\.rule)), ["conv2d+bias+activation+pool", "dense+bias+activation"])
-        XCTAssertEqual(plain.steps.compactMap(\.rule), [])
-        XCTAssertEqual(fused.head?.rule, "softmax+cross_entropy")
+        XCTAssertEqual(Set(fused.steps.compactMap(\.rule?.rawValue)), ["conv2d+bias+activation+pool", "dense+bias+activation"])
+        XCTAssertEqual(plain.steps.compactMap(\.rule?.rawValue), [])
+        XCTAssertEqual(fused.head?.rule, .softmaxCrossEntropy)
         XCTAssertNil(plain.head?.rule)
         XCTAssertLessThan(fused.steps.count, plain.steps.count)
         XCTAssertEqual(losses.0, losses.1, accuracy: 1e-6 * max(1, abs(losses.1)))
@@ -85,7 +85,7 @@ final class FusionTests: XCTestCase {
                     let pooled = plan.graph.nodes.first { $0.name == "\(pool)2" }?.id ?? -1
                     XCTAssertGreaterThan(pooled, 0)
                     outputs.append(Array(UnsafeBufferPointer(start: plan.values[pooled].pointer, count: 2 * 2 * 2 * 2)))
-                    rules.append(plan.steps.compactMap(\.rule))
+                    rules.append(plan.steps.compactMap(\.rule?.rawValue))
                 }
                 let fusesPool = pool == "avgpool" || activation.commutesWithMaxPool
                 XCTAssertEqual(rules[0].contains("conv2d+bias+activation+pool"), fusesPool, "\(activation) \(pool): \(rules[0])")
@@ -117,7 +117,7 @@ final class FusionTests: XCTestCase {
             plan.parameters.gradients.zero()
             plan.backward(n)
             results.append((loss, plan.parameters.gradients.array))
-            XCTAssertEqual(plan.head?.rule, fuse ? "sigmoid+binary_cross_entropy" : nil)
+            XCTAssertEqual(plan.head?.rule, fuse ? .sigmoidBinaryCrossEntropy : nil)
         }
         XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-6)
         for i in results[0].1.indices { XCTAssertEqual(results[0].1[i], results[1].1[i], accuracy: 1e-5) }

@@ -195,7 +195,7 @@ final class RecurrentEngineTests: XCTestCase {
                                                        "rnn: {units: 3, output: {units: 3, activation: softmax}}"],
                                                       features: 2)),
                                  batch: n, steps: steps, loss: .crossEntropy)
-        XCTAssertEqual(b.head?.rule, "softmax+cross_entropy")
+        XCTAssertEqual(b.head?.rule, .softmaxCrossEntropy)
         checkGradients(b, try sequences(count: n, steps: steps, features: 2, targetWidth: 3, perStep: true,
                                         lengths: [3, 5, 1], oneHot: true), "lstm → rnn(softmax block)")
         // Sequence-to-one: lstm (last valid step) → dense; mse on one vector per sequence.

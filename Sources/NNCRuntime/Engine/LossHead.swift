@@ -24,7 +24,7 @@ public final class LossHead: @unchecked Sendable {
     let fusion: Fusion
     /// The node whose forward the head replaces in training (nil: none).
     public let fusedNode: Int?
-    public let rule: String?
+    public let rule: FusionRule?
     let output: Int
     /// Output rows per example (T for a sequence output, else 1) and their width.
     public let rowsPerExample: Int
@@ -41,7 +41,7 @@ public final class LossHead: @unchecked Sendable {
     // The plan owns its head (plan.head): unowned breaks the cycle that leaked both.
     unowned let plan: Plan
 
-    init(plan: Plan, loss: LossKind, targetsMode: Targets, fusion: Fusion, fusedNode: Int?, rule: String?,
+    init(plan: Plan, loss: LossKind, targetsMode: Targets, fusion: Fusion, fusedNode: Int?, rule: FusionRule?,
          logits: FloatBuffer, dLogits: FloatBuffer?) {
         self.plan = plan
         self.loss = loss
@@ -116,8 +116,8 @@ extension Plan {
         let mode: LossHead.Targets = useLabels && loss == .crossEntropy ? .labels : .vectors
         let wanted: LossHead.Fusion = loss == .crossEntropy ? .softmax : loss == .binaryCrossEntropy ? .sigmoid : .none
         let wantedActivation: Activation = wanted == .softmax ? .softmax : .sigmoid
-        let rule = wanted == .softmax ? "softmax+cross_entropy" : "sigmoid+binary_cross_entropy"
-        func make(_ fusion: LossHead.Fusion, node: Int?, rule: String?, logits: FloatBuffer, dLogits: FloatBuffer?) {
+        let rule: FusionRule = wanted == .softmax ? .softmaxCrossEntropy : .sigmoidBinaryCrossEntropy
+        func make(_ fusion: LossHead.Fusion, node: Int?, rule: FusionRule?, logits: FloatBuffer, dLogits: FloatBuffer?) {
             head = LossHead(plan: self, loss: loss, targetsMode: mode, fusion: fusion, fusedNode: node, rule: rule,
                             logits: logits, dLogits: dLogits)
         }

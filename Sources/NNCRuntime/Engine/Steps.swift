@@ -10,7 +10,7 @@ public struct Step {
     public var output: Int
     var kind: Kind
     /// The fusion rule that produced this step, if any (see `FusionRules`).
-    public var rule: String?
+    public var rule: FusionRule?
 
     enum Kind {
         case dense(DenseStep)
@@ -244,7 +244,7 @@ extension Plan {
                 absorbed.insert(poolNode)
             }
             head.output = group.output
-            head.rule = group.rule.rawValue
+            head.rule = group.rule
             steps[headIndex] = head
             steps.removeAll { absorbed.contains($0.node) }
         }
