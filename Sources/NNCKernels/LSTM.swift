@@ -68,7 +68,7 @@ public struct LSTMShape: Sendable, Equatable {
     // Storage (time-major): x [T, N, F] | gates [T, N, 4H] (activated i, f, g, o)
     // | h [T+1, N, H] | C [T+1, N, H] (slot s = step s−1, slot 0 = 0) | packed W_hᵀ.
     var storageGatesOffset: Int { steps * batch * inputSize }
-    var storageHiddenOffset: Int { storageGatesOffset + steps * batch * gateSize }
+    public var storageHiddenOffset: Int { storageGatesOffset + steps * batch * gateSize }
     var storageCellOffset: Int { storageHiddenOffset + (steps + 1) * batch * hiddenSize }
     /// W_hᵀ packed once per forward call for the per-step products (when it fits one GEMM panel).
     var storagePackedOffset: Int { storageCellOffset + (steps + 1) * batch * hiddenSize }

@@ -125,7 +125,7 @@ public struct RNNShape: Sendable, Equatable {
 
     // Storage written by forward, read by backward (time-major):
     // x [T, N, F] | h [T+1, N, H] (slot s = h(s−1)) | z [T, N, H] | o [T+1, N, O].
-    var storageHiddenOffset: Int { steps * batch * inputSize }
+    public var storageHiddenOffset: Int { steps * batch * inputSize }
     var storageActivationOffset: Int { storageHiddenOffset + (steps + 1) * batch * hiddenSize }
     var storageOutputOffset: Int { storageActivationOffset + steps * batch * hiddenSize }
     /// Floats forward stores for backward.

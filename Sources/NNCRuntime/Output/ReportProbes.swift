@@ -39,15 +39,12 @@ enum ReportProbes {
         // The first example's real length (sequences may be padded).
         func length(_ t: Int) -> Int { min(t, data.lengths?.first ?? t) }
         if let layer = nodes.first(where: { ["rnn", "lstm"].contains($0.op.kindName) }),
-           let d = dims(layer.id), d.count == 2, d[0] > 1, d[1] > 0 {
-            let units = d[1], shown = min(units, 6), steps = length(d[0])
-            let h = plan.values[layer.id]
-            if h.count >= d[0] * units {
-                figures.sequencePlots.append(LinePlot(title: "hidden state of '\(layer.name)' (first example, \(shown) of \(units) units)",
-                                                      xLabel: "time step", yLabel: "h(t)", series: (0..<shown).map { u in
-                    .init(name: "unit \(u + 1)", points: (0..<steps).map { .init(x: Double($0 + 1), y: Double(h.pointer[$0 * units + u])) })
-                }))
-            }
+           let (states, units, steps) = hiddenStates(plan, layer: layer.id, dims: dims(layer.id)), steps > 1 {
+            let shown = min(units, 6), steps = length(steps)
+            figures.sequencePlots.append(LinePlot(title: "hidden state of '\(layer.name)' (first example, \(shown) of \(units) units)",
+                                                  xLabel: "time step", yLabel: "h(t)", series: (0..<shown).map { u in
+                .init(name: "unit \(u + 1)", points: (0..<steps).map { .init(x: Double($0 + 1), y: Double(states($0, u))) })
+            }))
         }
         // Outputs over time against the targets (sequence-to-sequence: [T, K]).
         if case .vectors(let targets, let shape) = data.targets, shape.count == 2, shape[0] > 1,
@@ -61,5 +58,31 @@ enum ReportProbes {
             ]))
         }
         return figures
+    }
+
+    /// h(t) of the first example for every step of a recurrent layer after a forward pass of one
+    /// example: its output when it returns the sequence [T, U]; for `return: last` ([U]) the
+    /// kernel's storage, which keeps h for every step (h [T+1, N, H], slot t+1 = h(t)).
+    static func hiddenStates(_ plan: Plan, layer: Int, dims: [Int]?) -> ((Int, Int) -> Float, Int, Int)? {
+        guard let d = dims else { return nil }
+        if d.count == 2, d[1] > 0, plan.values[layer].count >= d[0] * d[1] {
+            let h = plan.values[layer].pointer, units = d[1]
+            return ({ t, u in h[t * units + u] }, units, d[0])
+        }
+        guard let step = plan.steps.first(where: { $0.node == layer }) else { return nil }
+        switch step.kind {
+        case .lstm(let l):
+            var shape = l.shape
+            shape.batch = 1
+            let h = l.storage.pointer + shape.storageHiddenOffset, units = shape.hiddenSize
+            return ({ t, u in h[(t + 1) * units + u] }, units, shape.steps)
+        case .rnn(let r):
+            var shape = r.shape
+            shape.batch = 1
+            let h = r.storage.pointer + shape.storageHiddenOffset, units = shape.hiddenSize
+            return ({ t, u in h[(t + 1) * units + u] }, units, shape.steps)
+        case .dense, .conv, .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca:
+            return nil
+        }
     }
 }
