@@ -15,7 +15,7 @@ flags=(-O -g -parse-as-library -sanitize=fuzzer,address)
 data=Sources/NNCRuntime/Data
 loaders=("$data/DataError.swift" "$data/SizeLimits.swift" "$data/Dataset.swift" "$data/DatasetDescription.swift"
          "$data/Loaders/FileBytes.swift" "$data/Loaders/CSVLoader.swift" "$data/Loaders/IDXLoader.swift"
-         "$data/Loaders/NPYArray.swift")
+         "$data/Loaders/NPYArray.swift" Sources/NNCRuntime/Cancellation.swift fuzz/RunErrorShim.swift)
 case "$target" in
     npy) sources=("${loaders[@]}" fuzz/FuzzNPY.swift); link=() ;;
     idx) sources=("${loaders[@]}" fuzz/FuzzIDX.swift); link=() ;;
