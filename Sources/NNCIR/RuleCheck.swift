@@ -378,12 +378,12 @@ struct RuleCheck {
             let description = DataDescription.describe(part, modelInput: model.input)
             let judgedOnInput = spec.train?.targetIsInput == true || hasHopfield
             let unknown = description.targets == .unknown
-            for metric in metrics where ["accuracy", "confusion", "errors"].contains(metric) && !unknown
+            for metric in metrics where [.accuracy, .confusion, .errors].contains(metric) && !unknown
                 && (judgedOnInput || !description.classCoded) {
-                error("E0511", "metric '\(metric)' counts predicted classes, but \(judgedOnInput ? "the network is judged on its input" : "the data's targets are not classes")",
+                error("E0511", "metric '\(metric.rawValue)' counts predicted classes, but \(judgedOnInput ? "the network is judged on its input" : "the data's targets are not classes")",
                       at: list, help: "use 'mse' (or 'overlap' and 'recall' for associative recall)")
             }
-            if metrics.contains("long_range_accuracy") {
+            if metrics.contains(.longRangeAccuracy) {
                 let embeddedReber: Bool = { if case .builtin(.reber(true, _)) = part.form { return true }; return false }()
                 if !embeddedReber {
                     error("E0511", "metric 'long_range_accuracy' scores the embedded Reber grammar's last symbol; the data is not 'source: reber' with 'embedded: true'",
@@ -391,9 +391,9 @@ struct RuleCheck {
                 }
             }
         }
-        for metric in metrics where (metric == "energy" || metric == "sweeps") && !hasHopfield {
-            error("E0504", "metric '\(metric)' traces Hopfield updates, but the model has no hopfield layer", at: list,
-                  help: "remove '\(metric)'")
+        for metric in metrics where (metric == .energy || metric == .sweeps) && !hasHopfield {
+            error("E0504", "metric '\(metric.rawValue)' traces Hopfield updates, but the model has no hopfield layer", at: list,
+                  help: "remove '\(metric.rawValue)'")
         }
     }
 }

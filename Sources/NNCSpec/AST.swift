@@ -361,9 +361,25 @@ public enum Corruption: Sendable, Equatable {
     case gaussian(Double)
 }
 
+/// A metric `evaluate` can ask for; its raw value is its name in specs and in metrics.json.
+public enum Metric: String, Sendable, CaseIterable {
+    case accuracy, loss, mse, confusion, overlap, recall, energy, errors
+    case falseOnes = "false_ones", missingOnes = "missing_ones", sweeps
+    case longRangeAccuracy = "long_range_accuracy"
+
+    /// Associative-memory and Hopfield metrics, computed on the recalled patterns
+    /// (ClassicMetrics) rather than from the evaluator's totals.
+    public var isRecall: Bool {
+        switch self {
+        case .overlap, .recall, .energy, .falseOnes, .missingOnes, .sweeps: return true
+        case .accuracy, .loss, .mse, .confusion, .errors, .longRangeAccuracy: return false
+        }
+    }
+}
+
 public struct EvaluateSpec: Sendable {
     public var onTest: Bool?
-    public var metrics: [String]?
+    public var metrics: [Metric]?
     public var corrupt: Corruption?
     public var show: Int
     public var spans: [String: SourceSpan]

@@ -525,12 +525,12 @@ public struct SpecBuilder {
             else if let m = c["mask"]?.number { corrupt = .mask(m) }
             else if let g = c["gaussian"]?.number { corrupt = .gaussian(g) }
         }
-        let metrics = e["metrics"]?.list?.compactMap(\.text)
+        let metrics = e["metrics"]?.list?.compactMap { $0.text.flatMap(Metric.init(rawValue:)) }
         if let metrics, let list = e["metrics"]?.list {
-            var seen: [String: SourceSpan] = [:]
+            var seen: [Metric: SourceSpan] = [:]
             for (m, item) in zip(metrics, list) {
                 if let first = seen[m] {
-                    error("E0110", "metric '\(m)' is listed twice", at: item.span,
+                    error("E0110", "metric '\(m.rawValue)' is listed twice", at: item.span,
                           notes: [DiagnosticNote("first listed here", at: first)], help: "remove one")
                     return nil
                 }
@@ -538,6 +538,6 @@ public struct SpecBuilder {
             }
         }
         return EvaluateSpec(onTest: e["on"]?.text.map { $0 == "test" }, metrics: metrics, corrupt: corrupt,
-                            show: e["show"]?.integer ?? 8, spans: spans, span: e.span)
+                            show: e["show"]?.integer ?? SpecSchema.showDefault, spans: spans, span: e.span)
     }
 }

@@ -4,8 +4,7 @@ public enum SpecSchema {
     public static let activations = ["linear", "relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
     public static let losses = ["sse", "mse", "cross_entropy", "binary_cross_entropy"]
     public static let rules = ["backprop", "hebbian", "perceptron", "delta", "clipped_hebbian", "least_squares", "pca"]
-    public static let metrics = ["accuracy", "loss", "mse", "confusion", "overlap", "recall", "energy", "errors",
-                                 "false_ones", "missing_ones", "sweeps", "long_range_accuracy"]
+    public static let metrics = Metric.allCases.map(\.rawValue)
     /// Layers that are a bare activation function.
     public static let activationLayers = ["relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
 
@@ -271,6 +270,7 @@ public enum SpecSchema {
     ]))
 
     /// Defaults that depend on the rule (the table's text above is written from these).
+    public static let showDefault = 8
     public static func defaultEpochs(_ rule: LearningRule) -> Int { rule.isPerExample ? 100 : rule.isClosedForm ? 1 : 10 }
     public static func defaultBatch(_ rule: LearningRule) -> Int { rule == .backprop ? 32 : 1 }
 
@@ -313,7 +313,7 @@ public enum SpecSchema {
             Field("mask", .probability, "fraction of units zeroed"),
             Field("gaussian", .nonNegative, "std of added noise"),
         ], exactlyOneOf: [["flip", "mask", "gaussian"]])), "degrade inputs before evaluation (associative recall)"),
-        Field("show", .integer(min: 0, max: 10_000), default: "8", "examples drawn in the report"),
+        Field("show", .integer(min: 0, max: 10_000), default: String(showDefault), "examples drawn in the report"),
     ])
 
     // MARK: the file

@@ -48,7 +48,7 @@ final class PropertyTests: XCTestCase {
             for (name, value) in result.final.entries {
                 XCTAssertTrue(Self.isFinite(value), "metric \(name) = \(value)\n\(context)")
             }
-            if let requested = checked.spec?.evaluate?.metrics {
+            if let requested = checked.spec?.evaluate?.metrics?.map(\.rawValue) {
                 let present = Set(result.final.entries.map(\.name))
                 XCTAssertEqual(Set(requested).subtracting(present), [], "requested metrics missing\n\(context)")
             }

@@ -26,36 +26,38 @@ public enum ClassicMetrics {
     ///   before corruption. `random` is not used: recall draws from the plan's
     ///   stream, which is restored afterwards so that the presentation's recall
     ///   of the first examples repeats this one exactly.
-    public static func compute(_ names: [String], spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset,
+    public static func compute(_ names: [Metric], spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset,
                                random: inout SeededRandom) throws -> Evaluation.Outcome {
         let start = plan.random
         defer { plan.random = start }
         let recalled = recall(plan: plan, data: data, count: data.count)
         var metrics = MetricSet()
         var notes: [String] = []
-        let needsPatterns = names.contains { ["overlap", "recall", "false_ones", "missing_ones"].contains($0) }
+        let needsPatterns = names.contains { [.overlap, .recall, .falseOnes, .missingOnes].contains($0) }
         if needsPatterns {
             let stored = try StoredPatterns(spec: spec, graph: graph, data: data, clean: clean, width: recalled.width)
             let counts = stored.compare(recalled.outputs)
             let n = Double(data.count)
-            for name in names {
-                switch name {
-                case "overlap": metrics[name] = .number(Double(counts.matchingUnits) / (n * Double(recalled.width)))
-                case "recall": metrics[name] = .number(Double(counts.exact) / n)
-                case "false_ones": metrics[name] = .number(Double(counts.falseOnes) / n)
-                case "missing_ones": metrics[name] = .number(Double(counts.missingOnes) / n)
-                default: break
+            for metric in names {
+                let name = metric.rawValue
+                switch metric {
+                case .overlap: metrics[name] = .number(Double(counts.matchingUnits) / (n * Double(recalled.width)))
+                case .recall: metrics[name] = .number(Double(counts.exact) / n)
+                case .falseOnes: metrics[name] = .number(Double(counts.falseOnes) / n)
+                case .missingOnes: metrics[name] = .number(Double(counts.missingOnes) / n)
+                case .energy, .sweeps: break   // below
+                case .accuracy, .loss, .mse, .confusion, .errors, .longRangeAccuracy: break   // the evaluator's totals
                 }
             }
         }
-        if names.contains("sweeps") || names.contains("energy") {
+        if names.contains(.sweeps) || names.contains(.energy) {
             guard let hopfield = recalled.hopfield else {
                 throw RunError.data("metrics 'energy' and 'sweeps' trace a hopfield layer, and the model has none")
             }
-            if names.contains("sweeps") {
+            if names.contains(.sweeps) {
                 metrics["sweeps"] = .number(Double(hopfield.sweeps.reduce(0, +)) / Double(max(1, hopfield.sweeps.count)))
             }
-            if names.contains("energy") {
+            if names.contains(.energy) {
                 // The recall of the first example again, from the same state of the plan's stream: the same flips.
                 var trace: [Double] = []
                 var state = hopfield.firstInput.map { $0 > 0 ? Float(1) : -1 }

@@ -328,7 +328,7 @@ private struct ResolvedSpecWriter {
         let e = spec.evaluate
         let hasTest = spec.data.map { $0.test != nil || $0.split != nil } ?? false
         var entries = [Entry("on", keyword((e?.onTest ?? hasTest) ? "test" : "train"))]
-        if let metrics = e?.metrics ?? defaultMetrics {
+        if let metrics = e?.metrics?.map(\.rawValue) ?? defaultMetrics {
             entries.append(Entry("metrics", .list(metrics.map(keyword))))
         }
         switch e?.corrupt {

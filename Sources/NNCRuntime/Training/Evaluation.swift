@@ -10,27 +10,25 @@ public enum Evaluation {
         public var notes: [String]
     }
 
-    static let classicMetricNames: Set<String> = ["overlap", "recall", "energy", "false_ones", "missing_ones", "sweeps"]
-
     /// The metrics when the spec lists none.
-    public static func defaultMetrics(spec: Spec, graph: Graph, data: Dataset) -> [String] {
+    public static func defaultMetrics(spec: Spec, graph: Graph, data: Dataset) -> [Metric] {
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
-        if hasHopfield { return ["overlap", "recall", "energy", "sweeps"] }
+        if hasHopfield { return [.overlap, .recall, .energy, .sweeps] }
         let targetIsInput = spec.train?.targetIsInput ?? false
         switch data.targets {
         case .classes:
-            if let rule = spec.train?.rule, rule != .backprop { return ["accuracy", "errors"] }
-            return spec.train == nil ? ["accuracy", "errors"] : ["accuracy", "loss"]
+            if let rule = spec.train?.rule, rule != .backprop { return [.accuracy, .errors] }
+            return spec.train == nil ? [.accuracy, .errors] : [.accuracy, .loss]
         case .vectors where !targetIsInput && data.allowedTargets != nil:
             // Next-symbol prediction (reber): right when the grammar allows the symbol.
-            return ["accuracy"] + (data.longRangeSteps != nil ? ["long_range_accuracy"] : []) + ["loss"]
+            return [.accuracy] + (data.longRangeSteps != nil ? [Metric.longRangeAccuracy] : []) + [.loss]
         case .vectors where !targetIsInput:
             if let rule = spec.train?.rule, [.clippedHebbian, .hebbian, .leastSquares].contains(rule) {
-                return rule == .clippedHebbian ? ["recall", "false_ones", "missing_ones"] : ["mse", "overlap", "recall"]
+                return rule == .clippedHebbian ? [.recall, .falseOnes, .missingOnes] : [.mse, .overlap, .recall]
             }
-            return ["mse", "loss"]
+            return [.mse, .loss]
         default:
-            return targetIsInput && spec.train?.rule != .backprop ? ["mse", "overlap", "recall"] : ["mse"]
+            return targetIsInput && spec.train?.rule != .backprop ? [.mse, .overlap, .recall] : [.mse]
         }
     }
 
@@ -40,12 +38,12 @@ public enum Evaluation {
                            random: inout SeededRandom) throws -> Outcome {
         let names = spec.evaluate?.metrics ?? defaultMetrics(spec: spec, graph: graph, data: clean)
         let targetIsInput = spec.train?.targetIsInput ?? false
-        if plan.head == nil && names.contains("loss") {
+        if plan.head == nil && names.contains(.loss) {
             plan.attachLoss(spec.train?.loss ?? Runner.defaultLoss(graph), labels: Runner.usesLabels(data, plan: plan))
         }
         var metrics = MetricSet()
         var notes: [String] = []
-        let needsTotals = names.contains { !classicMetricNames.contains($0) }
+        let needsTotals = names.contains { !$0.isRecall }
         if needsTotals {
             // Auto-association compares with the clean input, so evaluate with the clean targets.
             let evaluator = Evaluator(plan: plan, targetIsInput: false, finalActivation: graph.finalActivation)
@@ -61,19 +59,20 @@ public enum Evaluation {
                 evaluator.accumulate(&totals, reference, indices, n)
                 start += n
             }
-            for name in names {
-                switch name {
-                case "accuracy": if let a = totals.accuracy { metrics[name] = .number(a) }
-                case "loss": if let l = totals.loss { metrics[name] = .number(l) }
-                case "mse": if let m = totals.mse { metrics[name] = .number(m) }
-                case "confusion": if !totals.confusion.isEmpty { metrics[name] = .matrix(totals.confusion) }
-                case "errors": if totals.counted > 0 { metrics[name] = .integer(totals.errors) }
-                case "long_range_accuracy": if let a = totals.longRangeAccuracy { metrics[name] = .number(a) }
-                default: break
+            for metric in names {
+                let name = metric.rawValue
+                switch metric {
+                case .accuracy: if let a = totals.accuracy { metrics[name] = .number(a) }
+                case .loss: if let l = totals.loss { metrics[name] = .number(l) }
+                case .mse: if let m = totals.mse { metrics[name] = .number(m) }
+                case .confusion: if !totals.confusion.isEmpty { metrics[name] = .matrix(totals.confusion) }
+                case .errors: if totals.counted > 0 { metrics[name] = .integer(totals.errors) }
+                case .longRangeAccuracy: if let a = totals.longRangeAccuracy { metrics[name] = .number(a) }
+                case .overlap, .recall, .energy, .falseOnes, .missingOnes, .sweeps: break   // from the recalled patterns, below
                 }
             }
         }
-        let classic = names.filter { classicMetricNames.contains($0) }
+        let classic = names.filter(\.isRecall)
         if !classic.isEmpty {
             let outcome = try ClassicMetrics.compute(classic, spec: spec, graph: graph, plan: plan, data: data, clean: clean,
                                                      random: &random)
@@ -82,7 +81,7 @@ public enum Evaluation {
         }
         // Keep the spec's order.
         var ordered = MetricSet()
-        for name in names { if let v = metrics[name] { ordered[name] = v } }
+        for metric in names { if let v = metrics[metric.rawValue] { ordered[metric.rawValue] = v } }
         notes += ClassicMetrics.presentation(spec: spec, graph: graph, plan: plan, data: data, clean: clean)
         try Cancellation.check()   // recall and forward passes stop early on a cancelled run
         return Outcome(metrics: ordered, notes: notes)
