@@ -122,12 +122,14 @@ def install(args):
     args.python = os.path.join(args.venv, "bin", "python")
 
 
-def fma_peak(args, threads):
-    """The machine's measured FMA peak (GFLOP/s, median of 3 runs of 1 s) at `threads`, or None without gcc."""
-    exe = os.path.join(tempfile.gettempdir(), "nnc-compare-fma_peak")
+def fma_peak(args, threads, wide=False):
+    """The measured FMA peak (GFLOP/s, median of 3 runs of 1 s) at `threads`: AVX2
+    (../shared/peers/fma_peak.c) or, wide, AVX-512 (bench/fma_peak512.c); None if it cannot run."""
+    name, src, flags = (("fma_peak512", os.path.join(ROOT, "bench", "fma_peak512.c"), ["-mavx512f"]) if wide
+                        else ("fma_peak", os.path.join(args.peers, "fma_peak.c"), ["-mavx2", "-mfma"]))
+    exe = os.path.join(tempfile.gettempdir(), "nnc-compare-" + name)
     if not os.path.exists(exe):
-        src = os.path.join(args.peers, "fma_peak.c")
-        if subprocess.run(["gcc", "-O2", "-mavx2", "-mfma", src, "-o", exe, "-lpthread"]).returncode != 0:
+        if subprocess.run(["gcc", "-O2"] + flags + [src, "-o", exe, "-lpthread"]).returncode != 0:
             return None
     runs = [r["gflops"] for _ in range(3) for r in run_json([exe, str(threads), "1"]) if "gflops" in r]
     return statistics.median(runs) if runs else None
@@ -155,9 +157,15 @@ def peak_table(rows, threads_list, workloads):
     """nnc's effective GFLOP/s per cell and its share of the measured FMA peak."""
     out = ["| workload | thr | train GFLOP/s (% of peak) | infer at batch GFLOP/s (% of peak) |", "|---|---|---|---|"]
     for t in threads_list:
-        peak = [r["gflops"] for r in rows if r.get("kind") == "fma_peak" and r.get("threads") == t]
-        peak = statistics.median(peak) if peak else None
-        out.append("| measured FMA peak | %d | %s | |" % (t, "-" if peak is None else "%.1f" % peak))
+        peaks = {}
+        for kind in ("fma_peak", "fma_peak512"):
+            v = [r["gflops"] for r in rows if r.get("kind") == kind and r.get("threads") == t]
+            peaks[kind] = statistics.median(v) if v else None
+        # The share is of the widest measured peak (AVX-512 where the CPU has it).
+        peak = peaks["fma_peak512"] or peaks["fma_peak"]
+        out.append("| measured FMA peak, AVX2 / AVX-512 | %d | %s / %s | |"
+                   % (t, "-" if peaks["fma_peak"] is None else "%.1f" % peaks["fma_peak"],
+                      "-" if peaks["fma_peak512"] is None else "%.1f" % peaks["fma_peak512"]))
         for w in workloads:
             if w not in MFLOP:
                 continue
@@ -264,9 +272,10 @@ def main():
 
     if not args.base:
         for t in threads_list:
-            peak = fma_peak(args, t)
-            if peak is not None:
-                keep([{"kind": "fma_peak", "threads": t, "gflops": peak}])
+            for wide in (False, True):
+                peak = fma_peak(args, t, wide)   # an AVX-512 run on a CPU without it dies: no row
+                if peak is not None:
+                    keep([{"kind": "fma_peak512" if wide else "fma_peak", "threads": t, "gflops": peak}])
     for rnd in range(args.rounds):
         for t in threads_list:
             for w in workloads:
