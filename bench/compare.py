@@ -186,6 +186,13 @@ def table(rows, threads_list, workloads, base):
         out.append("|---|---|---|---|---|---|---|---|")
         for w in workloads:
             for t in threads_list:
+                if w == "gemm":
+                    for n in GEMM_SIZES.split(","):
+                        old = median_cell(rows, "nnc-base", w, t, "gemm", int(n))
+                        new = median_cell(rows, "nnc", w, t, "gemm", int(n))
+                        out.append("| sgemm n=%s (GFLOP/s) | %d | %s | %s | | | | |" % (
+                            n, t, "-" if old is None or new is None else "%.1f / %.1f" % (old, new), ratio(new, old)))
+                    continue
                 cells = []
                 for mode, batch in (("train", None), ("infer", None), ("infer", 1)):
                     if w == "hopfield" and mode == "train":
