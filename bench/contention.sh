@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
-PEERS=${PEERS:-../shared/peers}
+PEERS=${PEERS:-$( [ -d ../shared/peers ] && echo ../shared/peers || echo ../../shared/peers )}   # from a worktree too
 NNC=${NNC:-.build/release/nnc}
 workloads=${*:-mlp lstm}
 last=$(( $(nproc) - 1 ))
@@ -19,7 +19,7 @@ sleep 0.5
 for w in $workloads; do
     for t in 1 2; do
         "$NNC" bench "bench/$w.yaml" --threads "$t" --format json | sed 's/"framework": "nnc"/"framework": "nnc", "contended": true/' >> "$out"
-        "$PY" "$PEERS/bench_torch.py" --threads "$t" --workloads "$w" --reps 3 2>/dev/null \
+        { "$PY" "$PEERS/bench_torch.py" --threads "$t" --workloads "$w" --reps 3 2>/dev/null || echo "torch failed" >&2; } \
             | sed 's/^{/{"contended": true, /' >> "$out"
     done
 done
