@@ -12,7 +12,13 @@ let portable = ProcessInfo.processInfo.environment["NNC_PORTABLE"] == "1"
 // AVX2 + FMA (Haswell and later, Zen) when the building machine has them.
 let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
 let hasAVX2FMA = cpuInfo.contains(" avx2") && cpuInfo.contains(" fma")
-let hostCPUFlags = (portable || !hasAVX2FMA) ? [] : ["-target-cpu", "haswell"]
+// AVX-512 (F, CD, BW, DQ, VL: the skylake-avx512 baseline; Zen 4/5, Intel server) doubles
+// the FMA width: NNC_AVX512 selects the GEMM's 12×16 zmm micro-kernel. NNC_NO_AVX512=1 builds
+// the AVX2 code (valgrind 3.19 cannot run AVX-512; A/B timing).
+let hasAVX512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy { cpuInfo.contains(" \($0)") }
+    && ProcessInfo.processInfo.environment["NNC_NO_AVX512"] != "1"
+let hostCPUFlags = (portable || !hasAVX2FMA) ? []
+    : hasAVX512 ? ["-target-cpu", "skylake-avx512", "-D", "NNC_AVX512"] : ["-target-cpu", "haswell"]
 #elseif arch(arm64)
 let hostCPUFlags: [String] = []                                     // NEON is baseline on arm64
 #else

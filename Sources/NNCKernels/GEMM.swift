@@ -12,10 +12,10 @@ import Darwin
 /// matrices as stored (A is [m, k] stored, or [k, m] stored when transposed).
 /// beta == 0 overwrites C without reading it (C may hold NaN garbage).
 ///
-/// How the fast path works (Goto/BLIS): C is computed in 6×16 register tiles
-/// (12 `SIMD8<Float>` accumulators). For each KC-deep slice of k, a panel of
-/// op(B) is packed into 16-column slivers and blocks of op(A) into 6-row
-/// slivers (alpha folded in), both zero-padded to whole tiles, so one
+/// How the fast path works (Goto/BLIS): C is computed in mr×16 register tiles
+/// (AVX2: 6×16, 12 `SIMD8<Float>` accumulators; AVX-512: 12×16, 12
+/// `SIMD16<Float>`). For each KC-deep slice of k, a panel of op(B) is packed
+/// into 16-column slivers and blocks of op(A) into mr-row slivers (alpha folded in), both zero-padded to whole tiles, so one
 /// micro-kernel serves every transposition and every edge. The sum for each
 /// C element runs over k in the same order whatever the blocking of m and n,
 /// so results are bit-identical for any thread count.
@@ -186,7 +186,72 @@ public func gemm(
     precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.nc)")
     let problem = GEMMProblem(transA: transA, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
                               b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
+    if m <= GEMMBlocking.fewRows {
+        gemmFewRowsPacked(problem, rows: m, n: n, packedB: packedB, scratch: GEMMScratch.forCurrentThread())
+        return
+    }
     gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+}
+
+/// A few rows against a prepacked B (the batch-1 recurrent step): no zero rows
+/// padded to a register tile, four 16-column slivers at a time so that the
+/// FMAs do not wait on each other. Per element the same operations in the same
+/// order as `gemmBlocked` on an edge tile (alpha·A rounded first, a fresh sum
+/// per KC slice, then beta as `copyEdgeTile` applies it), so the same bits.
+private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, packedB: UnsafePointer<Float>,
+                               scratch: GEMMScratch) {
+    typealias V = SIMD16<Float>
+    let nr = GEMMBlocking.nr
+    let panelWidth = roundUp(n, nr), slivers = panelWidth / nr
+    let tile = scratch.edgeTile   // [4][16]: four slivers' sums for one row
+    var pc = 0
+    while pc < p.k {
+        let kc = min(GEMMBlocking.kc, p.k - pc)
+        let beta: Float = pc == 0 ? p.beta : 1
+        let panel = UnsafeRawPointer(packedB + pc * panelWidth)   // sliver s: [kc][16] at s·kc·16 floats
+        let sliverBytes = kc * nr * MemoryLayout<Float>.stride
+        for i in 0..<m {
+            // A[i, pc + q] at a + i·lda + q (stored [m, k]) or a + q·lda + i (stored [k, m]).
+            let aRow = p.transA == .none ? p.a + i * p.lda + pc : p.a + pc * p.lda + i
+            let aStep = p.transA == .none ? 1 : p.lda
+            var s = 0
+            while s < slivers {
+                let group = min(4, slivers - s)
+                var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
+                var b = panel + s * sliverBytes
+                var ap = aRow
+                if group == 4 {
+                    for _ in 0..<kc {
+                        let av = V(repeating: p.alpha * ap.pointee)
+                        acc0.addProduct(av, b.loadUnaligned(as: V.self))
+                        acc1.addProduct(av, b.loadUnaligned(fromByteOffset: sliverBytes, as: V.self))
+                        acc2.addProduct(av, b.loadUnaligned(fromByteOffset: 2 * sliverBytes, as: V.self))
+                        acc3.addProduct(av, b.loadUnaligned(fromByteOffset: 3 * sliverBytes, as: V.self))
+                        ap += aStep
+                        b += nr * MemoryLayout<Float>.stride
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        acc0.addProduct(V(repeating: p.alpha * ap.pointee), b.loadUnaligned(as: V.self))
+                        ap += aStep
+                        b += nr * MemoryLayout<Float>.stride
+                    }
+                }
+                let t = UnsafeMutableRawPointer(tile)
+                t.storeBytes(of: acc0, toByteOffset: 0, as: V.self)
+                t.storeBytes(of: acc1, toByteOffset: 64, as: V.self)
+                t.storeBytes(of: acc2, toByteOffset: 128, as: V.self)
+                t.storeBytes(of: acc3, toByteOffset: 192, as: V.self)
+                let done = group == 4 ? 4 : 1
+                for g in 0..<done {
+                    let j0 = (s + g) * nr
+                    copyEdgeTile(tile + g * nr, to: p.c + i * p.ldc + j0, ldc: 0, rows: 1, cols: min(nr, n - j0), beta: beta)
+                }
+                s += done
+            }
+        }
+        pc += kc
+    }
 }
 
 /// Whether `gemm` would split a product of this size over threads; callers
@@ -198,9 +263,16 @@ func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
 // MARK: - Blocking parameters
 
 private enum GEMMBlocking {
+    #if NNC_AVX512
+    /// Register tile: 12 rows × 16 columns = 12 zmm accumulators (of 32), one
+    /// 16-wide B row and the broadcast A value (Package.swift sets NNC_AVX512
+    /// when the building machine has AVX-512).
+    static let mr = 12
+    #else
     /// Register tile: 6 rows × 16 columns = 12 ymm accumulators, plus 2 for B
     /// and 1 for the broadcast A value: 15 of the 16 AVX2 registers.
     static let mr = 6
+    #endif
     static let nr = 16
     /// Depth of a packed slice: one B sliver (KC×16) and one A sliver (6×KC)
     /// take 22 KB and stay in the 32 KB L1 during the micro-kernel.
@@ -259,13 +331,13 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 /// steady-state gemm calls do not allocate. Reached through a pthread key;
 /// freed when the thread exits.
 private final class GEMMScratch {
-    /// Packed block of op(A): ceil(MC/6) slivers of KC×6 floats.
+    /// Packed block of op(A): ceil(MC/mr) slivers of KC×mr floats.
     let packedA: UnsafeMutablePointer<Float>
     /// Packed panel of op(B): slivers of KC×16 floats; `packedBCapacity` floats.
     /// The few-rows path keeps its copy of alpha·op(A) here instead.
     private(set) var packedB: UnsafeMutablePointer<Float>
     private var packedBCapacity: Int
-    /// A 6×16 tile for edge blocks that do not fill the register tile.
+    /// An mr×16 tile for edge blocks that do not fill the register tile.
     let edgeTile: UnsafeMutablePointer<Float>
 
     init() {
@@ -364,7 +436,7 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                     let bSliver = packedB + jr * kc
                     var ir = 0
                     while ir < mc {
-                        microKernel6x16(
+                        microKernel(
                             kc: kc, a: packedA + ir * kc, b: bSliver,
                             c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
                             rows: min(mr, mc - ir), cols: min(nr, nc - jr),
@@ -524,8 +596,8 @@ private func gemmDotProducts(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int
 
 // MARK: - Packing
 
-/// Packs alpha * op(A)[rows, depth] as 6-row slivers: sliver s holds, for each
-/// p in depth, the 6 values op(A)[rows.lowerBound + 6s + r, p] (r = 0..<6),
+/// Packs alpha * op(A)[rows, depth] as mr-row slivers: sliver s holds, for each
+/// p in depth, the mr values op(A)[rows.lowerBound + mr·s + r, p] (r = 0..<mr),
 /// zero beyond the last row. Layout [sliver][p][r].
 private func packA(_ p: GEMMProblem, rows: Range<Int>, depth: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
     let mr = GEMMBlocking.mr
@@ -536,17 +608,12 @@ private func packA(_ p: GEMMProblem, rows: Range<Int>, depth: Range<Int>, into d
     while i0 < rows.upperBound {
         let live = min(mr, rows.upperBound - i0)
         if p.transA == .none {
-            // Row r of the sliver is contiguous in A: read six rows in step.
+            // Row r of the sliver is contiguous in A: read the mr rows in step.
             let src = p.a + i0 * p.lda + depth.lowerBound
             if live == mr {
                 let lda = p.lda
                 for q in 0..<kc {
-                    out[0] = alpha * src[q]
-                    out[1] = alpha * src[lda + q]
-                    out[2] = alpha * src[2 * lda + q]
-                    out[3] = alpha * src[3 * lda + q]
-                    out[4] = alpha * src[4 * lda + q]
-                    out[5] = alpha * src[5 * lda + q]
+                    for r in 0..<mr { out[r] = alpha * src[r * lda + q] }   // unrolled: mr is a constant
                     out += mr
                 }
             } else {
@@ -558,7 +625,7 @@ private func packA(_ p: GEMMProblem, rows: Range<Int>, depth: Range<Int>, into d
                 }
             }
         } else {
-            // Stored [k, m]: the six values for one p are contiguous.
+            // Stored [k, m]: the mr values for one p are contiguous.
             let src = p.a + depth.lowerBound * p.lda + i0
             for q in 0..<kc {
                 let row = src + q * p.lda
@@ -645,11 +712,56 @@ private func transpose8x8(from src: UnsafePointer<Float>, stride: Int, rows: Int
 // MARK: - Micro-kernel
 
 /// C[0..<rows, 0..<cols] = A·B + beta * C for one register tile, where A is a
-/// packed 6-row sliver [kc][6] and B a packed 16-column sliver [kc][16].
-/// beta == 0 writes without reading C. Partial tiles (rows < 6 or cols < 16)
+/// packed mr-row sliver [kc][mr] and B a packed 16-column sliver [kc][16].
+/// beta == 0 writes without reading C. Partial tiles (rows < mr or cols < 16)
 /// go through `edgeTile`.
+#if NNC_AVX512
+/// The AVX-512 kernel: a 12×16 tile, one zmm accumulator per row; same
+/// contract, same order of the sum over k as the 6×16 one.
 @inline(__always)
-private func microKernel6x16(
+private func microKernel(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
+    var ap = a
+    var bp = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let bv = bp.loadUnaligned(as: V.self)   // a prepacked B need not be 64-byte aligned
+        c0.addProduct(V(repeating: ap[0]), bv); c1.addProduct(V(repeating: ap[1]), bv)
+        c2.addProduct(V(repeating: ap[2]), bv); c3.addProduct(V(repeating: ap[3]), bv)
+        c4.addProduct(V(repeating: ap[4]), bv); c5.addProduct(V(repeating: ap[5]), bv)
+        c6.addProduct(V(repeating: ap[6]), bv); c7.addProduct(V(repeating: ap[7]), bv)
+        c8.addProduct(V(repeating: ap[8]), bv); c9.addProduct(V(repeating: ap[9]), bv)
+        c10.addProduct(V(repeating: ap[10]), bv); c11.addProduct(V(repeating: ap[11]), bv)
+        ap += 12
+        bp += 64
+    }
+    // A full tile goes straight to C; an edge tile through `edgeTile` [12][16].
+    let full = rows == 12 && cols == 16
+    @inline(__always) func put(_ v: V, _ r: Int) {
+        if full {
+            let d = UnsafeMutableRawPointer(c + r * ldc)
+            if beta == 0 {
+                d.storeBytes(of: v, as: V.self)
+            } else {
+                let old = UnsafeRawPointer(d).loadUnaligned(as: V.self)
+                d.storeBytes(of: beta == 1 ? v + old : v.addingProduct(V(repeating: beta), old), as: V.self)
+            }
+        } else {
+            UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: V.self)
+        }
+    }
+    put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
+    put(c6, 6); put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11)
+    if !full { copyEdgeTile(edgeTile, to: c, ldc: ldc, rows: rows, cols: cols, beta: beta) }
+}
+#else
+@inline(__always)
+private func microKernel(
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
@@ -694,9 +806,16 @@ private func microKernel6x16(
     t.storeBytes(of: c30, toByteOffset: 192, as: V.self); t.storeBytes(of: c31, toByteOffset: 224, as: V.self)
     t.storeBytes(of: c40, toByteOffset: 256, as: V.self); t.storeBytes(of: c41, toByteOffset: 288, as: V.self)
     t.storeBytes(of: c50, toByteOffset: 320, as: V.self); t.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+    copyEdgeTile(edgeTile, to: c, ldc: ldc, rows: rows, cols: cols, beta: beta)
+}
+#endif
+
+/// The live rows × cols of an edge tile (row stride 16) into C: C = tile + beta·C.
+private func copyEdgeTile(_ tile: UnsafePointer<Float>, to c: UnsafeMutablePointer<Float>, ldc: Int,
+                          rows: Int, cols: Int, beta: Float) {
     for r in 0..<rows {
         let dst = c + r * ldc
-        let src = edgeTile + r * 16
+        let src = tile + r * 16
         if beta == 0 {
             for j in 0..<cols { dst[j] = src[j] }
         } else if beta == 1 {

@@ -101,8 +101,11 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
             let x = job.input + plane * inPlane
             let y = job.output + plane * outPlane
             let index = indices + plane * outPlane
+            let square2 = g.windowHeight == 2 && g.windowWidth == 2 && g.strideH == 2 && g.strideW == 2
             for oh in 0..<outH {
-                for ow in 0..<outW {
+                // LeNet's 2×2/2 pool: 8 outputs at a time, then the general loop for the rest.
+                let vectorEnd = square2 ? maxPool2x2Row(x, g, oh: oh, y + oh * outW, index + oh * outW) : 0
+                for ow in vectorEnd..<outW {
                     let start = oh * g.strideH * g.inWidth + ow * g.strideW
                     var best = x[start]
                     var bestAt = start
@@ -160,6 +163,41 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
 }
 
 // MARK: - Max pooling
+
+/// Output row `oh` of a 2×2, stride-2 max pool of one plane, 8 outputs at a
+/// time: the same comparisons in the same window order as the general loop
+/// (so the same values and indices, NaN included). Returns the first output
+/// column it did not write (the general loop does the rest).
+///   x: the plane [inH, inW]; y, index: the output row [outW]
+@inline(__always)
+private func maxPool2x2Row(_ x: UnsafePointer<Float>, _ g: Pool2DGeometry, oh: Int,
+                           _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>) -> Int {
+    typealias V = SIMD8<Float>
+    typealias I = SIMD8<Int32>
+    let outW = g.outWidth, w = g.inWidth
+    let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
+    var ow = 0
+    while ow + 8 <= outW {   // reads x[2·oh·w + 2·ow ..< +16] and the row below: inside the plane
+        let start = 2 * oh * w + 2 * ow
+        let top = UnsafeRawPointer(x + start).loadUnaligned(as: SIMD16<Float>.self)
+        let bottom = UnsafeRawPointer(x + start + w).loadUnaligned(as: SIMD16<Float>.self)
+        let base = I(repeating: Int32(truncatingIfNeeded: start)) &+ lanes
+        var best = top.evenHalf
+        var at = base
+        @inline(__always) func consider(_ v: V, _ offset: Int32) {
+            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            best.replace(with: v, where: take)
+            at.replace(with: base &+ I(repeating: offset), where: take)
+        }
+        consider(top.oddHalf, 1)
+        consider(bottom.evenHalf, Int32(truncatingIfNeeded: w))
+        consider(bottom.oddHalf, Int32(truncatingIfNeeded: w + 1))
+        UnsafeMutableRawPointer(y + ow).storeBytes(of: best, as: V.self)
+        UnsafeMutableRawPointer(index + ow).storeBytes(of: at, as: I.self)
+        ow += 8
+    }
+    return ow
+}
 
 /// output = the maximum of each window; indices = where it was, as the
 /// offset ih·inW + iw within its input plane (the first maximum on ties; a

@@ -49,7 +49,8 @@ final class GEMMTests: XCTestCase {
     /// every transposition, several depth slices, edge tiles. (Against gemm itself
     /// the bits may differ where gemm picks its dot-product path.)
     func testPrepackedRightOperand() {
-        for (m, n, k) in [(1, 1, 1), (7, 17, 33), (32, 512, 128), (32, 128, 512), (13, 40, 300), (6, 4096, 9)] {
+        for (m, n, k) in [(1, 1, 1), (7, 17, 33), (32, 512, 128), (32, 128, 512), (13, 40, 300), (6, 4096, 9),
+                          (1, 512, 128), (3, 40, 300), (4, 70, 260)] {   // the last three: the few-rows path
             for transA in [Transpose.none, .transposed] {
                 for transB in [Transpose.none, .transposed] {
                     let lda = (transA == .none ? k : m) + 3, ldb = (transB == .none ? n : k) + 1
@@ -66,6 +67,28 @@ final class GEMMTests: XCTestCase {
                     let worst = zip(viaPacked, reference).map { abs($0 - $1) / scale }.max() ?? 0
                     XCTAssertLessThan(worst, 1e-6, "m \(m) n \(n) k \(k) \(transA) \(transB)")
                 }
+            }
+        }
+    }
+
+    /// The few-rows path of a prepacked B (m <= 4, the batch-1 recurrent step) gives
+    /// the same bits as the blocked path computing those rows among more (beta 0 and 1,
+    /// where full and edge tiles store alike).
+    func testPrepackedFewRowsSameBitsAsBlocked() {
+        let (n, k) = (200, 300)   // 13 slivers (3 groups of 4 and one), two KC slices
+        let b = randomFloats(k * n, seed: 11)
+        var packed = [Float](repeating: .nan, count: gemmPackedBSize(k: k, n: n))
+        gemmPackB(.none, k: k, n: n, b: b, ldb: n, into: &packed)
+        for transA in [Transpose.none, .transposed] {
+            let rows = 8, lda = transA == .none ? k : rows
+            let a = randomFloats(rows * k, seed: 12)
+            for beta: Float in [0, 1] {
+                let c0 = randomFloats(rows * n, seed: 13)
+                var blocked = c0, few = c0
+                gemm(transA, m: rows, n: n, k: k, alpha: 0.75, a: a, lda: lda, packedB: packed, beta: beta, c: &blocked, ldc: n)
+                gemm(transA, m: 3, n: n, k: k, alpha: 0.75, a: a, lda: lda, packedB: packed, beta: beta, c: &few, ldc: n)
+                XCTAssertEqual(few[0..<(3 * n)].map(\.bitPattern), blocked[0..<(3 * n)].map(\.bitPattern), "\(transA) beta \(beta)")
+                XCTAssertEqual(Array(few[(3 * n)...]), Array(c0[(3 * n)...]))   // rows it was not asked for: untouched
             }
         }
     }

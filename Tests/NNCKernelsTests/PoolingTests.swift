@@ -62,6 +62,24 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(indices[1], 2)
     }
 
+    /// The vectorised 2×2/2 path (8 outputs at a time, then a scalar tail):
+    /// ties, NaNs and -inf in every window position give the reference's values and indices.
+    func testMaxPool2x2VectorPathMatchesReferenceWithTiesAndNaN() {
+        let g = Pool2DGeometry(batch: 2, channels: 2, inHeight: 5, inWidth: 21, size: 2, stride: 2)   // outW 10 = 8 + 2
+        var rng = SeededRandom(seed: 7)
+        let choices: [Float] = [1, 2, 2, -.infinity, .nan, 0]
+        let input = (0..<g.inputCount).map { _ in choices[Int(rng.next() % UInt64(choices.count))] }
+        var expected = [Float](repeating: 0, count: g.outputCount)
+        var expectedIndices = [Int32](repeating: 0, count: g.outputCount)
+        maxPool2dForwardReference(output: &expected, indices: &expectedIndices, input: input, geometry: g)
+        var output = [Float](repeating: 0, count: g.outputCount)
+        var indices = [Int32](repeating: -1, count: g.outputCount)
+        maxPool2dForward(output: &output, indices: &indices, input: input, geometry: g, pool: nil)
+        XCTAssertEqual(indices, expectedIndices)
+        XCTAssertEqual(output.map(\.bitPattern), expected.map(\.bitPattern))
+        XCTAssertTrue(output.contains { $0.isNaN })   // the data did exercise NaN windows
+    }
+
     func testAvgPoolForwardMatchesReference() {
         let pool = ThreadPool(threads: 2)
         for (index, g) in (geometries + [largeGeometry]).enumerated() {
