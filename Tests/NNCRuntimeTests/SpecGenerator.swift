@@ -100,7 +100,7 @@ struct SpecGenerator {
         let (flow, width, classes) = vectorData()
         let loss = pick([nil, "cross_entropy", "mse", "sse", "binary_cross_entropy"])
         let oneHot = loss != nil && loss != "cross_entropy" && chance(0.7)
-        let data = oneHot ? String(flow.dropLast()) + ", one_hot: true}" : flow
+        let data = oneHot ? Self.adding("one_hot: true", to: flow) : flow
         let dataSection: String
         switch int(0...6) {
         case 0, 1: dataSection = "data:\n  \(dataPart(data))\n  split: {train: 0.75, test: 0.25}"
@@ -144,6 +144,9 @@ struct SpecGenerator {
             \(evaluate(["accuracy", "loss", "mse", "confusion", "errors"]))
             """
     }
+
+    /// A flow mapping with one more option: `{source: xor}` + `one_hot: true`.
+    static func adding(_ option: String, to flow: String) -> String { String(flow.dropLast()) + ", \(option)}" }
 
     /// A flow mapping written as the data section's block keys.
     func dataPart(_ flow: String) -> String {
@@ -248,7 +251,7 @@ struct SpecGenerator {
             let rule = pick(["perceptron", "hebbian", "clipped_hebbian"])
             return """
                 nnc: 1
-                data: \(data.replacingOccurrences(of: "}", with: ", encoding: binary}", options: .backwards, range: data.range(of: "}", options: .backwards)))
+                data: \(Self.adding("encoding: binary", to: data))
                 model:
                   input: [\(width)]
                   layers:
@@ -273,7 +276,7 @@ struct SpecGenerator {
             let rule = pick(["delta", "least_squares", "hebbian"])
             return """
                 nnc: 1
-                data: \(data.replacingOccurrences(of: "}", with: ", one_hot: true}", options: .backwards, range: data.range(of: "}", options: .backwards)))
+                data: \(Self.adding("one_hot: true", to: data))
                 model:
                   input: [\(width)]
                   layers:
