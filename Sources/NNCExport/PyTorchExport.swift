@@ -186,15 +186,15 @@ private struct Config {
             var fill: [(start: Int, count: Int, value: Double)] = []
             switch op {
             case .dense(let o) where role == "weight":
-                rule = o.initializer ?? (o.activation == .relu ? .he : .xavier); fanIn = t.shape[1]; fanOut = t.shape[0]
+                rule = Initializer.resolved(o.initializer, activation: o.activation); fanIn = t.shape[1]; fanOut = t.shape[0]
             case .conv2d(let o) where role == "weight":
                 let receptive = t.shape[2] * t.shape[3]
-                rule = o.initializer ?? (o.activation == .relu ? .he : .xavier); fanIn = t.shape[1] * receptive; fanOut = t.shape[0] * receptive
+                rule = Initializer.resolved(o.initializer, activation: o.activation); fanIn = t.shape[1] * receptive; fanOut = t.shape[0] * receptive
             case .rnn(let o) where role.hasSuffix("weight"):
                 let act = role == "output_weight" ? (o.output?.activation ?? .linear) : o.activation
-                rule = o.initializer ?? (act == .relu ? .he : .xavier); fanIn = t.shape[1]; fanOut = t.shape[0]
+                rule = Initializer.resolved(o.initializer, activation: act); fanIn = t.shape[1]; fanOut = t.shape[0]
             case .lstm(let o) where role.hasSuffix("weight"):
-                rule = o.initializer ?? .xavier; fanIn = t.shape[1]; fanOut = t.shape[0] / 4
+                rule = Initializer.resolved(o.initializer, activation: .tanh);   // as ParameterStore: the gates' tanh fanIn = t.shape[1]; fanOut = t.shape[0] / 4
             case .lstm(let o) where role == "bias":
                 fill = [(t.values.count / 4, t.values.count / 4, o.forgetBias)]
             case .dense, .conv2d, .rnn, .lstm, .threshold, .hopfield, .pool, .flatten, .activation, .dropout, .noise,

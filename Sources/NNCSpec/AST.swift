@@ -153,6 +153,11 @@ public enum Initializer: Sendable, Equatable {
     case xavier, he, zeros
     case uniform(Double)
     case normal(Double)
+
+    /// What a layer without `init` uses: he for relu, xavier otherwise (the one place of this rule).
+    public static func resolved(_ given: Initializer?, activation: ActivationKind) -> Initializer {
+        given ?? (activation == .relu ? .he : .xavier)
+    }
 }
 
 public struct Penalty: Sendable, Equatable {

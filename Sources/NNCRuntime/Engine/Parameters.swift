@@ -90,7 +90,7 @@ public final class ParameterStore: @unchecked Sendable {
 
     func fill(_ p: UnsafeMutablePointer<Float>, _ e: Entry, _ initializer: Initializer?, activation: ActivationKind,
               fanIn: Int, fanOut: Int, rng: inout SeededRandom) {
-        let rule = initializer ?? (activation == .relu ? .he : .xavier)
+        let rule = Initializer.resolved(initializer, activation: activation)
         switch rule {
         case .zeros:
             p.update(repeating: 0, count: e.count)

@@ -242,7 +242,7 @@ private struct ResolvedSpecWriter {
 
     /// The given initializer, or the default: he for relu layers, xavier otherwise.
     func initializer(_ given: Initializer?, _ activation: ActivationKind) -> Node {
-        switch given ?? (activation == .relu ? .he : .xavier) {
+        switch Initializer.resolved(given, activation: activation) {
         case .xavier: return keyword("xavier")
         case .he: return keyword("he")
         case .zeros: return keyword("zeros")
