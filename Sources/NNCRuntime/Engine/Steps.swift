@@ -133,14 +133,8 @@ extension Plan {
             }
             kind = .dense(step)
         case .conv2d(let o):
-            guard inShape.count == 3, let c = inShape[0].fixed, let h = inShape[1].fixed, let w = inShape[2].fixed
-            else { throw RunError.bug("conv input") }
-            var pad = (0, 0)
-            switch o.padding {
-            case .valid: break
-            case .same: pad = ((o.kernel.0 - 1) / 2, (o.kernel.1 - 1) / 2)
-            case .explicit(let ph, let pw): pad = (ph, pw)
-            }
+            guard inShape.count == 3, let c = inShape[0].fixed, let h = inShape[1].fixed, let w = inShape[2].fixed,
+                  let pad = o.resolvedPadding else { throw RunError.bug("conv input") }
             let g = Conv2DGeometry(batch: n, inChannels: c, inHeight: h, inWidth: w, outChannels: o.filters,
                                    kernelHeight: o.kernel.0, kernelWidth: o.kernel.1, strideH: o.stride.0, strideW: o.stride.1,
                                    padH: pad.0, padW: pad.1)
