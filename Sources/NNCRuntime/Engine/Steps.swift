@@ -27,6 +27,9 @@ public struct Step {
         case pca(PCAStep)
         case rnn(RNNStep)
         case lstm(LSTMStep)
+        /// The training loss (`Plan.head`), the last step of `trainingSteps`: it reads the
+        /// output (or its logits), writes the loss and the gradient backward starts from.
+        case loss
     }
 
     struct DenseStep {
@@ -227,7 +230,8 @@ extension Plan {
                 switch head.kind {
                 case .dense(var d): d.activation = a; head.kind = .dense(d)
                 case .conv(var c): c.activation = a; head.kind = .conv(c)
-                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm: continue
+                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm, .loss:
+                    continue
                 }
                 absorbed.insert(act)
             }
