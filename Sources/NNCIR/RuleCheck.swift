@@ -120,7 +120,7 @@ struct RuleCheck {
     mutating func checkTargets(_ targets: DataDescription.Targets, dataset: DatasetSpec, what: String) {
         guard let outShape = output.shape else { return }
         let rule = spec.train?.rule
-        if spec.train?.targetIsInput == true || rule == .pca { return }
+        if spec.train?.targetIsInput == true || rule == .pca { return }   // pca reconstructs its input
         if case .hopfield = opOf(output), rule == .hebbian || rule == nil { return }
         let units = outShape.last?.fixed
         let note = DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)
@@ -141,7 +141,7 @@ struct RuleCheck {
                       at: output.span, notes: [note], help: "make the output shape match the targets")
             }
         case .none:
-            guard let train = spec.train, train.rule != .hebbian else { return }
+            guard let train = spec.train, train.rule.needsTargets else { return }
             error("E0404", "rule '\(train.rule.rawValue)' compares outputs with targets, but the \(what) has none",
                   at: train.spans["rule"] ?? train.span, notes: [note],
                   help: "give the data targets, or set 'target: input' for auto-association")
@@ -184,7 +184,7 @@ struct RuleCheck {
             }
             checkLayerForRule(node, op, train)
         }
-        if train.rule != .backprop && trainable.count > 1 {
+        if train.rule.trainsOneLayer && trainable.count > 1 {
             error("E0502", "rule '\(train.rule.rawValue)' trains a single layer, the model has \(trainable.count): \(trainable.map { "'\($0.name)'" }.joined(separator: ", "))",
                   at: ruleSpan, help: "train one layer with '\(train.rule.rawValue)', or use 'backprop' for a deeper model")
         }

@@ -164,21 +164,11 @@ public struct Penalty: Sendable, Equatable {
     public var l1: Double = 0
     public var l2: Double = 0
     public var contractive: Double = 0
+    public init(l1: Double = 0, l2: Double = 0, contractive: Double = 0) { self.l1 = l1; self.l2 = l2; self.contractive = contractive }
     public var isEmpty: Bool { l1 == 0 && l2 == 0 && contractive == 0 }
 }
 
 // MARK: train
-
-public enum LearningRule: String, Sendable, CaseIterable {
-    case backprop, hebbian, perceptron, delta
-    case clippedHebbian = "clipped_hebbian"
-    case leastSquares = "least_squares"
-    case pca
-    /// Rules that update once per example, in epochs.
-    public var isPerExample: Bool { self == .hebbian || self == .perceptron || self == .delta }
-    /// Rules solved in closed form (no epochs).
-    public var isClosedForm: Bool { self == .clippedHebbian || self == .leastSquares || self == .pca }
-}
 
 public enum LossKind: String, Sendable, CaseIterable {
     case sse, mse

@@ -3,7 +3,7 @@
 public enum SpecSchema {
     public static let activations = ["linear", "relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
     public static let losses = ["sse", "mse", "cross_entropy", "binary_cross_entropy"]
-    public static let rules = ["backprop", "hebbian", "perceptron", "delta", "clipped_hebbian", "least_squares", "pca"]
+    public static let rules = LearningRule.allCases.map(\.rawValue)
     public static let metrics = Metric.allCases.map(\.rawValue)
 
     public static let maxSize = 1 << 40
