@@ -332,25 +332,27 @@ public struct SpecBuilder {
     /// The optimizer of a valid `train.optimizer` value (nil: the default SGD), with
     /// its own checks: E0105 for momentum or betas of 1 or more, W0101 and W0501.
     mutating func buildOptimizer(_ o: Value?, at span: SourceSpan) -> OptimizerSpec? {
-        var optimizer = OptimizerSpec.sgd(lr: 0.01, momentum: 0, nesterov: false)
-        if let (name, p) = o?.variant {
-            if name == "adam" {
-                optimizer = .adam(lr: p?["lr"]?.number ?? 0.001, beta1: p?["beta1"]?.number ?? 0.9,
-                                  beta2: p?["beta2"]?.number ?? 0.999, eps: p?["eps"]?.number ?? 1e-8)
-            } else {
-                optimizer = .sgd(lr: p?["lr"]?.number ?? 0.01, momentum: p?["momentum"]?.number ?? 0,
-                                 nesterov: p?["nesterov"]?.bool ?? false)
+        // Left out: the train table's default optimizer, with its own defaults.
+        guard let p = SchemaOptions(variant: o, of: SpecSchema.optimizerSchema,
+                                    defaultCase: SpecSchema.trainSchema.field("optimizer")?.defaultValue, at: span),
+              let lr = p.number("lr") else { return nil }
+        let optimizer: OptimizerSpec
+        if p.kind == "adam" {
+            guard let beta1 = p.number("beta1"), let beta2 = p.number("beta2"), let eps = p.number("eps") else { return nil }
+            optimizer = .adam(lr: lr, beta1: beta1, beta2: beta2, eps: eps)
+        } else {
+            guard let momentum = p.number("momentum"), let nesterov = p.bool("nesterov") else { return nil }
+            optimizer = .sgd(lr: lr, momentum: momentum, nesterov: nesterov)
+        }
+        for key in ["momentum", "beta1", "beta2"] {
+            if let x = p[key], let n = x.number, n >= 1 {
+                error("E0105", "'\(key)' must be below 1, found \(formatNumber(n))", at: x.span)
+                return nil
             }
-            for key in ["momentum", "beta1", "beta2"] {
-                if let x = p?[key], let n = x.number, n >= 1 {
-                    error("E0105", "'\(key)' must be below 1, found \(formatNumber(n))", at: x.span)
-                    return nil
-                }
-            }
-            if case .sgd(_, let momentum, true) = optimizer, momentum == 0 {
-                v.report(.warning("W0101", "'nesterov' has no effect without momentum", at: p?.keySpan("nesterov") ?? span,
-                                  help: "add 'momentum: 0.9' or remove 'nesterov'"))
-            }
+        }
+        if case .sgd(_, let momentum, true) = optimizer, momentum == 0 {
+            v.report(.warning("W0101", "'nesterov' has no effect without momentum", at: p.value.keySpan("nesterov") ?? span,
+                              help: "add 'momentum: 0.9' or remove 'nesterov'"))
         }
         if optimizer.learningRate > 10 {
             v.report(.warning("W0501", "learning rate \(formatNumber(optimizer.learningRate)) is unusually large; training will probably diverge",
@@ -372,31 +374,40 @@ public struct SpecBuilder {
     mutating func buildTrain(_ t: Value) -> TrainSpec? {
         var spans: [String: SourceSpan] = [:]
         for m in t.members ?? [] { spans[m.key] = m.value.span }
-        let rule = t["rule"]?.text.flatMap(LearningRule.init(rawValue:)) ?? .backprop
+        let o = SchemaOptions(t, SpecSchema.trainSchema)
+        guard let rule = o.text("rule").flatMap(LearningRule.init(rawValue:)), let shuffle = o.bool("shuffle"),
+              let targetName = o.text("target") else { return nil }
         guard let optimizer = buildOptimizer(t["optimizer"], at: spans["optimizer"] ?? t.span) else { return nil }
-        var schedule = ScheduleSpec.constant
-        if let (name, p) = t["schedule"]?.variant {
-            switch name {
-            case "step": schedule = .step(every: p?["every"]?.integer ?? 1, factor: p?["factor"]?.number ?? 1)
-            case "exponential": schedule = .exponential(decay: p?["decay"]?.number ?? 1)
-            case "cosine": schedule = .cosine(minLR: p?["min_lr"]?.number ?? 0, period: p?["period"]?.integer)
-            case "cyclic":
-                let lo = p?["min_lr"]?.number ?? 0, hi = p?["max_lr"]?.number ?? 0
-                if lo > hi {
-                    error("E0110", "cyclic 'min_lr' \(formatNumber(lo)) is above 'max_lr' \(formatNumber(hi))", at: p?.span ?? t.span)
-                    return nil
-                }
-                schedule = .cyclic(minLR: lo, maxLR: hi, period: p?["period"]?.integer ?? 1)
-            default: schedule = .constant
+        guard let p = SchemaOptions(variant: t["schedule"], of: SpecSchema.scheduleSchema,
+                                    defaultCase: SpecSchema.trainSchema.field("schedule")?.defaultValue, at: t.span) else { return nil }
+        let schedule: ScheduleSpec
+        switch p.kind {
+        case "step":
+            guard let every = p.int("every"), let factor = p.number("factor") else { return nil }
+            schedule = .step(every: every, factor: factor)
+        case "exponential":
+            guard let decay = p.number("decay") else { return nil }
+            schedule = .exponential(decay: decay)
+        case "cosine":
+            guard let minLR = p.number("min_lr") else { return nil }
+            schedule = .cosine(minLR: minLR, period: p.int("period"))
+        case "cyclic":
+            guard let lo = p.number("min_lr"), let hi = p.number("max_lr"), let period = p.int("period") else { return nil }
+            if lo > hi {
+                error("E0110", "cyclic 'min_lr' \(formatNumber(lo)) is above 'max_lr' \(formatNumber(hi))", at: p.span)
+                return nil
             }
+            schedule = .cyclic(minLR: lo, maxLR: hi, period: period)
+        default: schedule = .constant
         }
         var stop = StopSpec()
-        if let s = t["stop"] {
-            stop.accuracy = s["accuracy"]?.number
-            stop.loss = s["loss"]?.number
-            stop.noErrors = s["no_errors"]?.bool ?? false
-            stop.patience = s["patience"]?.integer
-            stop.metric = s["metric"]?.text
+        if let s = o.object("stop") {
+            guard let noErrors = s.bool("no_errors") else { return nil }
+            stop.accuracy = s.number("accuracy")
+            stop.loss = s.number("loss")
+            stop.noErrors = noErrors
+            stop.patience = s.int("patience")
+            stop.metric = s.text("metric")
         }
         var rate: RateSpec?
         if let r = t["rate"] { rate = r.text == "normalized" ? .normalized : r.number.map(RateSpec.fixed) }
@@ -406,8 +417,8 @@ public struct SpecBuilder {
                   at: t["target"]?.span ?? t.span, help: "write 'target: input', or leave 'target' out")
         }
         return TrainSpec(rule: rule, loss: t["loss"]?.text.flatMap(LossKind.init(rawValue:)),
-                         targetIsInput: t["target"]?.text == "input" || rule == .pca, optimizer: optimizer, schedule: schedule,
-                         epochs: t["epochs"]?.integer, batch: t["batch"]?.integer, shuffle: t["shuffle"]?.bool ?? true,
+                         targetIsInput: targetName == "input" || rule == .pca, optimizer: optimizer, schedule: schedule,
+                         epochs: t["epochs"]?.integer, batch: t["batch"]?.integer, shuffle: shuffle,
                          clipNorm: t["clip"]?["norm"]?.number, bpttTruncate: t["bptt"]?["truncate"]?.integer,
                          stop: stop, rate: rate, spans: spans, span: t.span)
     }

@@ -192,7 +192,7 @@ public enum SpecSchema {
         Field("stop", .object(ObjectSchema([
             Field("accuracy", .probability, "stop when training accuracy reaches this"),
             Field("loss", .nonNegative, "stop when the training loss falls to this"),
-            Field("no_errors", .bool, "stop after an epoch without misclassification"),
+            Field("no_errors", .bool, default: "false", "stop after an epoch without misclassification"),
             Field("patience", .integer(min: 1, max: 1_000_000),
                   "stop after this many epochs without a better `metric`, and keep the best epoch's weights"),
             Field("metric", .keyword(["test_loss", "loss", "test_accuracy", "accuracy"]),

@@ -9,7 +9,7 @@ public struct ActivationLayer: LayerKind {
         ("step", "Heaviside step: 1 if x ≥ 0 else 0"), ("sign", "1 if x ≥ 0 else −1"),
     ].map { LayerFields.entry($0.0, [], $0.1) }
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         ActivationKind(name: o.kind).map(LayerOp.activation)
     }
 

@@ -23,7 +23,7 @@ public struct Conv2DOptions: LayerKind {
         LayerFields.activation, LayerFields.bias, LayerFields.initializer,
     ], "2-D cross-correlation: [C, H, W] -> [filters, H', W']")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let filters = o.int("filters"), let kernel = o.pair("kernel"), let stride = o.pair("stride"),
               let activation = o.activation(), let bias = o.bool("bias") else { return nil }
         let padding: Padding
@@ -31,7 +31,7 @@ public struct Conv2DOptions: LayerKind {
         case "same": padding = .same
         case "valid": padding = .valid
         default:
-            guard let p = o["padding"], let (h, w) = LayerOptions.pair(p) else { return nil }
+            guard let p = o["padding"], let (h, w) = SchemaOptions.pair(p) else { return nil }
             padding = .explicit(h, w)
         }
         return .conv2d(Conv2DOptions(filters: filters, kernel: kernel, stride: stride, padding: padding,

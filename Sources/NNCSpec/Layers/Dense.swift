@@ -22,7 +22,7 @@ public struct DenseOptions: LayerKind {
         Field("penalty", penaltySchema, "regularization penalty"),
     ], "fully connected: [F] -> [units]; on [T, F] applied at each step")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let units = o.int("units"), let activation = o.activation(), let bias = o.bool("bias") else { return nil }
         var penalty = Penalty()
         if let p = o.object("penalty") {

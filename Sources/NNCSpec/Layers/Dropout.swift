@@ -6,7 +6,7 @@ public struct DropoutLayer: LayerKind {
         Field("rate", .number(min: 0, max: 1, exclusiveMin: false), required: true, "fraction of units zeroed in training (< 1)"),
     ], "inverted dropout, training only")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let rate = o.number("rate") else { return nil }
         if rate >= 1 {
             diagnostics.add(.error("E0105", "dropout 'rate' must be below 1 (1 drops every unit), found \(formatNumber(rate))",

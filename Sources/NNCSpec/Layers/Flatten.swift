@@ -1,7 +1,7 @@
 /// `flatten`: any shape -> [product].
 public struct FlattenLayer: LayerKind {
     public static let schemaCases = [LayerFields.entry("flatten", [], "any shape -> [product]")]
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .flatten }
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .flatten }
 
     public var kindName: String { "flatten" }
 

@@ -12,7 +12,7 @@ public struct HopfieldOptions: LayerKind {
         Field("self_weight", .anyNumber, default: "0", "the diagonal w_ii"),
     ], "Hopfield network: z_i = sign(Σ_j w_ji z_j) until stable")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let update = o.text("update"), let order = o.text("order"), let maxSweeps = o.int("max_sweeps"),
               let selfWeight = o.number("self_weight") else { return nil }
         return .hopfield(HopfieldOptions(synchronous: update == "sync", randomOrder: order == "random",

@@ -12,7 +12,7 @@ public struct LSTMOptions: LayerKind {
         LayerFields.initializer,
     ], "long short-term memory: [T, F] -> [T, units] or [units]")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let units = o.int("units"), let returns = o.text("return"), let forgetBias = o.number("forget_bias") else { return nil }
         return .lstm(LSTMOptions(units: units, returnSequence: returns == "sequence", forgetBias: forgetBias,
                                  initializer: o.initializer()))

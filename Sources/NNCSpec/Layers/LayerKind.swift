@@ -12,7 +12,7 @@ public protocol LayerKind: Sendable {
     static var schemaCases: [VariantCase] { get }
     /// The typed layer from its validated options (left-out options read the
     /// schema's defaults); nil after reporting what is wrong.
-    static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp?
+    static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp?
 
     /// The kind as written in specs.
     var kindName: String { get }
@@ -153,7 +153,7 @@ extension LayerOp {
     static func decode(kind name: String, _ value: Value, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         for type in kinds {
             if let entry = type.schemaCases.first(where: { $0.name == name }) {
-                return type.decode(LayerOptions(kind: name, value, entry), &diagnostics)
+                return type.decode(SchemaOptions(kind: name, value, entry), &diagnostics)
             }
         }
         return nil

@@ -1,7 +1,7 @@
 /// `add`: elementwise sum of the `from` layers (equal shapes).
 public struct AddLayer: LayerKind {
     public static let schemaCases = [LayerFields.entry("add", [], "elementwise sum of the `from` layers (equal shapes)")]
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .add }
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .add }
 
     public var kindName: String { "add" }
 
@@ -24,7 +24,7 @@ public struct AddLayer: LayerKind {
 /// `concat`: the `from` layers joined along the last axis.
 public struct ConcatLayer: LayerKind {
     public static let schemaCases = [LayerFields.entry("concat", [], "concatenation of the `from` layers along the last axis")]
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .concat }
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .concat }
 
     public var kindName: String { "concat" }
 

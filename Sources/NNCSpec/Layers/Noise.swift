@@ -8,7 +8,7 @@ public struct NoiseLayer: LayerKind {
         Field("salt_pepper", .probability, "probability of setting a unit to 0 or 1"),
     ], exactlyOneOf: [["gaussian", "mask", "salt_pepper"]], "input corruption during training only (denoising)")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         if let g = o.number("gaussian") { return .noise(.gaussian(g)) }
         if let m = o.number("mask") { return .noise(.mask(m)) }
         if let s = o.number("salt_pepper") { return .noise(.saltPepper(s)) }

@@ -6,7 +6,7 @@ public struct PCALayer: LayerKind {
         Field("components", .positiveInt, required: true, "principal components kept"),
     ], "project onto the leading components and reconstruct: [F] -> [F]")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         o.int("components").map { .pca(components: $0) }
     }
 

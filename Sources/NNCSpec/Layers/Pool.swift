@@ -15,7 +15,7 @@ public struct PoolOptions: LayerKind {
         LayerFields.entry("avgpool", fields, "average pooling"),
     ]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let size = o.pair("size") else { return nil }
         return .pool(PoolOptions(isMax: o.kind == "maxpool", size: size, stride: o.pair("stride") ?? size))
     }

@@ -25,7 +25,7 @@ public struct RNNOptions: LayerKind {
         LayerFields.bias, LayerFields.initializer,
     ], "simple recurrent layer: [T, F] -> [T, units] or [units]")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let units = o.int("units"), let activation = o.activation(), let feedback = o.text("feedback"),
               let returns = o.text("return"), let leak = o.number("leak"), let bias = o.bool("bias") else { return nil }
         if leak >= 1 {

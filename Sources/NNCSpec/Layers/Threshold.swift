@@ -15,7 +15,7 @@ public struct ThresholdOptions: LayerKind {
         Field("output", .keyword(["binary", "bipolar"]), default: "binary", "0/1 or −1/+1 outputs"),
     ], "McCulloch–Pitts / perceptron units: y = Θ(Σ w·x − s)")]
 
-    public static func decode(_ o: LayerOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
+    public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? {
         guard let units = o.int("units"), let tolerance = o.number("tolerance"), let output = o.text("output") else { return nil }
         var threshold: ThresholdValue?
         if let t = o["threshold"] {

@@ -1,9 +1,9 @@
-/// A layer's validated options, read by its kind's decoder. An option left out
-/// reads the schema entry's default (the only place defaults live); a value that
-/// neither the spec nor the schema gives is nil, and the decoder gives up
-/// (the validator has already reported it).
-public struct LayerOptions {
-    /// The kind as written ("maxpool", "logistic").
+/// Validated options, read by a decoder (a layer kind's, the optimizer's, ...).
+/// An option left out reads the schema's default (the only place defaults live);
+/// a value that neither the spec nor the schema gives is nil, and the decoder
+/// gives up (the validator has already reported it).
+public struct SchemaOptions {
+    /// The variant case as written ("maxpool", "logistic", "adam"), or the key.
     public let kind: String
     public let value: Value
     let fields: [Field]
@@ -15,6 +15,17 @@ public struct LayerOptions {
 
     init(kind: String, _ value: Value, fields: [Field]) {
         self.kind = kind; self.value = value; self.fields = fields
+    }
+
+    /// The options of an object value, read against its schema.
+    public init(_ value: Value, _ schema: ObjectSchema) { self.init(kind: "", value, fields: schema.fields) }
+
+    /// The options of a variant value (`adam: {lr: 0.01}` or bare `adam`), or, when the
+    /// value is left out, of the schema's default case `defaultCase`; nil when neither names a case.
+    public init?(variant value: Value?, of type: SchemaType, defaultCase: String?, at span: SourceSpan) {
+        guard case .variant(let schema) = type, let name = value?.variant?.name ?? defaultCase,
+              let entry = schema.case(name) else { return nil }
+        self.init(kind: name, value?.variant?.payload ?? Value(kind: .object([]), span: value?.span ?? span), entry)
     }
 
     public var span: SourceSpan { value.span }
@@ -50,12 +61,12 @@ public struct LayerOptions {
     }
 
     /// A nested options object (rnn's `output`), reading its own schema defaults.
-    public func object(_ key: String) -> LayerOptions? {
+    public func object(_ key: String) -> SchemaOptions? {
         guard let v = value[key] else { return nil }
         guard case .object(let schema)? = fields.first(where: { $0.name == key })?.type else {
-            return LayerOptions(kind: key, v, fields: [])
+            return SchemaOptions(kind: key, v, fields: [])
         }
-        return LayerOptions(kind: key, v, fields: schema.fields)
+        return SchemaOptions(kind: key, v, fields: schema.fields)
     }
 
     /// The written initializer; nil: the layer's default (`Initializer.resolved`).
