@@ -1,5 +1,5 @@
 /// `dropout`: inverted dropout, in training only.
-public struct DropoutLayer: LayerKind {
+public struct DropoutLayer: TrainingOnlyLayer {
     public var rate: Double
 
     public static let schemaCases = [LayerFields.entry("dropout", [
@@ -17,6 +17,13 @@ public struct DropoutLayer: LayerKind {
     }
 
     public var kindName: String { "dropout" }
+}
+
+/// A layer that changes values in training only (dropout, noise) and is the identity
+/// otherwise: same shape, nothing learned, a gradient through its mask.
+public protocol TrainingOnlyLayer: LayerKind {}
+
+extension TrainingOnlyLayer {
     public func infer(_ c: inout LayerInference) -> InferredLayer? { InferredLayer(shape: c.x) }
     public func parameters(input: Shape) -> [ParameterSpec] { [] }
     public var trainedBy: [LearningRule] { [] }

@@ -1,5 +1,5 @@
 /// `noise`: input corruption during training only (denoising autoencoders).
-public struct NoiseLayer: LayerKind {
+public struct NoiseLayer: TrainingOnlyLayer {
     public var noise: NoiseKind
 
     public static let schemaCases = [LayerFields.entry("noise", [
@@ -16,13 +16,6 @@ public struct NoiseLayer: LayerKind {
     }
 
     public var kindName: String { "noise" }
-    public func infer(_ c: inout LayerInference) -> InferredLayer? { InferredLayer(shape: c.x) }
-    public func parameters(input: Shape) -> [ParameterSpec] { [] }
-    public var trainedBy: [LearningRule] { [] }
-    public var outputActivation: ActivationKind? { nil }
-    public var mapsValuesOnly: Bool { true }
-    public var gradientBlocker: String? { nil }
-    public var fusion: FusionRole { .none }
 }
 
 public enum NoiseKind: Sendable, Equatable {
