@@ -75,7 +75,7 @@ struct RuleCheck {
             var matcher = ShapeMatcher()
             if !matcher.match(model.input, input) {
                 var help = "write 'input: \(NNCSpec.describe(input))'"
-                if case .builtin(let s) = dataset.form, ["digits", "bars_and_stripes", "letters"].contains(s.name) {
+                if case .builtin(let s) = dataset.form, s.hasImageOption {
                     help += " (or add 'image: true' to the source for [1, H, W] images)"
                 }
                 error("E0401", "the model's input is \(NNCSpec.describe(model.input)) but the \(what) gives examples of shape \(NNCSpec.describe(input))",
@@ -124,11 +124,10 @@ struct RuleCheck {
     static func knownRange(_ form: DatasetForm) -> (String, Double)? {
         switch form {
         case .builtin(let source):
-            switch source {
-            case .digits: return ("digits", 16)
-            case .iris: return ("iris measurements", 7.9)
-            case .logic, .parity, .majority, .barsAndStripes, .patterns, .letters, .reber: return ("binary inputs", 1)
-            case .blobs, .adding, .sine, .random: return nil
+            switch source.describe(modelInput: []).values {
+            case .binary: return ("binary inputs", 1)
+            case .bounded(let largest, let what): return (what, largest)
+            case .unbounded: return nil
             }
         case .inline(let inputs, _):
             let largest = inputs.joined().map(abs).max() ?? 0
@@ -384,7 +383,7 @@ struct RuleCheck {
                       at: list, help: "use 'mse' (or 'overlap' and 'recall' for associative recall)")
             }
             if metrics.contains(.longRangeAccuracy) {
-                let embeddedReber: Bool = { if case .builtin(.reber(true, _)) = part.form { return true }; return false }()
+                let embeddedReber: Bool = { if case .builtin(.reber(let r)) = part.form { return r.embedded }; return false }()
                 if !embeddedReber {
                     error("E0511", "metric 'long_range_accuracy' scores the embedded Reber grammar's last symbol; the data is not 'source: reber' with 'embedded: true'",
                           at: list, help: "remove 'long_range_accuracy'")

@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// `letters`: bitmap capital letters for Hopfield networks and auto-associative
@@ -9,7 +10,7 @@ import NNCKernels
 /// Values 0/1; labels 0..<count (the letter's index); class names "A", "B", ….
 /// Inputs [H·W] (or [1, H, W] with `image`). Sizes so small that two chosen
 /// letters become the same image are rejected.
-public struct LettersSource: DataSource, Equatable {
+public struct LettersSource: SourceDescriptor {
     /// [H, W].
     public var size: [Int]
     /// The first `count` letters of the alphabet (1...26).
@@ -23,14 +24,35 @@ public struct LettersSource: DataSource, Equatable {
         self.image = image
     }
 
-    public func describe() throws -> DatasetDescription {
-        try validate()
-        return DatasetDescription(inputShape: shape.fixedDims, targets: .classes(count: count), count: count,
-                                  inputValues: .binary)
+    public static let schema = [(name: "letters", fields: [
+        Field("size", .list(.positiveInt, minCount: 2, maxCount: 2), default: "[7, 5]", "bitmap size [H, W]"),
+        Field("count", .integer(min: 1, max: 26), default: "26", "the first N letters"),
+        Field.sourceImage,
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) throws(SourceOptionError) -> LettersSource {
+        let size = o.ints("size") ?? []
+        guard size.count == 2 else { throw SourceOptionError(key: "size", message: "letters need a size [height, width]") }
+        if size[0] < 3 || size[1] < 3 {
+            throw SourceOptionError(key: "size", message: "letters need at least 3×3 pixels, found \(size[0])×\(size[1])")
+        }
+        return LettersSource(size: size, count: o.int("count"), image: o.bool("image"))
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
-        try validate()
+    public var name: String { "letters" }
+    public var options: [(name: String, value: OptionValue)] {
+        [("size", .list(size.map(OptionValue.integer))), ("count", .integer(count)), ("image", .bool(image))]
+    }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        // H·W without overflow: sizes that validation rejects (each at most 4096) still describe.
+        let pixels = SizeLimits.checkedProduct(size) ?? Int.max
+        return SourceDescription(input: (image ? [1] + size : [pixels]).map(Dim.fixed), targets: .classes(count), count: count,
+                                 values: .binary)
+    }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
+        try validate(modelInput: context.modelInput)
         let (h, w) = (size[0], size[1])
         let pixels = h * w
         var inputs = [Float](repeating: 0, count: count * pixels)
@@ -59,7 +81,7 @@ public struct LettersSource: DataSource, Equatable {
 
     private var shape: [Int] { image ? [1] + size : [size.reduce(1, *)] }
 
-    private func validate() throws {
+    public func validate(modelInput: Shape) throws {
         guard size.count == 2, size.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
             throw DataError.invalidOption("letters: size must be [height, width], each in 1...4096, got \(size)")
         }
