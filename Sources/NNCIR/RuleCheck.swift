@@ -71,6 +71,11 @@ struct RuleCheck {
         var parts = [("data", data.train, train)]
         if let test = data.test { parts.append(("test data", test, DataDescription.describe(test, modelInput: model.input))) }
         for (what, dataset, description) in parts {
+            // Options in the schema's ranges that the source still cannot honour (the run would fail).
+            if case .builtin(let source) = dataset.form, let problem = source.problem(modelInput: model.input) {
+                error("E0403", problem, at: dataset.span)
+                continue
+            }
             guard let input = description.input else { continue }
             var matcher = ShapeMatcher()
             if !matcher.match(model.input, input) {

@@ -101,6 +101,19 @@ public enum BuiltinSource: Sendable, Equatable {
     public func describe(modelInput: Shape) -> SourceDescription { descriptor.describe(modelInput: modelInput) }
     public func validate(modelInput: Shape) throws { try descriptor.validate(modelInput: modelInput) }
 
+    /// Why the source cannot generate its data for this model input (what `generate`
+    /// would throw), or nil: lets `nnc check` reject what the run would.
+    public func problem(modelInput: Shape) -> String? {
+        do {
+            try validate(modelInput: modelInput)
+            return nil
+        } catch let e as DataError {
+            return e.detail
+        } catch {
+            return String(describing: error)
+        }
+    }
+
     /// The data, named after the source (`Dataset.name`).
     public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
         var data = try descriptor.generate(rng: &rng, context: context)
