@@ -34,13 +34,18 @@ final class BuiltinSourceTests: XCTestCase {
         ("{source: random}", [.fixed(2), .fixed(2)]),
     ]
 
-    /// The spec's dataset (decoded by the source's descriptor).
-    static func dataset(_ flow: String) throws -> (DatasetSpec, BuiltinSource) {
+    /// The spec's dataset (decoded by the source's descriptor) and the check's diagnostic codes.
+    static func decoded(_ flow: String) -> (dataset: DatasetSpec, source: BuiltinSource)?? {
         let yaml = "nnc: 1\ndata: \(flow)\nmodel: {input: [1], layers: [flatten]}\n"
-        let spec = try XCTUnwrap(Compiler.check(SourceFile(path: "s.yaml", text: yaml)).spec, flow)
-        let dataset = try XCTUnwrap(spec.data?.train, flow)
-        guard case .builtin(let source) = dataset.form else { throw XCTSkip("\(flow) is not a built-in source") }
+        let checked = Compiler.check(SourceFile(path: "s.yaml", text: yaml))
+        guard let dataset = checked.spec?.data?.train, case .builtin(let source) = dataset.form else {
+            return checked.diagnostics.contains { $0.code == "E0403" } ? .some(nil) : nil
+        }
         return (dataset, source)
+    }
+
+    static func dataset(_ flow: String) throws -> (DatasetSpec, BuiltinSource) {
+        try XCTUnwrap(XCTUnwrap(decoded(flow), "\(flow): not decoded, and no E0403"), "\(flow): E0403")
     }
 
     func testEveryNameIsCovered() throws {
@@ -53,44 +58,109 @@ final class BuiltinSourceTests: XCTestCase {
     func testTheCheckersDescriptionIsWhatTheGeneratorMakes() throws {
         for (flow, modelInput) in Self.specs {
             let (dataset, source) = try Self.dataset(flow)
-            let checker = DataDescription.describe(dataset, modelInput: modelInput)
-            let described = source.describe(modelInput: modelInput)
+            XCTAssertNil(source.problem(modelInput: modelInput), flow)
             var rng = SeededRandom(seed: 11)
-            let data = try source.generate(rng: &rng, modelInput: modelInput)
-            XCTAssertEqual(data.name, source.name, flow)
-            XCTAssertEqual(checker.count, data.count, "\(flow): example count")
-            let input = try XCTUnwrap(checker.input, flow)
-            XCTAssertTrue(Self.dims(input, match: data.inputShape), "\(flow): input \(input) vs \(data.inputShape)")
-            switch (checker.targets, data.targets) {
-            case (.none, .none): break
-            case (.classes(let k), .classes(let labels, let classCount)):
-                XCTAssertEqual(k, classCount, "\(flow): classes")
-                XCTAssertTrue(labels.allSatisfy { (0..<classCount).contains(Int($0)) }, flow)
-            case (.vectors(let shape), .vectors(_, let actual)):
-                XCTAssertTrue(Self.dims(shape, match: actual), "\(flow): targets \(shape) vs \(actual)")
-            case (let a, let b): XCTFail("\(flow): targets \(a) vs \(b)")
-            }
-            XCTAssertEqual(checker.classCoded, described.oneHotTargets || { if case .classes = data.targets { return true }; return false }(), flow)
-            if described.oneHotTargets, case .vectors(let values, let shape) = data.targets, let width = shape.last {
-                for row in stride(from: 0, to: values.count, by: width) {
-                    XCTAssertTrue([0, 1].contains(values[row..<(row + width)].reduce(0, +)), "\(flow): a target step is not one-hot")
+            try Self.assertDescribed(dataset, source, modelInput, data: source.generate(rng: &rng, modelInput: modelInput), flow)
+        }
+    }
+
+    /// Random options within every source's schema ranges (small sizes): where the
+    /// source finds no problem (what `nnc check` reports as E0403) the generator
+    /// succeeds and makes what the checker described; where it finds one, the
+    /// generator fails with that message.
+    func testRandomOptionsCheckCleanExactlyWhenTheyGenerate() throws {
+        var rng = SeededRandom(seed: 2026)
+        var clean = 0, rejected = 0
+        let inputs: [Shape] = [[.fixed(3)], [.symbol("T"), .fixed(2)], [.fixed(2), .fixed(2)]]
+        for (name, fields) in SpecSchema.builtinSources {
+            for _ in 0..<24 {
+                let options = fields.compactMap { f in
+                    f.required || rng.int(below: 2) == 0 ? Self.randomValue(f.type, &rng).map { "\(f.name): \($0)" } : nil
+                }
+                let flow = "{" + (["source: \(name)"] + options).joined(separator: ", ") + "}"
+                let modelInput = inputs[rng.int(below: inputs.count)]
+                let decoded = try XCTUnwrap(Self.decoded(flow), "\(flow): not decoded, and no E0403")
+                guard let (dataset, source) = decoded else { continue }   // the decoder's E0403 (iris repeats, letters under 3×3)
+                var generator = SeededRandom(seed: 5)
+                if let problem = source.problem(modelInput: modelInput) {
+                    rejected += 1
+                    XCTAssertThrowsError(try source.generate(rng: &generator, modelInput: modelInput), flow) {
+                        XCTAssertEqual(($0 as? DataError)?.detail, problem, flow)
+                    }
+                } else {
+                    clean += 1
+                    let data = try source.generate(rng: &generator, modelInput: modelInput)
+                    try Self.assertDescribed(dataset, source, modelInput, data: data, flow)
                 }
             }
-            XCTAssertEqual(described.variableLength, data.lengths != nil, flow)
-            XCTAssertEqual(described.variableLength, data.targetMask != nil, flow)
-            let largest = data.inputs.map(abs).max() ?? 0
-            switch (described.values, checker.values) {
-            case (.binary, .binary):
-                XCTAssertTrue(data.inputs.allSatisfy { $0 == 0 || $0 == 1 }, "\(flow): not binary")
-                XCTAssertEqual(largest, 1, flow)
-            case (.bounded(let bound, _), .real(let reported)):
-                XCTAssertEqual(reported, bound, flow)
-                XCTAssertLessThanOrEqual(largest, Float(bound), "\(flow): a value beyond the described range")
-                XCTAssertGreaterThan(Double(largest), bound / 2, "\(flow): the described range is far too wide")
-            case (.unbounded, .real(nil)):
-                XCTAssertFalse(data.inputs.allSatisfy { $0 == 0 || $0 == 1 }, flow)
-            case (let a, let b): XCTFail("\(flow): values \(a) vs \(b)")
+        }
+        XCTAssertGreaterThan(clean, 300)
+        XCTAssertGreaterThan(rejected, 10, "the option ranges should reach some sources' limits")
+    }
+
+    /// The checker's description (NNCIR's `DataDescription`, from the descriptor) against the data.
+    static func assertDescribed(_ dataset: DatasetSpec, _ source: BuiltinSource, _ modelInput: Shape, data: Dataset, _ flow: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let checker = DataDescription.describe(dataset, modelInput: modelInput)
+        let described = source.describe(modelInput: modelInput)
+        XCTAssertEqual(data.name, source.name, flow, file: file, line: line)
+        XCTAssertEqual(checker.count, data.count, "\(flow): example count", file: file, line: line)
+        let input = try XCTUnwrap(checker.input, flow, file: file, line: line)
+        XCTAssertTrue(dims(input, match: data.inputShape), "\(flow): input \(input) vs \(data.inputShape)", file: file, line: line)
+        switch (checker.targets, data.targets) {
+        case (.none, .none): break
+        case (.classes(let k), .classes(let labels, let classCount)):
+            XCTAssertEqual(k, classCount, "\(flow): classes", file: file, line: line)
+            XCTAssertTrue(labels.allSatisfy { (0..<classCount).contains(Int($0)) }, flow, file: file, line: line)
+        case (.vectors(let shape), .vectors(_, let actual)):
+            XCTAssertTrue(dims(shape, match: actual), "\(flow): targets \(shape) vs \(actual)", file: file, line: line)
+        case (let a, let b): XCTFail("\(flow): targets \(a) vs \(b)", file: file, line: line)
+        }
+        let classLabels: Bool = { if case .classes = data.targets { return true }; return false }()
+        XCTAssertEqual(checker.classCoded, described.oneHotTargets || classLabels, flow, file: file, line: line)
+        if described.oneHotTargets, case .vectors(let values, let shape) = data.targets, let width = shape.last {
+            for row in stride(from: 0, to: values.count, by: width) {
+                XCTAssertTrue([0, 1].contains(values[row..<(row + width)].reduce(0, +)), "\(flow): a target step is not one-hot",
+                              file: file, line: line)
             }
+        }
+        XCTAssertEqual(described.variableLength, data.lengths != nil, flow, file: file, line: line)
+        XCTAssertEqual(described.variableLength, data.targetMask != nil, flow, file: file, line: line)
+        let largest = data.inputs.map(abs).max() ?? 0
+        switch (described.values, checker.values) {
+        case (.binary, .binary):
+            XCTAssertTrue(data.inputs.allSatisfy { $0 == 0 || $0 == 1 }, "\(flow): not binary", file: file, line: line)
+        case (.bounded(let bound, _), .real(let reported)):
+            XCTAssertEqual(reported, bound, flow, file: file, line: line)
+            XCTAssertLessThanOrEqual(largest, Float(bound), "\(flow): a value beyond the described range", file: file, line: line)
+            XCTAssertGreaterThan(Double(largest), bound / 4, "\(flow): the described range is far too wide", file: file, line: line)
+        case (.unbounded, .real(nil)):
+            break
+        case (let a, let b): XCTFail("\(flow): values \(a) vs \(b)", file: file, line: line)
+        }
+    }
+
+    /// A random value of a schema type in YAML flow style, at small sizes; nil for types sources do not use.
+    static func randomValue(_ type: SchemaType, _ rng: inout SeededRandom) -> String? {
+        switch type {
+        case .bool: return rng.int(below: 2) == 0 ? "false" : "true"
+        case .integer(let lo, let hi): return String(lo + rng.int(below: min(hi, lo + 7) - lo + 1))
+        case .number(let lo, let hi, let exclusive):
+            let top = min(hi, lo + 2)
+            var x = lo + (top - lo) * rng.uniformDouble()
+            if exclusive && x == lo { x = top }
+            return String(x)
+        case .keyword(let names): return names.isEmpty ? nil : names[rng.int(below: names.count)]
+        case .list(let element, let minCount, let maxCount):
+            let n = minCount + rng.int(below: min(maxCount, minCount + 2) - minCount + 1)
+            let items = (0..<n).compactMap { _ in randomValue(element, &rng) }
+            return "[" + items.joined(separator: ", ") + "]"
+        case .object(let o):
+            let members = o.fields.compactMap { f in
+                f.required || rng.int(below: 2) == 0 ? randomValue(f.type, &rng).map { "\(f.name): \($0)" } : nil
+            }
+            return "{" + members.joined(separator: ", ") + "}"
+        case .text, .shape, .variant, .anyOf: return nil
         }
     }
 

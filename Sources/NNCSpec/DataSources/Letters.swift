@@ -9,7 +9,7 @@ import NNCKernels
 /// pixel centres: source row ⌊(r + ½) · 7 / H⌋), so [7, 5] is the font itself.
 /// Values 0/1; labels 0..<count (the letter's index); class names "A", "B", ….
 /// Inputs [H·W] (or [1, H, W] with `image`). Sizes so small that two chosen
-/// letters become the same image are rejected.
+/// letters become the same image are rejected (by `validate`, so by `nnc check`).
 public struct LettersSource: SourceDescriptor {
     /// [H, W].
     public var size: [Int]
@@ -65,18 +65,27 @@ public struct LettersSource: SourceDescriptor {
                 }
             }
         }
-        let names = (0..<count).map { String(UnicodeScalar(UInt8(ascii: "A") + UInt8($0))) }
-        var seen: [ArraySlice<Float>: Int] = [:]
+        return try Dataset(inputs: inputs, inputShape: shape, targets: .classes((0..<count).map { Int32($0) }, classCount: count),
+                           classNames: Self.names(count))
+    }
+
+    static func names(_ count: Int) -> [String] { (0..<count).map { String(UnicodeScalar(UInt8(ascii: "A") + UInt8($0))) } }
+
+    /// Two letters are the same H×W image exactly when they agree on the font rows and
+    /// columns the resampling picks: compared there (at most 7×5 pixels), not at full size.
+    private func checkDistinct() throws {
+        let rows = Set((0..<size[0]).map { (2 * $0 + 1) * LetterFont.height / (2 * size[0]) }).sorted()
+        let columns = Set((0..<size[1]).map { (2 * $0 + 1) * LetterFont.width / (2 * size[1]) }).sorted()
+        var seen: [[Bool]: Int] = [:]
         for letter in 0..<count {
-            let bitmap = inputs[(letter * pixels)..<((letter + 1) * pixels)]
-            if let earlier = seen[bitmap] {
+            let sampled = rows.flatMap { r in columns.map { c in LetterFont.pixel(letter, r, c) } }
+            if let earlier = seen[sampled] {
+                let names = Self.names(count)
                 throw DataError.invalidOption(
                     "letters: at size \(size), '\(names[earlier])' and '\(names[letter])' are the same image; use a larger size")
             }
-            seen[bitmap] = letter
+            seen[sampled] = letter
         }
-        return try Dataset(inputs: inputs, inputShape: shape, targets: .classes((0..<count).map { Int32($0) }, classCount: count),
-                           classNames: names)
     }
 
     private var shape: [Int] { image ? [1] + size : [size.reduce(1, *)] }
@@ -87,5 +96,6 @@ public struct LettersSource: SourceDescriptor {
         }
         guard (1...26).contains(count) else { throw DataError.invalidOption("letters: count must be in 1...26, got \(count)") }
         _ = try SizeLimits.elements([count, size[0], size[1]], "letters")
+        try checkDistinct()
     }
 }
