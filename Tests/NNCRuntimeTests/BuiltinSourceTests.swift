@@ -73,7 +73,7 @@ final class BuiltinSourceTests: XCTestCase {
         var clean = 0, rejected = 0
         let inputs: [Shape] = [[.fixed(3)], [.symbol("T"), .fixed(2)], [.fixed(2), .fixed(2)]]
         for (name, fields) in SpecSchema.builtinSources {
-            for _ in 0..<24 {
+            for _ in 0..<16 {
                 let options = fields.compactMap { f in
                     f.required || rng.int(below: 2) == 0 ? Self.randomValue(f.type, &rng).map { "\(f.name): \($0)" } : nil
                 }
@@ -94,8 +94,9 @@ final class BuiltinSourceTests: XCTestCase {
                 }
             }
         }
-        XCTAssertGreaterThan(clean, 300)
-        XCTAssertGreaterThan(rejected, 10, "the option ranges should reach some sources' limits")
+        XCTAssertGreaterThan(clean, 200)
+        XCTAssertGreaterThan(rejected, 5, "the option ranges should reach some sources' limits")
+        print("BuiltinSourceTests: \(clean) random option sets generate, \(rejected) rejected by validate")
     }
 
     /// The checker's description (NNCIR's `DataDescription`, from the descriptor) against the data.
