@@ -6,7 +6,7 @@ import NNCKernels
 /// their defaults, the only place of them), its decoder from the validated spec
 /// value, its description without data (what the checker compares with the
 /// model) and its generator. Adding a source: write its file, add its case and
-/// its line in `descriptors` below; the compiler points at the switches here.
+/// its `catalogue` line below (the compiler points at the `descriptor` switch).
 ///
 /// The description never fails; `validate` (which `generate` runs first) throws
 /// `DataError` on options the schema's ranges let through but the source cannot
