@@ -206,12 +206,8 @@ private struct Exporter {
                            rank: inRank, name + "_linear")
             return activation(o.activation, y, name)
         case .conv2d(let o):
-            var pads = [0, 0, 0, 0]
-            switch o.padding {
-            case .valid: break
-            case .same: pads = [(o.kernel.0 - 1) / 2, (o.kernel.1 - 1) / 2, (o.kernel.0 - 1) / 2, (o.kernel.1 - 1) / 2]
-            case .explicit(let ph, let pw): pads = [ph, pw, ph, pw]
-            }
+            guard let (ph, pw) = o.resolvedPadding else { throw ExportError("layer '\(name)' has padding: same with an even kernel") }
+            let pads = [ph, pw, ph, pw]
             let weight = initializer(try required(node, "weight"))
             let bias = o.bias ? [initializer(try required(node, "bias"))] : []
             let y = b.add("Conv", [x, weight] + bias, [

@@ -99,12 +99,7 @@ private struct Config {
                     (key: "l1", value: .double(o.penalty.l1)), (key: "l2", value: .double(o.penalty.l2)),
                     (key: "contractive", value: .double(o.penalty.contractive))]
         case .conv2d(let o):
-            var pad = (0, 0)
-            switch o.padding {
-            case .valid: break
-            case .same: pad = ((o.kernel.0 - 1) / 2, (o.kernel.1 - 1) / 2)
-            case .explicit(let ph, let pw): pad = (ph, pw)
-            }
+            guard let pad = o.resolvedPadding else { throw ExportError("layer '\(node.name)' has padding: same with an even kernel") }
             return [(key: "activation", value: .string(o.activation.rawValue)), (key: "bias", value: .bool(o.bias)),
                     (key: "stride", value: [.int(o.stride.0), .int(o.stride.1)]), (key: "padding", value: [.int(pad.0), .int(pad.1)])]
         case .pool(let o):

@@ -4,19 +4,6 @@ import NNCSpec
 /// the rule that selected it; the runtime executes a group as one fused
 /// kernel sequence and tests check it against the unfused ops.
 
-/// Every fusion rule, by the name tests, `nnc bench` and reports print. The loss-head
-/// rules are chosen when the loss is attached (`Plan.attachLoss`), the others here.
-public enum FusionRule: String, Sendable, CaseIterable {
-    /// dense (linear) followed by an activation layer: one GEMM, one bias+activation pass.
-    case denseActivation = "dense+bias+activation"
-    /// conv2d followed by an activation layer and/or a pooling layer.
-    case convActivation = "conv2d+bias+activation"
-    case convActivationPool = "conv2d+bias+activation+pool"
-    /// The output's softmax (or sigmoid) computed with the loss: one pass, a stable gradient.
-    case softmaxCrossEntropy = "softmax+cross_entropy"
-    case sigmoidBinaryCrossEntropy = "sigmoid+binary_cross_entropy"
-}
-
 public struct FusionGroup: Sendable, Equatable {
     public typealias Rule = FusionRule
     public var rule: Rule
@@ -41,34 +28,29 @@ public enum Fusion {
             let node = graph.nodes[r]
             return node.inputs == [id] ? node : nil
         }
-        func activationLayer(_ node: IRNode?) -> Int? {
-            guard let node, case .layer(.activation(let a)) = node.op, a != .softmax else { return nil }
-            return node.id
+        func absorbable(_ node: IRNode?) -> (id: Int, role: FusionRole)? {
+            guard let node, case .layer(let op) = node.op else { return nil }
+            return (node.id, op.kind.fusion)
         }
         var result: [FusionGroup] = []
         for node in graph.layers {
-            guard case .layer(let op) = node.op else { continue }
-            switch op {
-            case .dense(let o) where o.activation == .linear:
-                if let act = activationLayer(soleReader(node.id)) {
-                    result.append(FusionGroup(rule: .denseActivation, head: node.id, activation: act, pool: nil))
-                }
-            case .conv2d(let o):
-                var act: Int?
-                if o.activation == .linear { act = activationLayer(soleReader(node.id)) }
-                // The fused step max-pools before it activates: legal only when the
-                // activation commutes with max (elementwise, non-decreasing).
-                let activation = act.flatMap { id -> ActivationKind? in
-                    if case .layer(.activation(let a)) = graph.nodes[id].op { return a }; return nil } ?? o.activation
-                var pool: Int?
-                if let next = soleReader(act ?? node.id), case .layer(.pool(let p)) = next.op,
-                   !p.isMax || activation.commutesWithMaxPool { pool = next.id }
-                if act != nil || pool != nil {
-                    result.append(FusionGroup(rule: pool == nil ? .convActivation : .convActivationPool,
-                                              head: node.id, activation: act, pool: pool))
-                }
-            case .dense, .threshold, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
-                break
+            guard case .layer(let op) = node.op,
+                  case .head(let own, let withActivation, let withPool) = op.kind.fusion else { continue }
+            // An activation layer is absorbed into a head with a linear activation (never softmax:
+            // one of a whole row).
+            var activation = own, act: Int?
+            if own == .linear, let next = absorbable(soleReader(node.id)), case .activation(let a) = next.role, a != .softmax {
+                act = next.id
+                activation = a
+            }
+            // The fused step max-pools before it activates: legal only when the
+            // activation commutes with max (elementwise, non-decreasing).
+            var pool: Int?
+            if withPool != nil, let next = absorbable(soleReader(act ?? node.id)), case .pool(let isMax) = next.role,
+               !isMax || activation.commutesWithMaxPool { pool = next.id }
+            if act != nil || pool != nil {
+                result.append(FusionGroup(rule: pool != nil ? (withPool ?? withActivation) : withActivation,
+                                          head: node.id, activation: act, pool: pool))
             }
         }
         return result

@@ -38,28 +38,6 @@ public struct IRNode: Sendable {
     public var multiplyAdds: SymbolicCount = .zero
 }
 
-/// A count that may grow with a symbolic dimension: `value` × `symbol` (or just `value`).
-public struct SymbolicCount: Sendable, Equatable, CustomStringConvertible {
-    public var value: Int
-    public var symbol: String?
-    public static let zero = SymbolicCount(value: 0, symbol: nil)
-    public var description: String {
-        guard let symbol else { return formatCount(value) }
-        return "\(formatCount(value))·\(symbol)"
-    }
-}
-
-/// 1234567 -> "1,234,567".
-public func formatCount(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return n < 0 ? "-" + out : out
-}
-
 public struct Graph: Sendable {
     public var nodes: [IRNode]
     /// The node whose output is the model's output (the last layer).
@@ -70,37 +48,31 @@ public struct Graph: Sendable {
     public var totalParameters: Int { nodes.reduce(0) { $0 &+ $1.parameters } }
 }
 
+extension IRNode {
+    /// Whether it is a layer that learns (some rule can train it).
+    public var hasParameters: Bool {
+        guard case .layer(let op) = op else { return false }
+        return !op.kind.trainedBy.isEmpty
+    }
+}
+
 extension Graph {
     /// The activation applied last on the path to the output, looking through
     /// layers that keep values (dropout, noise, flatten, pooling); nil if none.
     public var finalActivation: ActivationKind? {
         var id = output
         while id > 0, case .layer(let op) = nodes[id].op {
-            switch op {
-            case .activation(let a): return a
-            case .dense(let o): return o.activation
-            case .conv2d(let o): return o.activation
-            case .rnn(let o): return o.output?.activation ?? o.activation
-            case .lstm: return .tanh
-            case .threshold(let o): return o.bipolar ? .sign : .step
-            case .hopfield: return .sign
-            case .dropout, .noise, .flatten, .pool:
-                guard let next = nodes[id].inputs.first else { return nil }
-                id = next
-            case .pca, .add, .concat: return .linear
-            }
+            if let a = op.kind.outputActivation { return a }
+            guard let next = nodes[id].inputs.first else { return nil }
+            id = next
         }
         return nil
     }
 
-    /// The layers with learnable parameters.
+    /// The layers with learnable parameters (those some rule can train).
     public var trainableLayers: [IRNode] {
         layers.filter { node in
-            guard case .layer(let op) = node.op else { return false }
-            switch op {
-            case .dense, .threshold, .hopfield, .conv2d, .rnn, .lstm, .pca: return true
-            case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return false
-            }
+            node.hasParameters
         }
     }
 }

@@ -55,7 +55,7 @@ enum Lowering {
             } else {
                 byName[layer.name] = id
             }
-            let isMerge: Bool = { if case .add = layer.op { return true }; if case .concat = layer.op { return true }; return false }()
+            let isMerge = layer.op.kind.isMerge
             if resolved {
                 let count = layer.from?.count ?? 1
                 if isMerge && count < 2 {

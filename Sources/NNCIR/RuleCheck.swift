@@ -9,27 +9,7 @@ struct RuleCheck {
     var diagnostics: DiagnosticBag
 
     var output: IRNode { graph.nodes[graph.output] }
-    var trainable: [IRNode] { graph.layers.filter { Self.hasParameters($0.op) } }
-
-    static func hasParameters(_ op: IROp) -> Bool {
-        guard case .layer(let l) = op else { return false }
-        switch l {
-        case .dense, .threshold, .hopfield, .conv2d, .rnn, .lstm, .pca: return true
-        case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return false
-        }
-    }
-
-    /// Rules that can train each kind of layer, for messages.
-    static func rules(for op: LayerOp) -> [LearningRule] {
-        switch op {
-        case .dense: return [.backprop, .hebbian, .delta, .leastSquares]
-        case .threshold: return [.perceptron, .hebbian, .clippedHebbian]
-        case .hopfield: return [.hebbian]
-        case .conv2d, .rnn, .lstm: return [.backprop]
-        case .pca: return [.pca]
-        case .pool, .flatten, .activation, .dropout, .noise, .add, .concat: return []
-        }
-    }
+    var trainable: [IRNode] { graph.trainableLayers }
 
     func finalActivation() -> ActivationKind? { graph.finalActivation }
 
@@ -47,20 +27,20 @@ struct RuleCheck {
     // MARK: layer options the runtime cannot compute
 
     /// Options that validate one by one but that no kernel computes: rejected here
-    /// so that a spec that checks clean runs as written.
+    /// so that a spec that checks clean runs as written (each kind's own `checkOptions`).
     mutating func checkLayerOptions() {
         for node in graph.layers {
             guard let op = opOf(node) else { continue }
-            switch op {
-            case .rnn(let o) where !o.activation.isRecurrentHidden:
-                error("E0507", "'\(node.name)' (rnn) cannot use activation '\(o.activation.rawValue)' for its hidden units: the recurrence needs an elementwise function with a gradient",
-                      at: node.optionSpans["activation"] ?? node.span,
-                      help: "use tanh (the classic form), sigmoid, relu, arctan or linear; put softmax on the output block: 'output: {units: N, activation: softmax}'")
-            case .rnn, .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise,
-                 .lstm, .pca, .add, .concat:
-                break
-            }
+            report(node, op) { kind, c in kind.checkOptions(&c) }
         }
+    }
+
+    /// Runs one of a layer kind's checks and keeps what it reports.
+    mutating func report(_ node: IRNode, _ op: LayerOp, _ check: (any LayerKind, inout LayerContext) -> Void) {
+        let kind = op.kind
+        var c = LayerContext(name: node.name, kindName: kind.kindName, span: node.span, optionSpans: node.optionSpans)
+        check(kind, &c)
+        diagnostics.add(contentsOf: c.diagnostics.diagnostics)
     }
 
     // MARK: data against the model
@@ -144,7 +124,7 @@ struct RuleCheck {
     mutating func checkTargets(_ targets: DataDescription.Targets, dataset: DatasetSpec, what: String) {
         guard let outShape = output.shape else { return }
         let rule = spec.train?.rule
-        if spec.train?.targetIsInput == true || rule == .pca { return }
+        if spec.train?.targetIsInput == true || rule == .pca { return }   // pca reconstructs its input
         if case .hopfield = opOf(output), rule == .hebbian || rule == nil { return }
         let units = outShape.last?.fixed
         let note = DiagnosticNote("the \(what) is defined at line \(dataset.span.start.line)", at: dataset.span)
@@ -165,7 +145,7 @@ struct RuleCheck {
                       at: output.span, notes: [note], help: "make the output shape match the targets")
             }
         case .none:
-            guard let train = spec.train, train.rule != .hebbian else { return }
+            guard let train = spec.train, train.rule.needsTargets else { return }
             error("E0404", "rule '\(train.rule.rawValue)' compares outputs with targets, but the \(what) has none",
                   at: train.spans["rule"] ?? train.span, notes: [note],
                   help: "give the data targets, or set 'target: input' for auto-association")
@@ -178,11 +158,8 @@ struct RuleCheck {
     /// a run of shape-preserving ones (activations, dropout, noise).
     func widthSetter() -> IRNode {
         var node = output
-        while case .layer(let op) = node.op, let input = node.inputs.first, input > 0 {
-            switch op {
-            case .activation, .dropout, .noise: node = graph.nodes[input]
-            case .dense, .threshold, .hopfield, .conv2d, .pool, .flatten, .rnn, .lstm, .pca, .add, .concat: return node
-            }
+        while case .layer(let op) = node.op, let input = node.inputs.first, input > 0, op.kind.mapsValuesOnly {
+            node = graph.nodes[input]
         }
         return node
     }
@@ -202,7 +179,7 @@ struct RuleCheck {
         // Which layers the rule can train.
         for node in trainable {
             guard let op = opOf(node) else { continue }
-            let able = Self.rules(for: op)
+            let able = op.kind.trainedBy
             guard able.contains(train.rule) else {
                 error("E0501", "rule '\(train.rule.rawValue)' cannot train '\(node.name)' (\(op.kindName))", at: node.span,
                       notes: [DiagnosticNote("the rule is chosen here", at: ruleSpan)],
@@ -211,7 +188,7 @@ struct RuleCheck {
             }
             checkLayerForRule(node, op, train)
         }
-        if train.rule != .backprop && trainable.count > 1 {
+        if train.rule.trainsOneLayer && trainable.count > 1 {
             error("E0502", "rule '\(train.rule.rawValue)' trains a single layer, the model has \(trainable.count): \(trainable.map { "'\($0.name)'" }.joined(separator: ", "))",
                   at: ruleSpan, help: "train one layer with '\(train.rule.rawValue)', or use 'backprop' for a deeper model")
         }
@@ -221,46 +198,15 @@ struct RuleCheck {
     }
 
     mutating func checkLayerForRule(_ node: IRNode, _ op: LayerOp, _ train: TrainSpec) {
-        switch op {
-        case .dense(let o):
-            if train.rule == .hebbian && o.bias {
-                error("E0501", "rule 'hebbian' trains a dense layer without bias; '\(node.name)' has one", at: node.span,
-                      help: "add 'bias: false' to '\(node.name)'")
-            } else if [.leastSquares, .delta].contains(train.rule), !Self.linearFitActivations.contains(o.activation) {
-                error("E0501", "rule '\(train.rule.rawValue)' fits the linear part Wx of a layer whose output is linear or thresholded; '\(node.name)' has activation '\(o.activation.rawValue)'",
-                      at: node.optionSpans["activation"] ?? node.span, help: "use activation linear, sign or step, or use 'backprop'")
-            }
-        case .threshold(let o):
-            if train.rule == .clippedHebbian && o.bipolar {
-                error("E0501", "rule 'clipped_hebbian' trains a binary threshold layer; '\(node.name)' is bipolar", at: node.span,
-                      help: "use 'output: binary'")
-            }
-        case .hopfield, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .pca, .add, .concat:
-            break
-        }
+        report(node, op) { kind, c in kind.checkRule(train.rule, &c) }
     }
-
-    /// Activations a linear fit (least squares, delta) can sit under: the fit is of Wx, the
-    /// activation only thresholds it at recall (Adaline).
-    static let linearFitActivations: Set<ActivationKind> = [.linear, .sign, .step]
 
     /// Backprop needs a gradient through every layer between a trainable layer and the output.
     mutating func checkGradientPath(_ train: TrainSpec) {
         guard let firstTrainable = trainable.first?.id else { return }
         for node in graph.layers where node.id >= firstTrainable {
             guard let op = opOf(node) else { continue }
-            var blocker: String?
-            switch op {
-            case .activation(let a) where !a.isDifferentiable: blocker = a.rawValue
-            case .dense(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
-            case .conv2d(let o) where !o.activation.isDifferentiable: blocker = "activation \(o.activation.rawValue)"
-            case .rnn(let o) where o.output.map({ !$0.activation.isDifferentiable }) ?? false:
-                blocker = "output activation \(o.output?.activation.rawValue ?? "")"
-            case .activation, .dense, .conv2d, .rnn, .threshold, .hopfield, .pool, .flatten, .dropout, .noise,
-                 .lstm, .pca, .add, .concat:
-                break
-            }
-            if let blocker {
+            if let blocker = op.kind.gradientBlocker {
                 error("E0501", "rule 'backprop' cannot pass a gradient through '\(node.name)' (\(blocker) is flat almost everywhere)",
                       at: node.span, notes: [DiagnosticNote("the rule is chosen here", at: train.spans["rule"] ?? train.span)],
                       help: "use a differentiable activation (sigmoid, tanh, relu), or train a single threshold layer with 'perceptron'")
@@ -349,21 +295,7 @@ struct RuleCheck {
     mutating func checkFixed() {
         for node in graph.layers {
             guard let op = opOf(node) else { continue }
-            switch op {
-            case .threshold(let o):
-                let hasThreshold: Bool = { if case .auto? = o.threshold { return false }; return o.threshold != nil }()
-                if o.weights == nil || !hasThreshold {
-                    error("E0506", "'\(node.name)' keeps fixed weights without a 'train' section, so it needs 'weights' and a numeric 'threshold'",
-                          at: node.span, help: "give 'weights' and 'threshold', or add 'train: {rule: perceptron}'")
-                }
-            case .hopfield:
-                error("E0506", "'\(node.name)' stores patterns only through training", at: node.span,
-                      help: "add 'train: {rule: hebbian}'")
-            case .pca:
-                error("E0506", "'\(node.name)' is fitted only through training", at: node.span, help: "add 'train: {rule: pca}'")
-            case .dense, .conv2d, .pool, .flatten, .activation, .dropout, .noise, .rnn, .lstm, .add, .concat:
-                break
-            }
+            report(node, op) { kind, c in kind.checkUntrained(&c) }
         }
     }
 

@@ -14,7 +14,7 @@ public enum Summary {
     public static func rows(_ graph: Graph, train: TrainSpec?) -> [SummaryRow] {
         graph.nodes.map { node in
             let trainedBy: String
-            if node.parameters > 0 && RuleCheck.hasParameters(node.op) {
+            if node.parameters > 0 && node.hasParameters {
                 trainedBy = train.map { $0.rule.rawValue } ?? "fixed"
             } else {
                 trainedBy = "-"

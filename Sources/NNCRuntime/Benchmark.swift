@@ -118,10 +118,9 @@ public enum Benchmark {
             let rate = Float(train.optimizer.learningRate) * 1e-3
             measurements.append(try measurement(.train, b) { _ = try trainer.step(indices, learningRate: rate) })
             guard b == n else { continue }
-            // Per step at the spec's batch: forward (training behaviour), then backward from the loss.
+            // Per step at the spec's batch: forward (training behaviour, the loss last), then backward.
             plan.forward(b, training: true)
-            _ = plan.head?.compute(b, training: true)
-            for step in plan.steps {
+            for step in plan.trainingSteps {
                 let f = median { _ = plan.forward(step, b, training: true) }
                 var back: Double?
                 if let dOut = plan.gradients[step.output] { back = median { plan.backward(step, b, dOut: dOut.pointer) } }
@@ -142,7 +141,9 @@ public enum Benchmark {
 
     static func layer(_ plan: Plan, _ step: Step, forward: Double, backward: Double?) -> BenchReport.Layer {
         let first = plan.graph.nodes[step.node].name, last = plan.graph.nodes[step.output].name
-        return BenchReport.Layer(name: first == last ? first : "\(first)…\(last)", rule: step.rule?.rawValue,
+        var name = first == last ? first : "\(first)…\(last)"
+        if case .loss = step.kind { name = "loss (\(plan.head?.loss.rawValue ?? ""))" }
+        return BenchReport.Layer(name: name, rule: step.rule?.rawValue,
                                  forwardMilliseconds: forward * 1e3, backwardMilliseconds: backward.map { $0 * 1e3 })
     }
 

@@ -287,115 +287,11 @@ public struct SpecBuilder {
         if let f = o["from"] {
             if let t = f.text { from = [(t, f.span)] } else { from = f.list?.compactMap { item in item.text.map { ($0, item.span) } } }
         }
-        guard let op = layerOp(kind, o, at: value.span) else { return nil }
+        var found = DiagnosticBag()
+        let op = LayerOp.decode(kind: kind, o, &found)
+        found.diagnostics.forEach { v.report($0) }
+        guard let op else { return nil }
         return LayerSpec(name: name, from: from, op: op, span: value.span, index: index, optionSpans: spans)
-    }
-
-    func activation(_ o: Value, _ key: String = "activation", _ fallback: ActivationKind = .linear) -> ActivationKind {
-        o[key]?.text.flatMap(ActivationKind.init(name:)) ?? fallback
-    }
-
-    func pair(_ value: Value?, _ fallback: (Int, Int)) -> (Int, Int) {
-        guard let value else { return fallback }
-        if let n = value.integer { return (n, n) }
-        let l = value.list?.compactMap(\.integer) ?? []
-        return l.count == 2 ? (l[0], l[1]) : fallback
-    }
-
-    func initializer(_ o: Value) -> Initializer? {
-        guard let (name, payload) = o["init"]?.variant else { return nil }
-        switch name {
-        case "xavier": return .xavier
-        case "he": return .he
-        case "zeros": return .zeros
-        case "uniform": return .uniform(payload?.number ?? 0.05)
-        case "normal": return .normal(payload?.number ?? 0.05)
-        default: return nil
-        }
-    }
-
-    mutating func layerOp(_ kind: String, _ o: Value, at span: SourceSpan) -> LayerOp? {
-        switch kind {
-        case "dense":
-            var penalty = Penalty()
-            if let p = o["penalty"] {
-                penalty.l1 = p["l1"]?.number ?? 0
-                penalty.l2 = p["l2"]?.number ?? 0
-                penalty.contractive = p["contractive"]?.number ?? 0
-            }
-            return .dense(DenseOptions(units: o["units"]?.integer ?? 1, activation: activation(o), bias: o["bias"]?.bool ?? true,
-                                       initializer: initializer(o), penalty: penalty))
-        case "threshold":
-            var threshold: ThresholdValue?
-            if let t = o["threshold"] {
-                if t.text == "auto" { threshold = .auto }
-                else if let n = t.number { threshold = .same(n) }
-                else if let l = t.list { threshold = .perUnit(l.compactMap(\.number)) }
-            }
-            let weights = o["weights"]?.list?.map { $0.list?.compactMap(\.number) ?? [] }
-            if o.has("tolerance"), threshold != .auto {
-                error("E0110", "'tolerance' lowers 'threshold: auto' only", at: o.keySpan("tolerance") ?? span,
-                      help: "add 'threshold: auto' or remove 'tolerance'")
-                return nil
-            }
-            return .threshold(ThresholdOptions(units: o["units"]?.integer ?? 1, weights: weights, threshold: threshold,
-                                               tolerance: o["tolerance"]?.number ?? 0, bipolar: o["output"]?.text == "bipolar"))
-        case "hopfield":
-            return .hopfield(HopfieldOptions(synchronous: o["update"]?.text == "sync", randomOrder: o["order"]?.text != "sequential",
-                                             maxSweeps: o["max_sweeps"]?.integer ?? 100, selfWeight: o["self_weight"]?.number ?? 0))
-        case "conv2d":
-            var padding = Padding.valid
-            if let p = o["padding"] {
-                if p.text == "same" { padding = .same }
-                else if p.text == "valid" { padding = .valid }
-                else { let (h, w) = pair(p, (0, 0)); padding = .explicit(h, w) }
-            }
-            if let p = o["padding"], p.integer == nil, p.list != nil {
-                let l = p.list?.compactMap(\.integer) ?? []
-                if l.count == 2 { padding = .explicit(l[0], l[1]) }
-            }
-            return .conv2d(Conv2DOptions(filters: o["filters"]?.integer ?? 1, kernel: pair(o["kernel"], (1, 1)),
-                                         stride: pair(o["stride"], (1, 1)), padding: padding, activation: activation(o),
-                                         bias: o["bias"]?.bool ?? true, initializer: initializer(o)))
-        case "maxpool", "avgpool":
-            let size = pair(o["size"], (2, 2))
-            return .pool(PoolOptions(isMax: kind == "maxpool", size: size, stride: pair(o["stride"], size)))
-        case "flatten": return .flatten
-        case "relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign":
-            return ActivationKind(name: kind).map(LayerOp.activation)
-        case "dropout":
-            let rate = o["rate"]?.number ?? 0
-            if rate >= 1 {
-                error("E0105", "dropout 'rate' must be below 1 (1 drops every unit), found \(formatNumber(rate))",
-                      at: o["rate"]?.span ?? span)
-                return nil
-            }
-            return .dropout(rate: rate)
-        case "noise":
-            if let g = o["gaussian"]?.number { return .noise(.gaussian(g)) }
-            if let m = o["mask"]?.number { return .noise(.mask(m)) }
-            if let s = o["salt_pepper"]?.number { return .noise(.saltPepper(s)) }
-            return nil
-        case "rnn":
-            let leak = o["leak"]?.number ?? 0
-            if leak >= 1 {
-                error("E0105", "'leak' must be below 1 (at 1 the units never change), found \(formatNumber(leak))",
-                      at: o["leak"]?.span ?? span)
-                return nil
-            }
-            let output = o["output"].map { (units: $0["units"]?.integer ?? 1, activation: activation($0, "activation", .softmax)) }
-            return .rnn(RNNOptions(units: o["units"]?.integer ?? 1, activation: activation(o, "activation", .tanh),
-                                   feedbackFromOutput: o["feedback"]?.text == "output", output: output,
-                                   returnSequence: o["return"]?.text != "last", leak: leak, skip: o["skip"]?.integer,
-                                   bias: o["bias"]?.bool ?? true, initializer: initializer(o)))
-        case "lstm":
-            return .lstm(LSTMOptions(units: o["units"]?.integer ?? 1, returnSequence: o["return"]?.text != "last",
-                                     forgetBias: o["forget_bias"]?.number ?? 1, initializer: initializer(o)))
-        case "pca": return .pca(components: o["components"]?.integer ?? 1)
-        case "add": return .add
-        case "concat": return .concat
-        default: return nil
-        }
     }
 
     // MARK: train and evaluate

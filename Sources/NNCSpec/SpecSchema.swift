@@ -3,15 +3,12 @@
 public enum SpecSchema {
     public static let activations = ["linear", "relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
     public static let losses = ["sse", "mse", "cross_entropy", "binary_cross_entropy"]
-    public static let rules = ["backprop", "hebbian", "perceptron", "delta", "clipped_hebbian", "least_squares", "pca"]
+    public static let rules = LearningRule.allCases.map(\.rawValue)
     public static let metrics = Metric.allCases.map(\.rawValue)
-    /// Layers that are a bare activation function.
-    public static let activationLayers = ["relu", "sigmoid", "logistic", "tanh", "arctan", "softmax", "step", "sign"]
 
-    static let maxSize = 1 << 40
+    public static let maxSize = 1 << 40
     static let twoInts = SchemaType.list(.positiveInt, minCount: 2, maxCount: 2)
-    static let intOrPair = SchemaType.anyOf([.positiveInt, twoInts])
-    static let numberMatrix = SchemaType.list(.list(.anyNumber, minCount: 1, maxCount: maxSize), minCount: 1, maxCount: maxSize)
+    public static let numberMatrix = SchemaType.list(.list(.anyNumber, minCount: 1, maxCount: maxSize), minCount: 1, maxCount: maxSize)
     static let numberRows = SchemaType.anyOf([.list(.anyNumber, minCount: 1, maxCount: maxSize), numberMatrix])
 
     // MARK: model
@@ -24,105 +21,8 @@ public enum SpecSchema {
         VariantCase("zeros", nil, "all zero"),
     ]))
 
-    static let penaltySchema = SchemaType.object(ObjectSchema([
-        Field("l1", .nonNegative, "λ of λ Σ|h_i| on the layer's output (sparse code)"),
-        Field("l2", .nonNegative, "λ of λ Σ w² on the layer's weights (weight decay)"),
-        Field("contractive", .nonNegative, "λ of λ ‖∂h/∂x‖²_F (dense layer with sigmoid or tanh)"),
-    ]))
-
-    static let activationField = Field("activation", .keyword(activations), default: "linear", "activation applied to the output")
-    static let biasField = Field("bias", .bool, default: "true", "learn a bias per unit")
-    static let initField = Field("init", initSchema, "initializer (default: he for relu, xavier otherwise)")
-    static let returnField = Field("return", .keyword(["sequence", "last"]), default: "sequence",
-                                   "the whole sequence [T, units] or the last step [units] (sequence-to-one)")
-
-    static func layer(_ name: String, _ fields: [Field], exactlyOneOf: [[String]] = [], _ doc: String) -> VariantCase {
-        let bare = !fields.contains { $0.required } && exactlyOneOf.isEmpty
-        return VariantCase(name, .object(ObjectSchema(fields, exactlyOneOf: exactlyOneOf)), bare: bare, doc)
-    }
-
-    public static let layerSchema = VariantSchema(what: "layer", cases: [
-        layer("dense", [
-            Field("units", .positiveInt, required: true, "output size"),
-            activationField, biasField, initField,
-            Field("penalty", penaltySchema, "regularization penalty"),
-        ], "fully connected: [F] -> [units]; on [T, F] applied at each step"),
-        layer("threshold", [
-            Field("units", .positiveInt, required: true, "number of threshold units"),
-            Field("weights", numberMatrix, "fixed or starting weights, [units][inputs]"),
-            Field("threshold", .anyOf([.anyNumber, .list(.anyNumber, minCount: 1, maxCount: maxSize), .keyword(["auto"])]),
-                  "s in y = Θ(Σ w·x − s): a number, one per unit, or auto (s = l − ½, l active inputs)"),
-            Field("tolerance", .nonNegative, default: "0", "how far `threshold: auto` is lowered"),
-            Field("output", .keyword(["binary", "bipolar"]), default: "binary", "0/1 or −1/+1 outputs"),
-        ], "McCulloch–Pitts / perceptron units: y = Θ(Σ w·x − s)"),
-        layer("hopfield", [
-            Field("update", .keyword(["async", "sync"]), default: "async", "asynchronous (one unit at a time) or synchronous updates"),
-            Field("order", .keyword(["random", "sequential"]), default: "random", "unit order of asynchronous sweeps"),
-            Field("max_sweeps", .integer(min: 1, max: 1_000_000), default: "100", "stop after this many sweeps"),
-            Field("self_weight", .anyNumber, default: "0", "the diagonal w_ii"),
-        ], "Hopfield network: z_i = sign(Σ_j w_ji z_j) until stable"),
-        layer("conv2d", [
-            Field("filters", .positiveInt, required: true, "output channels"),
-            Field("kernel", intOrPair, required: true, "kernel size n or [h, w]"),
-            Field("stride", intOrPair, default: "1", "stride n or [h, w]"),
-            Field("padding", .anyOf([.keyword(["valid", "same"]), .count, .list(.count, minCount: 2, maxCount: 2)]),
-                  default: "valid", "valid, same, n or [h, w] zeros on each side"),
-            activationField, biasField, initField,
-        ], "2-D cross-correlation: [C, H, W] -> [filters, H', W']"),
-        layer("maxpool", [
-            Field("size", intOrPair, required: true, "window n or [h, w]"),
-            Field("stride", intOrPair, "stride (default: size)"),
-        ], "max pooling: [C, H, W] -> [C, ⌊(H − size)/stride⌋ + 1, ...]"),
-        layer("avgpool", [
-            Field("size", intOrPair, required: true, "window n or [h, w]"),
-            Field("stride", intOrPair, "stride (default: size)"),
-        ], "average pooling"),
-        layer("flatten", [], "any shape -> [product]"),
-        layer("relu", [], "max(0, x)"),
-        layer("sigmoid", [], "1/(1 + e^−x)"),
-        layer("logistic", [], "alias of sigmoid"),
-        layer("tanh", [], "hyperbolic tangent"),
-        layer("arctan", [], "arc tangent"),
-        layer("softmax", [], "exp(x_i)/Σ exp(x_j) over the last axis"),
-        layer("step", [], "Heaviside step: 1 if x ≥ 0 else 0"),
-        layer("sign", [], "1 if x ≥ 0 else −1"),
-        layer("dropout", [
-            Field("rate", .number(min: 0, max: 1, exclusiveMin: false), required: true, "fraction of units zeroed in training (< 1)"),
-        ], "inverted dropout, training only"),
-        layer("noise", [
-            Field("gaussian", .nonNegative, "std of added Gaussian noise"),
-            Field("mask", .probability, "probability of zeroing each unit"),
-            Field("salt_pepper", .probability, "probability of setting a unit to 0 or 1"),
-        ], exactlyOneOf: [["gaussian", "mask", "salt_pepper"]], "input corruption during training only (denoising)"),
-        layer("rnn", [
-            Field("units", .positiveInt, required: true, "hidden units"),
-            Field("activation", .keyword(activations), default: "tanh", "hidden activation"),
-            Field("feedback", .keyword(["hidden", "output"]), default: "hidden", "feed h(t−1) (Elman) or o(t−1) back"),
-            Field("output", .object(ObjectSchema([
-                Field("units", .positiveInt, required: true, "output units"),
-                Field("activation", .keyword(activations), default: "softmax", "activation of o(t)"),
-            ])), "output block o(t) = c + V h(t)"),
-            returnField,
-            Field("leak", .number(min: 0, max: 1, exclusiveMin: false), default: "0", "α of leaky units h(t) = α h(t−1) + (1 − α) tanh(a(t)), < 1"),
-            Field("skip", .positiveInt, "add connections from h(t − skip)"),
-            biasField, initField,
-        ], "simple recurrent layer: [T, F] -> [T, units] or [units]"),
-        layer("lstm", [
-            Field("units", .positiveInt, required: true, "hidden units"),
-            returnField,
-            Field("forget_bias", .anyNumber, default: "1.0", "initial forget-gate bias"),
-            initField,
-        ], "long short-term memory: [T, F] -> [T, units] or [units]"),
-        layer("pca", [
-            Field("components", .positiveInt, required: true, "principal components kept"),
-        ], "project onto the leading components and reconstruct: [F] -> [F]"),
-        layer("add", [], "elementwise sum of the `from` layers (equal shapes)"),
-        layer("concat", [], "concatenation of the `from` layers along the last axis"),
-    ], commonFields: [
-        Field("name", .text, "the layer's name (default: kind plus its index, e.g. dense1)"),
-        Field("from", .anyOf([.text, .list(.text, minCount: 1, maxCount: 1024)]),
-              "the layer(s) it reads (default: the previous layer; `input` is the model's input)"),
-    ])
+    /// Every layer kind's entry, from the kinds' own files (Layers/).
+    public static var layerSchema: VariantSchema { LayerOp.schema }
 
     public static let modelSchema = ObjectSchema([
         Field("input", .shape, required: true, "input shape without the batch dimension"),

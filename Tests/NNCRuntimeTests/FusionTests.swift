@@ -32,9 +32,9 @@ final class FusionTests: XCTestCase {
             plan.attachLoss(loss, labels: true, fuse: fuse)
             RuntimeTest.fillInput(plan, seed: 11)
             for (i, l) in labels.enumerated() { plan.head?.labels.pointer[i] = l }
+            guard plan.head != nil else { throw RunError.bug("no head") }
             plan.forward(n, training: true)
-            guard let head = plan.head else { throw RunError.bug("no head") }
-            losses.append(head.compute(n, training: true))
+            losses.append(plan.lastLoss)
             plan.parameters.gradients.zero()
             plan.backward(n)
             plans.append(plan)
@@ -49,6 +49,17 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(fused.head?.rule, .softmaxCrossEntropy)
         XCTAssertNil(plain.head?.rule)
         XCTAssertLessThan(fused.steps.count, plain.steps.count)
+        // Training ends with the loss step; fused, the softmax layer's step is left to it.
+        let isLoss: (Step) -> Bool = { if case .loss = $0.kind { return true }; return false }
+        let isSoftmax: (Step) -> Bool = { if case .activation(.softmax) = $0.kind { return true }; return false }
+        for plan in [fused, plain] {
+            XCTAssertEqual(plan.trainingSteps.filter(isLoss).count, 1)
+            XCTAssertTrue(plan.trainingSteps.last.map(isLoss) ?? false)
+            XCTAssertFalse(plan.steps.contains(where: isLoss), "inference and evaluation run no loss")
+            XCTAssertTrue(plan.steps.contains(where: isSoftmax))
+        }
+        XCTAssertFalse(fused.trainingSteps.contains(where: isSoftmax))
+        XCTAssertTrue(plain.trainingSteps.contains(where: isSoftmax))
         XCTAssertEqual(losses.0, losses.1, accuracy: 1e-6 * max(1, abs(losses.1)))
         let out = fused.output
         for i in 0..<(6 * 5) {
@@ -113,7 +124,7 @@ final class FusionTests: XCTestCase {
             RuntimeTest.fillInput(plan, seed: 3)
             for i in 0..<n { plan.head?.targets.pointer[i] = Float(i % 2) }
             plan.forward(n, training: true)
-            let loss = plan.head?.compute(n, training: true) ?? .nan
+            let loss = plan.head == nil ? .nan : plan.lastLoss
             plan.parameters.gradients.zero()
             plan.backward(n)
             results.append((loss, plan.parameters.gradients.array))

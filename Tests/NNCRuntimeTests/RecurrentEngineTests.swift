@@ -48,10 +48,10 @@ final class RecurrentEngineTests: XCTestCase {
     private func pass(_ plan: Plan, _ data: Dataset) -> Double {
         let indices = Array(0..<data.count)[...]
         plan.loadInputs(data, indices)
-        plan.forward(data.count, training: true)
         guard let head = plan.head else { return .nan }
         head.loadTargets(data, indices, targetIsInput: false)
-        let loss = head.compute(data.count, training: true)
+        plan.forward(data.count, training: true)
+        let loss = plan.lastLoss
         plan.parameters.gradients.zero()
         plan.backward(data.count)
         return loss

@@ -139,8 +139,7 @@ enum ClassicPresentation {
     static func recallData(spec: Spec, graph: Graph, plan: Plan, data: Dataset, clean: Dataset) -> RecallData? {
         let show = min(spec.evaluate?.show ?? 8, data.count)
         let hasHopfield = graph.layers.contains { if case .layer(.hopfield) = $0.op { return true }; return false }
-        let associativeRules: [LearningRule] = [.hebbian, .clippedHebbian, .leastSquares, .delta]
-        guard show > 0, hasHopfield || associativeRules.contains(spec.train?.rule ?? .backprop) else { return nil }
+        guard show > 0, hasHopfield || spec.train?.rule.recallsPatterns == true else { return nil }
         let width = plan.perExample[plan.output]
         guard plan.rows(plan.output, 1) == 1,
               let stored = try? StoredPatterns(spec: spec, graph: graph, data: data, clean: clean, width: width),

@@ -9,13 +9,12 @@ import NNCSpec
 /// buffer that is then added in, in a fixed order (same bits every run).
 extension Plan {
     /// Runs every step on the first `n` examples of the input buffer.
-    /// Training turns on dropout and noise; with a fused loss head the
-    /// output's softmax (or sigmoid) is left to the head. Returns the sum of
-    /// the layers' penalties Ω (0 outside training).
+    /// Training runs `trainingSteps`: dropout and noise on, and the loss last
+    /// (in `lastLoss`). Returns the sum of the layers' penalties Ω (0 outside training).
     @discardableResult
     public func forward(_ n: Int, training: Bool) -> Double {
         var penalty = 0.0
-        for step in steps {
+        for step in training ? trainingSteps : steps {
             penalty += forward(step, n, training: training)
         }
         return penalty
@@ -31,17 +30,8 @@ extension Plan {
         case .dense(let d):
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), b = d.bias.map { parameters.pointer($0) }
-            if training, let head, head.fusedNode == step.output {
-                denseForward(output: head.logits.pointer, input: x, weight: w, bias: b, batch: rows,
-                             inputSize: d.inputSize, outputSize: d.outputSize, activation: .linear, pool: pool)
-                // Penalties on the output need h now (the head computes it again with the loss).
-                if d.penalty.l1 > 0 || d.penalty.contractive > 0 {
-                    activationForward(d.activation, output: y, input: head.logits.pointer, rows: rows, width: d.outputSize)
-                }
-            } else {
-                denseForward(output: y, input: x, weight: w, bias: b, batch: rows, inputSize: d.inputSize,
-                             outputSize: d.outputSize, activation: d.activation, pool: pool)
-            }
+            denseForward(output: y, input: x, weight: w, bias: b, batch: rows, inputSize: d.inputSize,
+                         outputSize: d.outputSize, activation: d.activation, pool: pool)
             guard training else { return 0 }
             var omega = 0.0
             let perBatch = Float(1) / Float(n)
@@ -84,7 +74,6 @@ extension Plan {
                 avgPool2dForward(output: y, input: x, geometry: p.geometry, pool: pool)
             }
         case .activation(let a):
-            if training, let head, head.fusedNode == step.output { return 0 }   // the head computes it with the loss
             activationForward(a, output: y, input: x, rows: rows(node, n), width: lastDim(node))
         case .dropout(let rate, let mask):
             let count = n * perExample[node]
@@ -130,27 +119,25 @@ extension Plan {
             rnnForward(output: r.raw?.pointer ?? y, storage: r.storage.pointer, input: x, parameters: params,
                        lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil, shape: r.shape, pool: pool)
             if let raw = r.raw {
-                if training, let head, head.fusedNode == step.output {
-                    // The head reads the logits from `raw` and writes the probabilities.
-                } else {
-                    activationForward(r.outputActivation, output: y, input: raw.pointer, rows: rows(node, n), width: lastDim(node))
-                }
+                activationForward(r.outputActivation, output: y, input: raw.pointer, rows: rows(node, n), width: lastDim(node))
             }
         case .lstm(var l):
             l.shape.batch = n
             let params = parameters.values.pointer + l.parameters.offset
             lstmForward(output: y, storage: l.storage.pointer, input: x, parameters: params,
                         lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil, shape: l.shape, pool: pool)
+        case .loss:
+            lastLoss = head?.compute(n, training: training) ?? 0
         }
         return 0
     }
 
-    /// Backward from the output gradient the loss head wrote, in reverse step order.
+    /// Backward from the output gradient the loss step wrote, in reverse step order.
     public func backward(_ n: Int) {
         for (id, buffer) in gradients.enumerated() where readers[id].count > 1 {
             buffer?.zero(n * perExample[id])
         }
-        for step in steps.reversed() {
+        for step in trainingSteps.reversed() {
             guard let dOut = gradients[step.output] else { continue }
             backward(step, n, dOut: dOut.pointer)
         }
@@ -181,21 +168,11 @@ extension Plan {
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), dw = parameters.gradient(d.weight)
             let db = d.bias.map { parameters.gradient($0) }
-            let fused = head?.fusedNode == step.output
             let perBatch = Float(1) / Float(n)
-            let count = rows * d.outputSize
-            if !fused {
-                if d.penalty.l1 > 0 {
-                    l1PenaltyBackward(dValues: dOut, values: y, count: count, lambda: Float(d.penalty.l1) * perBatch)
-                }
-                activationBackward(d.activation, dInput: dPre, dOutput: dOut, output: y, rows: rows, width: d.outputSize)
-            } else if d.penalty.l1 > 0 {
-                // The head wrote d(logits) into dPre; add the L1 term through the activation (dOut is free here).
-                dOut.update(repeating: 0, count: count)
-                l1PenaltyBackward(dValues: dOut, values: y, count: count, lambda: Float(d.penalty.l1) * perBatch)
-                activationBackward(d.activation, dInput: dOut, dOutput: dOut, output: y, rows: rows, width: d.outputSize)
-                for i in 0..<count { dPre[i] += dOut[i] }
+            if d.penalty.l1 > 0 {
+                l1PenaltyBackward(dValues: dOut, values: y, count: rows * d.outputSize, lambda: Float(d.penalty.l1) * perBatch)
             }
+            activationBackward(d.activation, dInput: dPre, dOutput: dOut, output: y, rows: rows, width: d.outputSize)
             if d.penalty.contractive > 0, let norms = d.rowNorms, let scratch = d.penaltyScratch {
                 contractivePenaltyBackward(dPreactivation: dPre, dWeight: dw, workspace: scratch.pointer,
                                            rowNormsSquared: norms.pointer, hidden: y, weight: w, batch: rows,
@@ -244,7 +221,6 @@ extension Plan {
             }
         case .activation(let a):
             guard let dx else { return }
-            if head?.fusedNode == step.output { return }   // the head wrote the input's gradient directly
             activationBackward(a, dInput: dx, dOutput: dOut, output: y, rows: rows(node, n), width: lastDim(node))
         case .dropout(_, let mask), .noise(_, let mask):
             guard let dx else { return }
@@ -278,11 +254,8 @@ extension Plan {
             guard let workspace = r.workspace else { return }
             var dKernelOut = dOut
             if let dRaw = r.dRaw {
-                // Fused with the loss, the head wrote d(logits) into dRaw already.
-                if head?.fusedNode != step.output {
-                    activationBackward(r.outputActivation, dInput: dRaw.pointer, dOutput: dOut, output: y,
-                                       rows: rows(node, n), width: lastDim(node))
-                }
+                activationBackward(r.outputActivation, dInput: dRaw.pointer, dOutput: dOut, output: y,
+                                   rows: rows(node, n), width: lastDim(node))
                 dKernelOut = dRaw.pointer
             }
             let params = parameters.values.pointer + r.parameters.offset
@@ -303,6 +276,8 @@ extension Plan {
             lstmBackward(dInput: dx, dParameters: dParams, workspace: workspace.pointer, dOutput: dOut,
                          storage: l.storage.pointer, parameters: params, lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil,
                          shape: l.shape, truncation: truncation, pool: pool)
+        case .loss:
+            return   // its forward wrote the output's gradient
         }
         finishInputGradient(input, n)
     }

@@ -2,18 +2,20 @@ import NNCIR
 import NNCKernels
 import NNCSpec
 
-/// The loss at the model's output: reads the output (or the logits before its
-/// softmax/sigmoid), compares with the batch's targets, and writes the
-/// gradient where backward starts.
+/// The loss at the model's output, run as the last training step (`Step.Kind.loss`):
+/// reads the output (or the logits before its softmax/sigmoid), compares with the
+/// batch's targets, and writes the gradient where backward starts.
 ///
 /// Fusion rules (each checked against the unfused ops in the tests):
 /// - `softmax+cross_entropy`: a softmax output (a `softmax` layer, or a dense
 ///   or rnn output block with softmax) and cross_entropy: one pass computes
 ///   the probabilities, the loss and d(logits) = (p − t)/rows.
 /// - `sigmoid+binary_cross_entropy`: likewise for a sigmoid output.
-/// A linear output with cross_entropy (or binary_cross_entropy) is taken as
-/// logits. Everything else runs the loss on the output and lets the output
-/// layer's backward apply its activation.
+/// A fused rule changes what training runs (`Plan.trainingSteps`): the softmax
+/// layer's step is left out, or the dense/rnn output step keeps its logits
+/// (activation linear). A linear output with cross_entropy (or binary_cross_entropy)
+/// is taken as logits. Everything else runs the loss on the output and lets the
+/// output layer's backward apply its activation.
 public final class LossHead: @unchecked Sendable {
     // @unchecked: buffers owned by the plan's run, used from one thread.
     public enum Targets: Sendable { case labels, vectors }
@@ -22,8 +24,11 @@ public final class LossHead: @unchecked Sendable {
     public let loss: LossKind
     public let targetsMode: Targets
     let fusion: Fusion
-    /// The node whose forward the head replaces in training (nil: none).
+    /// The node whose activation the head computes in training (nil: none).
     public let fusedNode: Int?
+    /// Whether the logits are the output's own values in training (a dense or rnn output
+    /// step made linear), copied to `logits` before the probabilities overwrite them.
+    let logitsInOutput: Bool
     public let rule: FusionRule?
     let output: Int
     /// Output rows per example (T for a sequence output, else 1) and their width.
@@ -42,7 +47,8 @@ public final class LossHead: @unchecked Sendable {
     unowned let plan: Plan
 
     init(plan: Plan, loss: LossKind, targetsMode: Targets, fusion: Fusion, fusedNode: Int?, rule: FusionRule?,
-         logits: FloatBuffer, dLogits: FloatBuffer?) {
+         logits: FloatBuffer, dLogits: FloatBuffer?, logitsInOutput: Bool) {
+        self.logitsInOutput = logitsInOutput
         self.plan = plan
         self.loss = loss
         self.targetsMode = targetsMode
@@ -60,9 +66,10 @@ public final class LossHead: @unchecked Sendable {
         rowWeights = FloatBuffer(count: rows)
     }
 
-    /// The loss of the first `n` examples (mean over rows, or over weighted
-    /// rows), writing d(loss) for backward when `training`.
-    public func compute(_ n: Int, training: Bool) -> Double {
+    /// The loss of the first `n` examples (mean over rows, or over weighted rows).
+    /// In training it runs as the loss step (once per forward: it writes the output's
+    /// probabilities over its logits) and writes d(loss) for backward.
+    func compute(_ n: Int, training: Bool) -> Double {
         let rows = n * rowsPerExample
         let weights: UnsafePointer<Float>? = hasRowWeights ? UnsafePointer(rowWeights.pointer) : nil
         var divisor: Double? = nil
@@ -73,6 +80,7 @@ public final class LossHead: @unchecked Sendable {
         }
         let y = plan.values[output].pointer
         let dy = training ? plan.gradients[output]?.pointer : nil
+        if training && logitsInOutput { logits.pointer.update(from: y, count: rows * width) }
         let probabilities: UnsafeMutablePointer<Float>? = fusedNode == nil ? nil : y
         // Evaluation runs the output's own activation; the fused formulas apply in training only,
         // except for a linear output, whose values are the logits in both.
@@ -108,7 +116,8 @@ public final class LossHead: @unchecked Sendable {
 }
 
 extension Plan {
-    /// Attaches the training loss, choosing the fused form where a rule applies.
+    /// Attaches the training loss, choosing the fused form where a rule applies, and
+    /// makes `trainingSteps`: the steps (the fused output in its logits form) and the loss.
     /// `labels`: the targets are class indices (cross_entropy only); otherwise vectors.
     /// `fuse: false` runs the loss on the output unfused (to test the fused rules against).
     public func attachLoss(_ loss: LossKind, labels useLabels: Bool, fuse: Bool = true) {
@@ -117,36 +126,44 @@ extension Plan {
         let wanted: LossHead.Fusion = loss == .crossEntropy ? .softmax : loss == .binaryCrossEntropy ? .sigmoid : .none
         let wantedActivation: Activation = wanted == .softmax ? .softmax : .sigmoid
         let rule: FusionRule = wanted == .softmax ? .softmaxCrossEntropy : .sigmoidBinaryCrossEntropy
-        func make(_ fusion: LossHead.Fusion, node: Int?, rule: FusionRule?, logits: FloatBuffer, dLogits: FloatBuffer?) {
-            head = LossHead(plan: self, loss: loss, targetsMode: mode, fusion: fusion, fusedNode: node, rule: rule,
-                            logits: logits, dLogits: dLogits)
+        var training = steps
+        var logitsNode = output
+        func make(_ fusion: LossHead.Fusion, fused: Bool, logits: FloatBuffer, dLogits: FloatBuffer?, inOutput: Bool = false) {
+            head = LossHead(plan: self, loss: loss, targetsMode: mode, fusion: fusion, fusedNode: fused ? output : nil,
+                            rule: fused ? rule : nil, logits: logits, dLogits: dLogits, logitsInOutput: inOutput)
         }
-        guard fuse, wanted != .none, let step = steps.last(where: { $0.output == output }) else {
-            make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)
-            return
+        make(.none, fused: false, logits: values[output], dLogits: nil)
+        if fuse, wanted != .none, let index = steps.lastIndex(where: { $0.output == output }) {
+            switch steps[index].kind {
+            case .activation(let a) where a == wantedActivation:
+                // The softmax layer's step is left out: the head reads its input.
+                if let input = out.inputs.first, input > 0, readers[input].count == 1, let g = gradients[input] {
+                    make(wanted, fused: true, logits: values[input], dLogits: g)
+                    training.remove(at: index)
+                    logitsNode = input
+                }
+            case .dense(var d) where d.activation == wantedActivation && d.penalty.l1 == 0 && d.penalty.contractive == 0:
+                // (Penalties on the output need its activated values in the forward pass: unfused.)
+                if d.dPreactivation != nil, let g = gradients[output] {
+                    make(wanted, fused: true, logits: FloatBuffer(count: batch * perExample[output]), dLogits: g, inOutput: true)
+                    d.activation = .linear
+                    training[index].kind = .dense(d)
+                }
+            case .rnn(var r) where r.outputActivation == wantedActivation:
+                if r.raw != nil, let g = gradients[output] {
+                    make(wanted, fused: true, logits: FloatBuffer(count: batch * perExample[output]), dLogits: g, inOutput: true)
+                    r.outputActivation = .linear
+                    r.raw = nil
+                    r.dRaw = nil
+                    training[index].kind = .rnn(r)
+                }
+            case .dense(let d) where d.activation == .linear:
+                make(wanted, fused: false, logits: values[output], dLogits: gradients[output])
+            case .activation, .conv, .pool, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .lstm,
+                 .dense, .rnn, .loss:
+                break
+            }
         }
-        switch step.kind {
-        case .activation(let a) where a == wantedActivation:
-            if let logitsNode = out.inputs.first, logitsNode > 0, readers[logitsNode].count == 1, let g = gradients[logitsNode] {
-                make(wanted, node: output, rule: rule, logits: values[logitsNode], dLogits: g)
-                return
-            }
-        case .dense(let d) where d.activation == wantedActivation:
-            if let dPre = d.dPreactivation {
-                make(wanted, node: output, rule: rule, logits: FloatBuffer(count: batch * perExample[output]), dLogits: dPre)
-                return
-            }
-        case .rnn(let r) where r.outputActivation == wantedActivation:
-            if let raw = r.raw, let dRaw = r.dRaw {
-                make(wanted, node: output, rule: rule, logits: raw, dLogits: dRaw)
-                return
-            }
-        case .dense(let d) where d.activation == .linear:
-            make(wanted, node: nil, rule: nil, logits: values[output], dLogits: gradients[output])
-            return
-        case .activation, .conv, .pool, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .lstm, .dense, .rnn:
-            break
-        }
-        make(.none, node: nil, rule: nil, logits: values[output], dLogits: nil)
+        trainingSteps = training + [Step(node: output, inputs: [logitsNode], output: output, kind: .loss, rule: head?.rule)]
     }
 }

@@ -46,44 +46,25 @@ public final class ParameterStore: @unchecked Sendable {
     public func gradient(_ e: Entry) -> UnsafeMutablePointer<Float> { gradients.pointer + e.offset }
     public func values(of e: Entry) -> [Float] { Array(UnsafeBufferPointer(start: pointer(e), count: e.count)) }
 
-    /// Initial values: weights by the layer's `init` (he for relu, xavier
-    /// otherwise), biases zero (the LSTM forget gate's bias `forget_bias`),
-    /// given `weights`/`threshold` of threshold layers, everything else zero.
+    /// Initial values, as each layer kind says (`LayerKind.initialValue(of:)`): weights by
+    /// the layer's `init` (he for relu, xavier otherwise), given values where the spec has
+    /// them, the LSTM forget gate's bias `forget_bias`, everything else zero. Each tensor
+    /// draws from its own stream (node and role), so a seed gives the same bits everywhere.
     public func initialize(graph: Graph, rng: inout SeededRandom) {
         values.zero()
         for e in entries {
             guard case .layer(let op) = graph.nodes[e.node].op else { continue }
             var layerRNG = rng.split(UInt64(e.node) &* 31 &+ e.role.initStream)
             let p = pointer(e)
-            switch op {
-            case .dense(let o) where e.role == .weight:
-                fill(p, e, o.initializer, activation: o.activation, fanIn: e.shape[1], fanOut: e.shape[0], rng: &layerRNG)
-            case .conv2d(let o) where e.role == .weight:
-                let receptive = e.shape[2] * e.shape[3]
-                fill(p, e, o.initializer, activation: o.activation, fanIn: e.shape[1] * receptive,
-                     fanOut: e.shape[0] * receptive, rng: &layerRNG)
-            case .rnn(let o) where [.inputWeight, .recurrentWeight, .skipWeight, .outputWeight].contains(e.role):
-                // Stored [out, in] like dense weights.
-                let act = e.role == .outputWeight ? (o.output?.activation ?? .linear) : o.activation
-                fill(p, e, o.initializer, activation: act, fanIn: e.shape[1], fanOut: e.shape[0], rng: &layerRNG)
-            case .lstm(let o) where e.role == .inputWeight || e.role == .recurrentWeight:
-                fill(p, e, o.initializer, activation: .tanh, fanIn: e.shape[1], fanOut: e.shape[0] / 4, rng: &layerRNG)
-            case .lstm(let o) where e.role == .bias:
-                // Gate order i, f, g, o: the forget gate's bias starts at forget_bias.
-                let h = e.count / 4
-                (p + h).update(repeating: Float(o.forgetBias), count: h)
-            case .threshold(let o):
-                if e.role == .weight, let w = o.weights {
-                    for (r, row) in w.enumerated() { for (c, x) in row.enumerated() { p[r * e.shape[1] + c] = Float(x) } }
-                } else if e.role == .threshold {
-                    switch o.threshold {
-                    case .same(let s)?: p.update(repeating: Float(s), count: e.count)
-                    case .perUnit(let s)?: for (i, x) in s.enumerated() where i < e.count { p[i] = Float(x) }
-                    case .auto?, nil: break
-                    }
-                }
-            case .dense, .conv2d, .rnn, .lstm, .hopfield, .pool, .flatten, .activation, .dropout, .noise, .pca, .add, .concat:
-                break
+            switch op.kind.initialValue(of: ParameterSpec(e.role, e.shape)) {
+            case .zeros: break
+            case .random(let given, let activation, let fanIn, let fanOut):
+                fill(p, e, given, activation: activation, fanIn: fanIn, fanOut: fanOut, rng: &layerRNG)
+            case .values(let v):
+                for (i, x) in v.prefix(e.count).enumerated() { p[i] = Float(x) }
+            case .slice(let start, let count, let value):
+                guard start >= 0, count >= 0, start + count <= e.count else { continue }
+                (p + start).update(repeating: Float(value), count: count)
             }
         }
     }

@@ -27,8 +27,13 @@ public final class Plan: @unchecked Sendable {
     /// Per-example valid sequence lengths for recurrent layers ([batch]).
     public let lengths: LabelBuffer
     public var hasLengths = false
-    /// The (fused) steps in execution order.
+    /// The (fused) steps in execution order: what inference and evaluation run.
     public internal(set) var steps: [Step]
+    /// What training runs: `steps` with the output's activation left to the loss where a
+    /// fusion rule computes them together, and the loss as the last step (`attachLoss`).
+    public internal(set) var trainingSteps: [Step] = []
+    /// The loss the last training forward computed (mean over the batch's rows).
+    public internal(set) var lastLoss = 0.0
     /// Readers of each node, to accumulate gradients where a node fans out.
     let readers: [[Int]]
     let scratchGradient: [FloatBuffer?]
@@ -97,6 +102,7 @@ public final class Plan: @unchecked Sendable {
         steps = []
         steps = try graph.nodes.dropFirst().map { try makeStep($0, training: training) }
         applyFusion(groups)
+        trainingSteps = steps
     }
 
     /// Floats of each node's output for one example, symbolic dimensions bound.

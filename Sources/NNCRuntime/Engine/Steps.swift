@@ -27,6 +27,9 @@ public struct Step {
         case pca(PCAStep)
         case rnn(RNNStep)
         case lstm(LSTMStep)
+        /// The training loss (`Plan.head`), the last step of `trainingSteps`: it reads the
+        /// output (or its logits), writes the loss and the gradient backward starts from.
+        case loss
     }
 
     struct DenseStep {
@@ -133,14 +136,8 @@ extension Plan {
             }
             kind = .dense(step)
         case .conv2d(let o):
-            guard inShape.count == 3, let c = inShape[0].fixed, let h = inShape[1].fixed, let w = inShape[2].fixed
-            else { throw RunError.bug("conv input") }
-            var pad = (0, 0)
-            switch o.padding {
-            case .valid: break
-            case .same: pad = ((o.kernel.0 - 1) / 2, (o.kernel.1 - 1) / 2)
-            case .explicit(let ph, let pw): pad = (ph, pw)
-            }
+            guard inShape.count == 3, let c = inShape[0].fixed, let h = inShape[1].fixed, let w = inShape[2].fixed,
+                  let pad = o.resolvedPadding else { throw RunError.bug("conv input") }
             let g = Conv2DGeometry(batch: n, inChannels: c, inHeight: h, inWidth: w, outChannels: o.filters,
                                    kernelHeight: o.kernel.0, kernelWidth: o.kernel.1, strideH: o.stride.0, strideW: o.stride.1,
                                    padH: pad.0, padW: pad.1)
@@ -233,7 +230,8 @@ extension Plan {
                 switch head.kind {
                 case .dense(var d): d.activation = a; head.kind = .dense(d)
                 case .conv(var c): c.activation = a; head.kind = .conv(c)
-                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm: continue
+                case .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .rnn, .lstm, .loss:
+                    continue
                 }
                 absorbed.insert(act)
             }

@@ -44,10 +44,9 @@ enum ReportKinds {
                                                series: [.init(name: "fraction of variance", points: cumulative)]))
         }
         // Memories: the weight matrix of a Hopfield layer, or of a layer trained by a Hebbian-type rule.
-        let memoryRules: Set<LearningRule> = [.hebbian, .clippedHebbian, .leastSquares]
         for layer in layers {
             let isHopfield = layer.op.kindName == "hopfield"
-            guard isHopfield || result.spec.train.map({ memoryRules.contains($0.rule) }) == true,
+            guard isHopfield || result.spec.train?.rule.storesPatterns == true,
                   let w = tensors[layer.name + ".weight"], w.shape.count == 2, w.shape[0] <= 400, w.shape[1] <= 400 else { continue }
             content.weightMaps.append(WeightMap(title: "weights of '\(layer.name)' [\(w.shape[0]) × \(w.shape[1])]",
                                                 rows: w.shape[0], columns: w.shape[1], values: w.values))

@@ -81,7 +81,7 @@ enum ReportProbes {
             shape.batch = 1
             let h = r.storage.pointer + shape.storageHiddenOffset, units = shape.hiddenSize
             return ({ t, u in h[(t + 1) * units + u] }, units, shape.steps)
-        case .dense, .conv, .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca:
+        case .dense, .conv, .pool, .activation, .dropout, .noise, .flatten, .add, .concat, .threshold, .hopfield, .pca, .loss:
             return nil
         }
     }

@@ -23,7 +23,7 @@ public enum Evaluation {
             // Next-symbol prediction (reber): right when the grammar allows the symbol.
             return [.accuracy] + (data.longRangeSteps != nil ? [Metric.longRangeAccuracy] : []) + [.loss]
         case .vectors where !targetIsInput:
-            if let rule = spec.train?.rule, [.clippedHebbian, .hebbian, .leastSquares].contains(rule) {
+            if let rule = spec.train?.rule, rule.storesPatterns {
                 return rule == .clippedHebbian ? [.recall, .falseOnes, .missingOnes] : [.mse, .overlap, .recall]
             }
             return [.mse, .loss]

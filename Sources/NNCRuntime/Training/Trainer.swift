@@ -161,8 +161,8 @@ public final class BackpropTrainer {
         let n = indices.count
         plan.loadInputs(data.train, indices)
         head.loadTargets(data.train, indices, targetIsInput: train.targetIsInput)
-        let penalty = plan.forward(n, training: true)
-        let loss = head.compute(n, training: true) + penalty
+        let penalty = plan.forward(n, training: true)   // ends with the loss step
+        let loss = plan.lastLoss + penalty
         guard loss.isFinite else {
             throw RunError.diverged(divergenceMessage(what: "the loss is \(loss)"))
         }
