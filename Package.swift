@@ -39,6 +39,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nnc", targets: ["nnc"]),
+        .library(name: "NNCData", targets: ["NNCData"]),
         .library(name: "NNCSpec", targets: ["NNCSpec"]),
         .library(name: "NNCIR", targets: ["NNCIR"]),
         .library(name: "NNCKernels", targets: ["NNCKernels"]),
