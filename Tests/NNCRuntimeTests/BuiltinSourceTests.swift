@@ -165,6 +165,18 @@ final class BuiltinSourceTests: XCTestCase {
         }
     }
 
+    /// A source written bare takes every option's default from the schema table (the only place of defaults).
+    func testBareSourcesTakeTheSchemasDefaults() throws {
+        for (name, fields) in SpecSchema.builtinSources {
+            let options = try Self.dataset("{source: \(name)}").1.options
+            for field in fields {
+                let listed = options.first { $0.name == field.name }.map { Self.flow($0.value) }
+                XCTAssertEqual(listed, field.defaultValue, "\(name).\(field.name)")
+            }
+            XCTAssertEqual(options.count, fields.filter { $0.defaultValue != nil }.count, name)
+        }
+    }
+
     /// What spec.resolved.yaml lists for a source reads back as the same source.
     func testResolvedOptionsDecodeToTheSameSource() throws {
         for (flow, _) in Self.specs {
