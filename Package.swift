@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // nnc: a declarative neural-network compiler and interpreter.
-// Modules in pipeline order: CYAML -> NNCSpec -> NNCIR -> (NNCKernels) -> NNCRuntime -> nnc.
+// Modules in pipeline order: CYAML, (NNCKernels -> NNCData) -> NNCSpec -> NNCIR -> NNCRuntime -> nnc.
 import PackageDescription
 import Foundation
 
@@ -39,6 +39,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nnc", targets: ["nnc"]),
+        .library(name: "NNCData", targets: ["NNCData"]),
         .library(name: "NNCSpec", targets: ["NNCSpec"]),
         .library(name: "NNCIR", targets: ["NNCIR"]),
         .library(name: "NNCKernels", targets: ["NNCKernels"]),
@@ -54,7 +55,10 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "NNCSpec", dependencies: ["CYAML"]),
+        // Datasets in memory, their data errors and size limits: what loaders and built-in sources make.
+        .target(name: "NNCData", dependencies: ["NNCKernels"], swiftSettings: checkedNumericSettings),
+        // The spec language; its built-in data sources (DataSources/) generate NNCData datasets.
+        .target(name: "NNCSpec", dependencies: ["CYAML", "NNCData", "NNCKernels"]),
         .target(name: "NNCIR", dependencies: ["NNCSpec"]),
         .target(name: "NNCKernels", swiftSettings: numericSettings),
         .target(name: "NNCRuntime", dependencies: ["NNCIR", "NNCKernels"],

@@ -63,55 +63,22 @@ public struct DataDescription: Sendable, Equatable {
         return result
     }
 
+    /// A built-in source as its descriptor describes it (NNCSpec/DataSources).
     static func builtin(_ s: BuiltinSource, modelInput: Shape?) -> DataDescription {
-        var d = builtinShapes(s, modelInput: modelInput)
-        d.count = builtinCount(s)
-        return d
-    }
-
-    /// Examples of a built-in source (what its generator makes; the runtime's describe() agrees, tested).
-    static func builtinCount(_ s: BuiltinSource) -> Int? {
-        func power(_ n: Int) -> Int? { n < 62 ? 1 << n : nil }
-        switch s {
-        case .digits: return 1797
-        case .iris(let classes): return 50 * (classes?.count ?? 3)
-        case .logic(let f, let n): return f == .not ? 2 : power(n)
-        case .parity(let bits), .majority(let bits): return power(bits)
-        case .blobs(_, _, let count, _): return count
-        case .barsAndStripes(let n, _): return power(n + 1).map { $0 - 2 }
-        case .patterns(let count, _, _, _), .letters(_, _, let count, _), .reber(_, let count), .adding(_, let count),
-             .sine(_, let count), .random(let count, _, _):
-            return count
+        let d = s.describe(modelInput: modelInput ?? [])
+        let targets: Targets = switch d.targets {
+        case .none: .none
+        case .classes(let k): .classes(k)
+        case .vectors(let shape): .vectors(shape)
         }
-    }
-
-    static func builtinShapes(_ s: BuiltinSource, modelInput: Shape?) -> DataDescription {
-        func vector(_ n: Int) -> Shape { [.fixed(n)] }
-        let binary = DataDescription.Values.binary
-        switch s {
-        case .digits(let image):
-            return DataDescription(input: image ? [.fixed(1), .fixed(8), .fixed(8)] : vector(64), targets: .classes(10), values: .real(largest: 16))
-        case .iris(let classes): return DataDescription(input: vector(4), targets: .classes(classes?.count ?? 3), values: .real(largest: 7.9))
-        case .logic(_, let n): return DataDescription(input: vector(n), targets: .classes(2), values: binary)
-        case .parity(let bits), .majority(let bits): return DataDescription(input: vector(bits), targets: .classes(2), values: binary)
-        case .blobs(let k, let d, _, _): return DataDescription(input: vector(d), targets: .classes(k), values: .real(largest: nil))
-        case .barsAndStripes(let n, let image):
-            return DataDescription(input: image ? [.fixed(1), .fixed(n), .fixed(n)] : vector(n * n), targets: .classes(2), values: binary)
-        case .patterns(_, let units, _, let pairs):
-            return DataDescription(input: vector(units), targets: pairs.map { .vectors(vector($0.units)) } ?? .none, values: binary)
-        case .letters(let h, let w, let count, let image):
-            return DataDescription(input: image ? [.fixed(1), .fixed(h), .fixed(w)] : vector(h * w), targets: .classes(count), values: binary)
-        case .reber:
-            // Strings vary in length: T is fixed per batch when the data arrives.
-            return DataDescription(input: [.symbol("T"), .fixed(7)], targets: .vectors([.symbol("T"), .fixed(7)]), values: binary, oneHot: true)
-        case .adding(let t, _): return DataDescription(input: [.fixed(t), .fixed(2)], targets: .vectors(vector(1)), values: .real(largest: 1))
-        case .sine(let t, _): return DataDescription(input: [.fixed(t), .fixed(1)], targets: .vectors([.fixed(t), .fixed(1)]), values: .real(largest: 1))
-        case .random(_, let classes, let length):
-            let shape = modelInput.map { dims in
-                dims.map { d -> Dim in if case .symbol = d, let length { return .fixed(length) }; return d }
-            }
-            return DataDescription(input: shape, targets: .classes(classes), values: .real(largest: 1))
+        let values: Values = switch d.values {
+        case .binary: .binary
+        case .bounded(let largest, _): .real(largest: largest)
+        case .unbounded: .real(largest: nil)
         }
+        var result = DataDescription(input: d.input, targets: targets, values: values, oneHot: d.oneHotTargets)
+        result.count = d.count
+        return result
     }
 }
 

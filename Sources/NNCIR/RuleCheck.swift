@@ -51,11 +51,16 @@ struct RuleCheck {
         var parts = [("data", data.train, train)]
         if let test = data.test { parts.append(("test data", test, DataDescription.describe(test, modelInput: model.input))) }
         for (what, dataset, description) in parts {
+            // Options in the schema's ranges that the source still cannot honour (the run would fail).
+            if case .builtin(let source) = dataset.form, let problem = source.problem(modelInput: model.input) {
+                error("E0403", problem, at: dataset.span)
+                continue
+            }
             guard let input = description.input else { continue }
             var matcher = ShapeMatcher()
             if !matcher.match(model.input, input) {
                 var help = "write 'input: \(NNCSpec.describe(input))'"
-                if case .builtin(let s) = dataset.form, ["digits", "bars_and_stripes", "letters"].contains(s.name) {
+                if case .builtin(let s) = dataset.form, s.hasImageOption {
                     help += " (or add 'image: true' to the source for [1, H, W] images)"
                 }
                 error("E0401", "the model's input is \(NNCSpec.describe(model.input)) but the \(what) gives examples of shape \(NNCSpec.describe(input))",
@@ -104,11 +109,10 @@ struct RuleCheck {
     static func knownRange(_ form: DatasetForm) -> (String, Double)? {
         switch form {
         case .builtin(let source):
-            switch source {
-            case .digits: return ("digits", 16)
-            case .iris: return ("iris measurements", 7.9)
-            case .logic, .parity, .majority, .barsAndStripes, .patterns, .letters, .reber: return ("binary inputs", 1)
-            case .blobs, .adding, .sine, .random: return nil
+            switch source.describe(modelInput: []).values {
+            case .binary: return ("binary inputs", 1)
+            case .bounded(let largest, let what): return (what, largest)
+            case .unbounded: return nil
             }
         case .inline(let inputs, _):
             let largest = inputs.joined().map(abs).max() ?? 0
@@ -316,7 +320,7 @@ struct RuleCheck {
                       at: list, help: "use 'mse' (or 'overlap' and 'recall' for associative recall)")
             }
             if metrics.contains(.longRangeAccuracy) {
-                let embeddedReber: Bool = { if case .builtin(.reber(true, _)) = part.form { return true }; return false }()
+                let embeddedReber: Bool = { if case .builtin(.reber(let r)) = part.form { return r.embedded }; return false }()
                 if !embeddedReber {
                     error("E0511", "metric 'long_range_accuracy' scores the embedded Reber grammar's last symbol; the data is not 'source: reber' with 'embedded: true'",
                           at: list, help: "remove 'long_range_accuracy'")

@@ -68,42 +68,6 @@ public struct CSVOptions: Sendable {
     public var classes: Int?
 }
 
-public enum LogicFunction: String, Sendable, CaseIterable { case and, or, nand, nor, xor, not }
-
-public enum BuiltinSource: Sendable {
-    case digits(image: Bool)
-    case iris(classes: [Int]?)
-    case logic(LogicFunction, inputs: Int)
-    case parity(bits: Int)
-    case majority(bits: Int)
-    case blobs(classes: Int, dims: Int, count: Int, spread: Double)
-    case barsAndStripes(size: Int, image: Bool)
-    case patterns(count: Int, units: Int, density: Double, pairs: (units: Int, density: Double)?)
-    case letters(height: Int, width: Int, count: Int, image: Bool)
-    case reber(embedded: Bool, count: Int)
-    case adding(length: Int, count: Int)
-    case sine(length: Int, count: Int)
-    case random(count: Int, classes: Int, length: Int?)
-
-    public var name: String {
-        switch self {
-        case .digits: return "digits"
-        case .iris: return "iris"
-        case .logic(let f, _): return f.rawValue
-        case .parity: return "parity"
-        case .majority: return "majority"
-        case .blobs: return "blobs"
-        case .barsAndStripes: return "bars_and_stripes"
-        case .patterns: return "patterns"
-        case .letters: return "letters"
-        case .reber: return "reber"
-        case .adding: return "adding"
-        case .sine: return "sine"
-        case .random: return "random"
-        }
-    }
-}
-
 // MARK: model
 
 public struct ModelSpec: Sendable {

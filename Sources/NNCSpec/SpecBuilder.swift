@@ -183,46 +183,13 @@ public struct SpecBuilder {
         return spec
     }
 
+    /// A built-in source's descriptor decodes it; its options' defaults are the schema table's.
     mutating func builtin(_ name: String, _ o: Value) -> DatasetForm? {
-        // An option left out takes the schema table's default (the only place defaults live).
-        let fields = SpecSchema.builtinSources.first { $0.value == name }?.fields ?? []
-        func schemaDefault(_ key: String) -> String? { fields.first { $0.name == key }?.defaultValue }
-        func int(_ key: String) -> Int { o[key]?.integer ?? schemaDefault(key).flatMap { Int($0) } ?? 0 }
-        func num(_ key: String) -> Double { o[key]?.number ?? schemaDefault(key).flatMap { Double($0) } ?? 0 }
-        func bool(_ key: String) -> Bool { o[key]?.bool ?? (schemaDefault(key) == "true") }
-        switch name {
-        case "digits": return .builtin(.digits(image: bool("image")))
-        case "iris":
-            let classes = o["classes"]?.list?.compactMap(\.integer)
-            if let classes, Set(classes).count != classes.count {
-                error("E0403", "iris 'classes' lists a class twice", at: o["classes"]?.span ?? o.span)
-                return nil
-            }
-            return .builtin(.iris(classes: classes))
-        case "and", "or", "nand", "nor", "xor", "not":
-            guard let f = LogicFunction(rawValue: name) else { return nil }
-            return .builtin(.logic(f, inputs: f == .not ? 1 : int("inputs")))
-        case "parity": return .builtin(.parity(bits: int("bits")))
-        case "majority": return .builtin(.majority(bits: int("bits")))
-        case "blobs":
-            return .builtin(.blobs(classes: int("classes"), dims: int("dims"), count: int("count"), spread: num("spread")))
-        case "bars_and_stripes": return .builtin(.barsAndStripes(size: int("size"), image: bool("image")))
-        case "patterns":
-            let pairs = o["pairs"].map { (units: $0["units"]?.integer ?? 0, density: $0["density"]?.number ?? SpecSchema.pairsDensityDefault) }
-            return .builtin(.patterns(count: int("count"), units: int("units"), density: num("density"), pairs: pairs))
-        case "letters":
-            let size = o["size"]?.list?.compactMap(\.integer) ?? SpecSchema.lettersSizeDefault
-            guard size.count == 2 else { return nil }
-            if size[0] < 3 || size[1] < 3 {
-                error("E0403", "letters need at least 3×3 pixels, found \(size[0])×\(size[1])", at: o["size"]?.span ?? o.span)
-                return nil
-            }
-            return .builtin(.letters(height: size[0], width: size[1], count: int("count"), image: bool("image")))
-        case "reber": return .builtin(.reber(embedded: bool("embedded"), count: int("count")))
-        case "adding": return .builtin(.adding(length: int("length"), count: int("count")))
-        case "sine": return .builtin(.sine(length: int("length"), count: int("count")))
-        case "random": return .builtin(.random(count: int("count"), classes: int("classes"), length: o["length"]?.integer))
-        default: return nil
+        do throws(SourceOptionError) {
+            return try BuiltinSource.decode(name, o).map(DatasetForm.builtin)
+        } catch {
+            self.error("E0403", error.message, at: error.key.flatMap { o[$0]?.span } ?? o.span)
+            return nil
         }
     }
 

@@ -31,60 +31,8 @@ public enum SpecSchema {
 
     // MARK: data
 
-    static let logicInputs = Field("inputs", .integer(min: 1, max: 24), default: "2", "number of inputs")
-    static let imageField = Field("image", .bool, default: "false", "images [1, H, W] instead of vectors")
-
-    /// Defaults of nested or list-valued source options, as numbers (the table's text gives them too).
-    static let pairsDensityDefault = 0.5
-    static let lettersSizeDefault = [7, 5]
-
-    public static let builtinSources: [(value: String, fields: [Field])] = [
-        ("digits", [imageField]),
-        ("iris", [Field("classes", .list(.integer(min: 0, max: 2), minCount: 1, maxCount: 3),
-                        "keep these classes (relabelled 0..k−1 in this order)")]),
-        ("and", [logicInputs]), ("or", [logicInputs]), ("nand", [logicInputs]), ("nor", [logicInputs]),
-        ("xor", [logicInputs]), ("not", []),
-        ("parity", [Field("bits", .integer(min: 1, max: 24), default: "4", "vector length")]),
-        ("majority", [Field("bits", .integer(min: 1, max: 24), default: "5", "vector length")]),
-        ("blobs", [
-            Field("classes", .integer(min: 1, max: 1000), default: "2", "clusters"),
-            Field("dims", .integer(min: 1, max: 100_000), default: "2", "dimensions"),
-            Field("count", .integer(min: 1, max: 10_000_000), default: "200", "examples in all"),
-            Field("spread", .nonNegative, default: "0.5", "standard deviation of each cluster"),
-        ]),
-        ("bars_and_stripes", [Field("size", .integer(min: 2, max: 16), default: "4", "image side"), imageField]),
-        ("patterns", [
-            Field("count", .integer(min: 1, max: 1_000_000), default: "10", "patterns P"),
-            Field("units", .integer(min: 1, max: 1_000_000), default: "100", "units K"),
-            Field("density", .probability, default: "0.5", "fraction of active units"),
-            Field("pairs", .object(ObjectSchema([
-                Field("units", .integer(min: 1, max: 1_000_000), required: true, "target units N"),
-                Field("density", .probability, default: formatNumber(pairsDensityDefault), "fraction of active target units"),
-            ])), "give each pattern a random target pattern (hetero-association)"),
-        ]),
-        ("letters", [
-            Field("size", twoInts, default: "[\(lettersSizeDefault.map(String.init).joined(separator: ", "))]", "bitmap size [H, W]"),
-            Field("count", .integer(min: 1, max: 26), default: "26", "the first N letters"),
-            imageField,
-        ]),
-        ("reber", [
-            Field("embedded", .bool, default: "false", "the embedded Reber grammar (long-range dependency)"),
-            Field("count", .integer(min: 1, max: 10_000_000), default: "1000", "strings"),
-        ]),
-        ("adding", [
-            Field("length", .integer(min: 2, max: 100_000), default: "50", "sequence length T"),
-            Field("count", .integer(min: 1, max: 10_000_000), default: "1000", "sequences"),
-        ]),
-        ("sine", [
-            Field("length", .integer(min: 2, max: 100_000), default: "50", "sequence length T"),
-            Field("count", .integer(min: 1, max: 10_000_000), default: "500", "sequences"),
-        ]),
-        ("random", [
-            Field("count", .integer(min: 1, max: 10_000_000), default: "256", "examples"),
-            Field("classes", .integer(min: 1, max: 100_000), default: "10", "label classes"),
-            Field("length", .integer(min: 1, max: 100_000), "value of a symbolic time dimension"),
-        ]),
-    ]
+    /// Each built-in source's options, from its descriptor (DataSources/).
+    public static let builtinSources = BuiltinSource.schema
 
     static let datasetForms = ["source", "inline", "csv", "idx", "npy"]
 

@@ -1,5 +1,6 @@
 import Foundation
 import NNCKernels
+import NNCSpec
 import XCTest
 @testable import NNCRuntime
 
@@ -106,4 +107,11 @@ func vectors(_ data: Dataset, file: StaticString = #filePath, line: UInt = #line
 /// Input values of example i.
 func row(_ data: Dataset, _ i: Int) -> [Float] {
     Array(data.inputs[(i * data.inputSize)..<((i + 1) * data.inputSize)])
+}
+
+extension SourceDescriptor {
+    /// One source's data as a run makes it (shipped tables from the resources); `modelInput` is for `random`.
+    func generate(rng: inout SeededRandom, modelInput: Shape = []) throws -> Dataset {
+        try generate(rng: &rng, context: .run(modelInput: modelInput))
+    }
 }

@@ -1,4 +1,5 @@
 import NNCKernels
+import NNCSpec
 import XCTest
 @testable import NNCRuntime
 
@@ -96,12 +97,12 @@ final class GeneratedSourceTests: XCTestCase {
 
     func testRandomResolvesSymbolicDimensions() throws {
         var rng = SeededRandom(seed: 2)
-        let data = try RandomSource(shape: [.symbol("T"), .fixed(3)], count: 200, classes: 4, length: 5).generate(rng: &rng)
+        let data = try RandomSource(count: 200, classes: 4, length: 5).generate(rng: &rng, modelInput: [.symbol("T"), .fixed(3)])
         XCTAssertEqual(data.inputShape, [5, 3])
         XCTAssertTrue(data.inputs.allSatisfy { $0 >= 0 && $0 < 1 })
         XCTAssertEqual(Set(labels(data)), [0, 1, 2, 3])
         let mean = data.inputs.reduce(0, +) / Float(data.inputs.count)
         XCTAssertEqual(mean, 0.5, accuracy: 0.05)
-        XCTAssertEqual(try RandomSource(shape: [.fixed(2)], count: 3, classes: nil, length: nil).generate(rng: &rng).targets, .none)
+        XCTAssertEqual(try RandomSource(count: 3, classes: nil, length: nil).generate(rng: &rng, modelInput: [.fixed(2)]).targets, .none)
     }
 }

@@ -1,4 +1,5 @@
 import NNCKernels
+import NNCSpec
 import XCTest
 @testable import NNCRuntime
 

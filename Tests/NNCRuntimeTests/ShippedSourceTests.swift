@@ -1,11 +1,12 @@
 import NNCKernels
+import NNCSpec
 import XCTest
 @testable import NNCRuntime
 
 final class ShippedSourceTests: XCTestCase {
     func testDigits() throws {
         var rng = SeededRandom(seed: 0)
-        let digits = try DigitsSource().generate(rng: &rng)
+        let digits = try DigitsSource(image: false).generate(rng: &rng)
         XCTAssertEqual(digits.count, 1797)
         XCTAssertEqual(digits.inputShape, [64])
         XCTAssertEqual(digits.inputs.min(), 0)
@@ -27,7 +28,7 @@ final class ShippedSourceTests: XCTestCase {
 
     func testIris() throws {
         var rng = SeededRandom(seed: 0)
-        let iris = try IrisSource().generate(rng: &rng)
+        let iris = try IrisSource(classes: nil).generate(rng: &rng)
         XCTAssertEqual(iris.count, 150)
         XCTAssertEqual(iris.inputShape, [4])
         XCTAssertEqual(iris.featureNames, ["sepal_length", "sepal_width", "petal_length", "petal_width"])
@@ -42,7 +43,7 @@ final class ShippedSourceTests: XCTestCase {
 
     func testIrisSubsetRelabelsInTheGivenOrder() throws {
         var rng = SeededRandom(seed: 0)
-        let all = try IrisSource().generate(rng: &rng)
+        let all = try IrisSource(classes: nil).generate(rng: &rng)
         let subset = try IrisSource(classes: [2, 0]).generate(rng: &rng)
         XCTAssertEqual(subset.count, 100)
         XCTAssertEqual(subset.targets, .classes(labels(subset), classCount: 2))
@@ -53,7 +54,7 @@ final class ShippedSourceTests: XCTestCase {
             XCTAssertEqual(row(subset, k), row(all, i))
             XCTAssertEqual(labels(subset)[k], labels(all)[i] == 2 ? 0 : 1)
         }
-        assertDataError(.invalidOption, ["class 3 does not exist"]) { try IrisSource(classes: [0, 3]).describe() }
-        assertDataError(.invalidOption, ["repeat"]) { try IrisSource(classes: [1, 1]).describe() }
+        assertDataError(.invalidOption, ["class 3 does not exist"]) { try IrisSource(classes: [0, 3]).validate(modelInput: []) }
+        assertDataError(.invalidOption, ["repeat"]) { try IrisSource(classes: [1, 1]).validate(modelInput: []) }
     }
 }

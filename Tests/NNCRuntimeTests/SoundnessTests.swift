@@ -61,9 +61,8 @@ final class SoundnessTests: XCTestCase {
                 - softmax
             train: {epochs: 1}
             """)
-        guard case .builtin(.blobs(let classes, let dims, let count, let spread))? = checked.spec?.data?.train.form else {
-            return XCTFail("not blobs")
-        }
+        guard case .builtin(.blobs(let blobs))? = checked.spec?.data?.train.form else { return XCTFail("not blobs") }
+        let (classes, dims, count, spread) = (blobs.classes, blobs.dims, blobs.count, blobs.spread)
         let table = try XCTUnwrap(SpecSchema.builtinSources.first { $0.value == "blobs" }?.fields)
         func schemaDefault(_ key: String) -> String? { table.first { $0.name == key }?.defaultValue }
         XCTAssertEqual(String(classes), schemaDefault("classes"))

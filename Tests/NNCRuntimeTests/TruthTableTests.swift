@@ -1,11 +1,12 @@
 import NNCKernels
+import NNCSpec
 import XCTest
 @testable import NNCRuntime
 
 final class TruthTableTests: XCTestCase {
     private func table(_ function: BooleanFunction, _ inputs: Int? = nil) throws -> Dataset {
         var rng = SeededRandom(seed: 0)
-        return try TruthTableSource(function: function, inputs: inputs).generate(rng: &rng)
+        return try TruthTableSource(function: function, inputs: inputs ?? (function == .not ? 1 : 2)).generate(rng: &rng)
     }
 
     func testTwoInputFunctionsInBinaryCountingOrder() throws {

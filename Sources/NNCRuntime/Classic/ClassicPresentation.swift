@@ -216,13 +216,10 @@ enum ClassicPresentation {
     /// the squarest factorisation (one row of at most 40 for a prime K).
     static func gridShape(_ k: Int, spec: Spec?, data: Dataset?) -> (Int, Int)? {
         if let data, data.inputShape.count == 3, data.inputShape[0] == 1 { return (data.inputShape[1], data.inputShape[2]) }
-        if case .builtin(let source)? = spec?.data?.train.form {
-            switch source {
-            case .letters(let h, let w, _, _) where h * w == k: return (h, w)
-            case .barsAndStripes(let size, _) where size * size == k: return (size, size)
-            default: break
-            }
+        if case .builtin(.letters(let s))? = spec?.data?.train.form, s.size.count == 2, SizeLimits.checkedProduct(s.size) == k {
+            return (s.size[0], s.size[1])
         }
+        if case .builtin(.barsAndStripes(let s))? = spec?.data?.train.form, s.size * s.size == k { return (s.size, s.size) }
         var h = Int(Double(k).squareRoot())
         while h > 1 && k % h != 0 { h -= 1 }
         let w = k / h

@@ -133,30 +133,18 @@ private struct ResolvedSpecWriter {
         return entries
     }
 
-    /// Every option of a built-in source, defaults included (SpecSchema.builtinSources).
-    func sourceOptions(_ s: NNCSpec.BuiltinSource) -> [Entry] {
-        switch s {
-        case .digits(let image): return [Entry("image", bool(image))]
-        case .iris(let classes): return classes.map { [Entry("classes", .list($0.map(int)))] } ?? []
-        case .logic(let f, let inputs): return f == .not ? [] : [Entry("inputs", int(inputs))]
-        case .parity(let bits), .majority(let bits): return [Entry("bits", int(bits))]
-        case .blobs(let classes, let dims, let count, let spread):
-            return [Entry("classes", int(classes)), Entry("dims", int(dims)), Entry("count", int(count)),
-                    Entry("spread", number(spread))]
-        case .barsAndStripes(let size, let image): return [Entry("size", int(size)), Entry("image", bool(image))]
-        case .patterns(let count, let units, let density, let pairs):
-            var entries = [Entry("count", int(count)), Entry("units", int(units)), Entry("density", number(density))]
-            if let pairs {
-                entries.append(Entry("pairs", .map([Entry("units", int(pairs.units)), Entry("density", number(pairs.density))])))
-            }
-            return entries
-        case .letters(let height, let width, let count, let image):
-            return [Entry("size", .list([int(height), int(width)])), Entry("count", int(count)), Entry("image", bool(image))]
-        case .reber(let embedded, let count): return [Entry("embedded", bool(embedded)), Entry("count", int(count))]
-        case .adding(let length, let count), .sine(let length, let count):
-            return [Entry("length", int(length)), Entry("count", int(count))]
-        case .random(let count, let classes, let length):
-            return [Entry("count", int(count)), Entry("classes", int(classes))] + (length.map { [Entry("length", int($0))] } ?? [])
+    /// Every option of a built-in source, defaults included (its descriptor lists them).
+    func sourceOptions(_ s: BuiltinSource) -> [Entry] {
+        s.options.map { Entry($0.name, optionValue($0.value)) }
+    }
+
+    func optionValue(_ v: OptionValue) -> Node {
+        switch v {
+        case .bool(let b): bool(b)
+        case .integer(let n): int(n)
+        case .number(let x): number(x)
+        case .list(let items): .list(items.map(optionValue))
+        case .map(let members): .map(members.map { Entry($0.name, optionValue($0.value)) })
         }
     }
 

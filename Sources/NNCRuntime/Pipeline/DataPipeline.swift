@@ -83,7 +83,7 @@ public enum DataPipeline {
         switch spec.form {
         case .builtin(let source):
             var sourceRNG = rng.split(0x5EED)
-            d = try builtin(source, modelInput: modelInput).generate(rng: &sourceRNG)
+            d = try source.generate(rng: &sourceRNG, modelInput: modelInput)
         case .inline(let inputs, let targets):
             let t: InlineTargets? = targets.map {
                 switch $0 {
@@ -131,43 +131,5 @@ public enum DataPipeline {
     static func fixedShape(_ shape: Shape) -> [Int]? {
         let dims = shape.compactMap(\.fixed)
         return dims.count == shape.count ? dims : nil
-    }
-
-    static func builtin(_ s: NNCSpec.BuiltinSource, modelInput: Shape) -> BuiltinSource {
-        switch s {
-        case .digits(let image): return .digits(DigitsSource(image: image))
-        case .iris(let classes): return .iris(IrisSource(classes: classes))
-        case .logic(let f, let inputs):
-            let function: BooleanFunction = switch f {
-            case .and: .and
-            case .or: .or
-            case .nand: .nand
-            case .nor: .nor
-            case .xor: .xor
-            case .not: .not
-            }
-            return .truthTable(TruthTableSource(function: function, inputs: f == .not ? nil : inputs))
-        case .parity(let bits): return .truthTable(TruthTableSource(function: .parity, inputs: bits))
-        case .majority(let bits): return .truthTable(TruthTableSource(function: .majority, inputs: bits))
-        case .blobs(let k, let d, let n, let spread):
-            return .blobs(BlobsSource(classes: k, dims: d, count: n, spread: spread))
-        case .barsAndStripes(let size, let image): return .barsAndStripes(BarsAndStripesSource(size: size, image: image))
-        case .patterns(let count, let units, let density, let pairs):
-            return .patterns(PatternsSource(count: count, units: units, density: density,
-                                            pairs: pairs.map { PatternsSource.Pairs(units: $0.units, density: $0.density) }))
-        case .letters(let h, let w, let count, let image):
-            return .letters(LettersSource(size: [h, w], count: count, image: image))
-        case .reber(let embedded, let count): return .reber(ReberSource(embedded: embedded, count: count))
-        case .adding(let length, let count): return .adding(AddingSource(length: length, count: count))
-        case .sine(let length, let count): return .sine(SineSource(length: length, count: count))
-        case .random(let count, let classes, let length):
-            let shape = modelInput.map { d -> DataDim in
-                switch d {
-                case .fixed(let n): return .fixed(n)
-                case .symbol(let s): return .symbol(s)
-                }
-            }
-            return .random(RandomSource(shape: shape, count: count, classes: classes, length: length))
-        }
     }
 }

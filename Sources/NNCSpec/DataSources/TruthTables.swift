@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// Truth tables of Boolean functions: `and`, `or`, `nand`, `nor`, `xor`, `not`
@@ -9,6 +10,14 @@ import NNCKernels
 
 public enum BooleanFunction: String, Sendable, CaseIterable {
     case and, or, nand, nor, xor, not, parity, majority
+
+    /// The option giving N: `bits` for parity and majority, `inputs` for the logic functions.
+    var optionName: String {
+        switch self {
+        case .parity, .majority: "bits"
+        case .and, .or, .nand, .nor, .xor, .not: "inputs"
+        }
+    }
 
     /// The value on one row of bits.
     func apply(_ bits: [Bool]) -> Bool {
@@ -27,25 +36,44 @@ public enum BooleanFunction: String, Sendable, CaseIterable {
     }
 }
 
-public struct TruthTableSource: DataSource, Equatable {
+public struct TruthTableSource: SourceDescriptor {
     public var function: BooleanFunction
     /// N, the number of inputs (`inputs:` for the logic functions, `bits:` for
     /// parity and majority). `not` takes exactly 1; at most 24.
     public var inputs: Int
 
-    /// The default N is 2 (1 for `not`).
-    public init(function: BooleanFunction, inputs: Int? = nil) {
+    public init(function: BooleanFunction, inputs: Int) {
         self.function = function
-        self.inputs = inputs ?? (function == .not ? 1 : 2)
+        self.inputs = inputs
     }
 
-    public func describe() throws -> DatasetDescription {
-        let rows = try rowCount()
-        return DatasetDescription(inputShape: [.fixed(inputs)], targets: .classes(count: 2), count: rows,
-                                  inputValues: .binary)
+    static let inputsField = Field("inputs", .integer(min: 1, max: 24), default: "2", "number of inputs")
+
+    public static let schema: [(name: String, fields: [Field])] = BooleanFunction.allCases.map { f in
+        switch f {
+        case .and, .or, .nand, .nor, .xor: (f.rawValue, [inputsField])
+        case .not: (f.rawValue, [])
+        case .parity: (f.rawValue, [Field("bits", .integer(min: 1, max: 24), default: "4", "vector length")])
+        case .majority: (f.rawValue, [Field("bits", .integer(min: 1, max: 24), default: "5", "vector length")])
+        }
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
+    public static func decode(_ name: String, _ o: SourceOptions) throws(SourceOptionError) -> TruthTableSource {
+        guard let f = BooleanFunction(rawValue: name) else { throw SourceOptionError(key: nil, message: "'\(name)' is not a truth table") }
+        return TruthTableSource(function: f, inputs: f == .not ? 1 : o.int(f.optionName))
+    }
+
+    public var name: String { function.rawValue }
+    public var options: [(name: String, value: OptionValue)] { function == .not ? [] : [(function.optionName, .integer(inputs))] }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: [.fixed(inputs)], targets: .classes(2), count: (0..<62).contains(inputs) ? 1 << inputs : nil,
+                          values: .binary)
+    }
+
+    public func validate(modelInput: Shape) throws { _ = try rowCount() }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
         let rows = try rowCount()
         let n = inputs
         var x = [Float](repeating: 0, count: rows * n)
@@ -60,7 +88,7 @@ public struct TruthTableSource: DataSource, Equatable {
     }
 
     private func rowCount() throws -> Int {
-        let option = function == .parity || function == .majority ? "bits" : "inputs"
+        let option = function.optionName
         if function == .not, inputs != 1 {
             throw DataError.invalidOption("not: takes exactly 1 input, got inputs: \(inputs)")
         }

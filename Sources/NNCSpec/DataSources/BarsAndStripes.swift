@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// `bars_and_stripes`: every N×N binary image whose rows are each all on or
@@ -7,7 +8,7 @@ import NNCKernels
 /// so there are 2^(N+1) − 2 distinct images: first the 2^N bars (row r on when
 /// bit N−1−r of the counter is set, counter 0..<2^N), then the 2^N − 2 stripes
 /// (column c likewise, counter 1..<2^N − 1). Inputs [N·N] (or [1, N, N]).
-public struct BarsAndStripesSource: DataSource, Equatable {
+public struct BarsAndStripesSource: SourceDescriptor {
     /// N, the image side (at least 2).
     public var size: Int
     /// Images of shape [1, N, N] instead of vectors [N·N].
@@ -20,13 +21,25 @@ public struct BarsAndStripesSource: DataSource, Equatable {
 
     public static let classNames = ["bars", "stripes"]
 
-    public func describe() throws -> DatasetDescription {
-        let rows = try exampleCount()
-        return DatasetDescription(inputShape: shape.fixedDims, targets: .classes(count: 2), count: rows,
-                                  inputValues: .binary)
+    public static let schema = [(name: "bars_and_stripes", fields: [
+        Field("size", .integer(min: 2, max: 16), default: "4", "image side"), Field.sourceImage,
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) -> BarsAndStripesSource {
+        BarsAndStripesSource(size: o.int("size"), image: o.bool("image"))
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
+    public var name: String { "bars_and_stripes" }
+    public var options: [(name: String, value: OptionValue)] { [("size", .integer(size)), ("image", .bool(image))] }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: shape.map(Dim.fixed), targets: .classes(2),
+                          count: (0..<61).contains(size) ? (1 << (size + 1)) - 2 : nil, values: .binary)
+    }
+
+    public func validate(modelInput: Shape) throws { _ = try exampleCount() }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
         let rows = try exampleCount()
         let n = size
         let pixels = n * n

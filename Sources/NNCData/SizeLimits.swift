@@ -1,13 +1,13 @@
 /// Overflow-checked size arithmetic, so absurd options or corrupt headers
 /// give an error instead of a trap or a huge allocation.
-enum SizeLimits {
+package enum SizeLimits {
     /// The most Float values one array of a dataset may hold (2^28 = 1 GiB).
     /// A dataset holds a few such arrays, so memory stays under a few GiB.
-    static let maxElements = 1 << 28
+    package static let maxElements = 1 << 28
 
     /// The product of `factors`, or an error when it overflows or exceeds
     /// `maxElements`. `what` names the quantity for the message.
-    static func elements(_ factors: [Int], _ what: String) throws -> Int {
+    package static func elements(_ factors: [Int], _ what: String) throws -> Int {
         var product = 1
         for f in factors {
             guard f >= 0 else { throw DataError.invalidOption("\(what): negative size \(f)") }
@@ -23,7 +23,7 @@ enum SizeLimits {
     }
 
     /// 2^bits as a row count, or an error naming the source when it is too many.
-    static func allBinaryVectors(bits: Int, _ source: String) throws -> Int {
+    package static func allBinaryVectors(bits: Int, _ source: String) throws -> Int {
         guard bits >= 1 else { throw DataError.invalidOption("\(source): bits must be at least 1, got \(bits)") }
         guard bits <= 24 else {
             throw DataError.tooLarge("\(source): \(bits) bits would give 2^\(bits) examples, too many (at most 24 bits)")
@@ -34,7 +34,7 @@ enum SizeLimits {
     }
 
     /// The product of positive dimensions, with overflow reported as `nil`.
-    static func checkedProduct(_ dims: [Int]) -> Int? {
+    package static func checkedProduct(_ dims: [Int]) -> Int? {
         var product = 1
         for d in dims {
             let (p, overflow) = product.multipliedReportingOverflow(by: d)

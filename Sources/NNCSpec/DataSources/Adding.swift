@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// `adding`: Hochreiter & Schmidhuber's adding problem (1997), in the form of
@@ -7,7 +8,7 @@ import NNCKernels
 /// (⌊T/2⌋..<T). The target is the sum of the two marked values, in [0, 2):
 /// sequence-to-one, one value per sequence.
 /// Inputs [T, 2] (value, marker); targets vectors [1].
-public struct AddingSource: DataSource, Equatable {
+public struct AddingSource: SourceDescriptor {
     /// T, the sequence length (at least 2).
     public var length: Int
     public var count: Int
@@ -17,14 +18,25 @@ public struct AddingSource: DataSource, Equatable {
         self.count = count
     }
 
-    public func describe() throws -> DatasetDescription {
-        try validate()
-        return DatasetDescription(inputShape: [.fixed(length), .fixed(2)], targets: .vectors(shape: [.fixed(1)]),
-                                  count: count, inputValues: .interval(0, 1))
+    public static let schema = [(name: "adding", fields: [
+        Field("length", .integer(min: 2, max: 100_000), default: "50", "sequence length T"),
+        Field("count", .integer(min: 1, max: 10_000_000), default: "1000", "sequences"),
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) -> AddingSource {
+        AddingSource(length: o.int("length"), count: o.int("count"))
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
-        try validate()
+    public var name: String { "adding" }
+    public var options: [(name: String, value: OptionValue)] { [("length", .integer(length)), ("count", .integer(count))] }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: [.fixed(length), .fixed(2)], targets: .vectors([.fixed(1)]), count: count,
+                          values: .bounded(largest: 1, what: "adding inputs"))
+    }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
+        try validate(modelInput: context.modelInput)
         let half = length / 2
         var inputs = [Float](repeating: 0, count: count * length * 2)
         var sums = [Float](repeating: 0, count: count)
@@ -41,7 +53,7 @@ public struct AddingSource: DataSource, Equatable {
                            featureNames: ["value", "marker"])
     }
 
-    private func validate() throws {
+    public func validate(modelInput: Shape) throws {
         guard length >= 2 else { throw DataError.invalidOption("adding: length must be at least 2, got \(length)") }
         try SourceOption.positive(count, "count", of: "adding")
         _ = try SizeLimits.elements([count, length, 2], "adding")

@@ -1,4 +1,5 @@
 import Foundation
+import NNCData
 import NNCKernels
 
 /// `blobs`: K Gaussian clusters in D dimensions.
@@ -12,7 +13,7 @@ import NNCKernels
 /// of −2...2 in a seeded order.
 /// Examples: `count` in total, example i of class i mod K (balanced, interleaved),
 /// each coordinate centre + spread · N(0, 1). Inputs [D], class labels.
-public struct BlobsSource: DataSource, Equatable {
+public struct BlobsSource: SourceDescriptor {
     public var classes: Int
     public var dims: Int
     /// The total number of examples (at least `classes`).
@@ -30,19 +31,33 @@ public struct BlobsSource: DataSource, Equatable {
     /// The radius of the sphere the centres lie on.
     public static let radius: Float = 2
 
-    public func describe() throws -> DatasetDescription {
-        try validate()
-        return DatasetDescription(inputShape: [.fixed(dims)], targets: .classes(count: classes), count: count,
-                                  inputValues: .real)
+    public static let schema = [(name: "blobs", fields: [
+        Field("classes", .integer(min: 1, max: 1000), default: "2", "clusters"),
+        Field("dims", .integer(min: 1, max: 100_000), default: "2", "dimensions"),
+        Field("count", .integer(min: 1, max: 10_000_000), default: "200", "examples in all"),
+        Field("spread", .nonNegative, default: "0.5", "standard deviation of each cluster"),
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) -> BlobsSource {
+        BlobsSource(classes: o.int("classes"), dims: o.int("dims"), count: o.int("count"), spread: o.number("spread"))
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
+    public var name: String { "blobs" }
+    public var options: [(name: String, value: OptionValue)] {
+        [("classes", .integer(classes)), ("dims", .integer(dims)), ("count", .integer(count)), ("spread", .number(spread))]
+    }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: [.fixed(dims)], targets: .classes(classes), count: count, values: .unbounded)
+    }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
         try generateWithCentres(rng: &rng).dataset
     }
 
     /// The data and the true centres ([classes][dims]), e.g. to check margins.
     public func generateWithCentres(rng: inout SeededRandom) throws -> (dataset: Dataset, centres: [[Float]]) {
-        try validate()
+        try validate(modelInput: [])
         let centres = drawCentres(rng: &rng)
         var inputs = [Float](repeating: 0, count: count * dims)
         var labels = [Int32](repeating: 0, count: count)
@@ -101,7 +116,7 @@ public struct BlobsSource: DataSource, Equatable {
         zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
     }
 
-    private func validate() throws {
+    public func validate(modelInput: Shape) throws {
         try SourceOption.positive(classes, "classes", of: "blobs")
         try SourceOption.positive(dims, "dims", of: "blobs")
         guard count >= classes else {

@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// `patterns`: P random binary patterns of K units, for Hopfield networks and
@@ -11,7 +12,7 @@ import NNCKernels
 /// the balanced patterns of Hopfield experiments. Patterns are not forced to
 /// be distinct. Values are 0/1; `encoding: bipolar` makes them ±1.
 /// Inputs [K]; targets none, or vectors [N] with `pairs`.
-public struct PatternsSource: DataSource, Equatable {
+public struct PatternsSource: SourceDescriptor {
     public struct Pairs: Sendable, Equatable {
         /// N, the units of each target pattern.
         public var units: Int
@@ -37,13 +38,35 @@ public struct PatternsSource: DataSource, Equatable {
         self.pairs = pairs
     }
 
-    public func describe() throws -> DatasetDescription {
-        _ = try activeUnits()
-        let targets: TargetDescription = pairs.map { .vectors(shape: [.fixed($0.units)]) } ?? .none
-        return DatasetDescription(inputShape: [.fixed(units)], targets: targets, count: count, inputValues: .binary)
+    public static let schema = [(name: "patterns", fields: [
+        Field("count", .integer(min: 1, max: 1_000_000), default: "10", "patterns P"),
+        Field("units", .integer(min: 1, max: 1_000_000), default: "100", "units K"),
+        Field("density", .probability, default: "0.5", "fraction of active units"),
+        Field("pairs", .object(ObjectSchema([
+            Field("units", .integer(min: 1, max: 1_000_000), required: true, "target units N"),
+            Field("density", .probability, default: "0.5", "fraction of active target units"),
+        ])), "give each pattern a random target pattern (hetero-association)"),
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) -> PatternsSource {
+        PatternsSource(count: o.int("count"), units: o.int("units"), density: o.number("density"),
+                       pairs: o.nested("pairs").map { Pairs(units: $0.int("units"), density: $0.number("density")) })
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
+    public var name: String { "patterns" }
+    public var options: [(name: String, value: OptionValue)] {
+        [("count", .integer(count)), ("units", .integer(units)), ("density", .number(density))]
+            + (pairs.map { [("pairs", .map([.init(name: "units", value: .integer($0.units)), .init(name: "density", value: .number($0.density))]))] } ?? [])
+    }
+
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: [.fixed(units)], targets: pairs.map { .vectors([.fixed($0.units)]) } ?? .none, count: count,
+                          values: .binary)
+    }
+
+    public func validate(modelInput: Shape) throws { _ = try activeUnits() }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
         let (active, targetActive) = try activeUnits()
         var inputs = [Float](repeating: 0, count: count * units)
         var targetValues = [Float](repeating: 0, count: count * (pairs?.units ?? 0))

@@ -1,3 +1,4 @@
+import NNCData
 import NNCKernels
 
 /// `reber`: strings of the Reber grammar (Reber 1967; as used by Fahlman 1991
@@ -24,7 +25,7 @@ import NNCKernels
 /// allows next; right is "prediction among the allowed") and, when embedded,
 /// `longRangeSteps` (the step whose target is the penultimate symbol, L − 3).
 /// Inputs [T, 7], targets vectors [T, 7].
-public struct ReberSource: DataSource, Equatable {
+public struct ReberSource: SourceDescriptor {
     public var embedded: Bool
     public var count: Int
     /// At most this many symbols per string (B and E included); longer strings
@@ -44,14 +45,26 @@ public struct ReberSource: DataSource, Equatable {
     /// The shortest string: BTXSE / BPVVE, or embedded BTBTXSETE.
     public var minimumLength: Int { embedded ? 9 : 5 }
 
-    public func describe() throws -> DatasetDescription {
-        try validate()
-        return DatasetDescription(inputShape: [.symbol("T"), .fixed(7)], targets: .vectors(shape: [.symbol("T"), .fixed(7)]),
-                                  count: count, inputValues: .binary, variableLength: true, hasTargetMask: true)
+    public static let schema = [(name: "reber", fields: [
+        Field("embedded", .bool, default: "false", "the embedded Reber grammar (long-range dependency)"),
+        Field("count", .integer(min: 1, max: 10_000_000), default: "1000", "strings"),
+    ])]
+
+    public static func decode(_ name: String, _ o: SourceOptions) -> ReberSource {
+        ReberSource(embedded: o.bool("embedded"), count: o.int("count"))
     }
 
-    public func generate(rng: inout SeededRandom) throws -> Dataset {
-        try validate()
+    public var name: String { "reber" }
+    public var options: [(name: String, value: OptionValue)] { [("embedded", .bool(embedded)), ("count", .integer(count))] }
+
+    /// Strings vary in length: T is fixed per batch when the data arrives.
+    public func describe(modelInput: Shape) -> SourceDescription {
+        SourceDescription(input: [.symbol("T"), .fixed(7)], targets: .vectors([.symbol("T"), .fixed(7)]), count: count,
+                          values: .binary, variableLength: true, oneHotTargets: true)
+    }
+
+    public func generate(rng: inout SeededRandom, context: SourceContext) throws -> Dataset {
+        try validate(modelInput: context.modelInput)
         var strings: [ReberString] = []
         strings.reserveCapacity(count)
         while strings.count < count {
@@ -80,7 +93,7 @@ public struct ReberSource: DataSource, Equatable {
                            featureNames: Self.symbols, classNames: Self.symbols)
     }
 
-    private func validate() throws {
+    public func validate(modelInput: Shape) throws {
         try SourceOption.positive(count, "count", of: "reber")
         _ = try SizeLimits.elements([count, minimumLength, 7], "reber")
         if let maxLength, maxLength < minimumLength {

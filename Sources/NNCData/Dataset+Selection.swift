@@ -64,7 +64,7 @@ extension Dataset {
     }
 
     /// The examples at `indices`, which the caller guarantees are in 0..<count.
-    func gathering(_ indices: [Int]) -> Dataset {
+    package func gathering(_ indices: [Int]) -> Dataset {
         var result = self
         result.count = indices.count
         result.inputs = Self.gatherRows(inputs, rowSize: inputSize, indices)

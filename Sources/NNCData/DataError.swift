@@ -33,9 +33,9 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public var message: String { location.map { "\($0): \(detail)" } ?? detail }
     public var description: String { message }
 
-    static func malformed(_ message: String) -> DataError { DataError(.malformed, message) }
-    static func invalidOption(_ message: String) -> DataError { DataError(.invalidOption, message) }
-    static func tooLarge(_ message: String) -> DataError { DataError(.tooLarge, message) }
+    package static func malformed(_ message: String) -> DataError { DataError(.malformed, message) }
+    package static func invalidOption(_ message: String) -> DataError { DataError(.invalidOption, message) }
+    package static func tooLarge(_ message: String) -> DataError { DataError(.tooLarge, message) }
 }
 
 /// A place in a data file: a line and column (1-based, columns in bytes) in a
@@ -71,7 +71,7 @@ public enum DataErrorCode {
     public static let inputMismatch = "E0610"
     public static let targetMismatch = "E0611"
 
-    static func `default`(for kind: DataError.Kind) -> String {
+    package static func `default`(for kind: DataError.Kind) -> String {
         switch kind {
         case .unreadable: unreadable
         case .malformed: malformed
@@ -84,7 +84,7 @@ public enum DataErrorCode {
 extension DataError {
     /// Text from a data file for a message: at most 40 characters, control
     /// characters shown as escapes, so a hostile field cannot flood or forge output.
-    static func quoted<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    package static func quoted<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var out = ""
         var count = 0
         for scalar in String(decoding: Array(bytes.prefix(161)), as: UTF8.self).unicodeScalars {

@@ -5,7 +5,8 @@
 /// Sequence data (`inputShape` = [T, F], time outermost) may vary in length:
 /// each example is then padded with zeros to T steps and `lengths` gives its
 /// real number of steps. The initializer checks every invariant below, and the
-/// transforms keep them; fields are settable only inside the module.
+/// transforms keep them; fields are settable only inside the package (the
+/// runtime's loaders and transforms, the built-in sources in NNCSpec).
 
 /// What the examples should produce.
 public enum Targets: Sendable, Equatable {
@@ -20,31 +21,31 @@ public enum Targets: Sendable, Equatable {
 
 public struct Dataset: Sendable, Equatable {
     /// [count, inputShape...] flat, row-major; every value finite.
-    public internal(set) var inputs: [Float]
+    public package(set) var inputs: [Float]
     /// Per example, without batch: e.g. [64], [1, 8, 8], [T, F]. Never empty.
-    public internal(set) var inputShape: [Int]
-    public internal(set) var targets: Targets
+    public package(set) var inputShape: [Int]
+    public package(set) var targets: Targets
     /// The number of examples (at least 1).
-    public internal(set) var count: Int
+    public package(set) var count: Int
     /// [count]: the real number of steps of each sequence, in 1...inputShape[0],
     /// when sequences vary in length; nil when every example fills inputShape[0].
-    public internal(set) var lengths: [Int]?
+    public package(set) var lengths: [Int]?
     /// [count, T] of 0/1, with T = the first target dimension: which time steps
     /// carry a target (1) and which are padding (0). Only with vector targets of
     /// rank ≥ 2 ([T, K]).
-    public internal(set) var targetMask: [Float]?
+    public package(set) var targetMask: [Float]?
     /// Same layout as the vector targets, multi-hot: every target value that is
     /// also correct at that step (Reber: the symbols the grammar allows next; the
     /// standard metric counts a prediction right when it is among them).
-    public internal(set) var allowedTargets: [Float]?
+    public package(set) var allowedTargets: [Float]?
     /// [count]: the time step whose target depends on a long-range memory
     /// (embedded Reber: the step that must predict the penultimate symbol).
-    public internal(set) var longRangeSteps: [Int]?
+    public package(set) var longRangeSteps: [Int]?
     /// The source or file the data came from, e.g. "xor", for reports.
     public var name: String?
     /// Names of the components of the last input axis, e.g. x1..xN for truth
     /// tables, the header of a CSV file, the symbols of Reber strings.
-    public internal(set) var featureNames: [String]?
+    public package(set) var featureNames: [String]?
     /// Names of the classes (or of the components of the last target axis),
     /// e.g. "A".."Z", "setosa".., the Reber symbols.
     public var classNames: [String]?
@@ -161,35 +162,16 @@ public struct Dataset: Sendable, Equatable {
         }
     }
 
-    /// The shape and kind of this data, for comparing with a built-in source's
-    /// `describe()` or with the model.
-    public var datasetDescription: DatasetDescription {
-        let target: TargetDescription = switch targets {
-        case .none: .none
-        case .classes(_, let k): .classes(count: k)
-        case .vectors(_, let shape): .vectors(shape: shape.fixedDims)
-        }
-        let domain: ValueDomain
-        if inputs.allSatisfy({ $0 == 0 || $0 == 1 }) {
-            domain = .binary
-        } else {
-            domain = .interval(inputs.min() ?? 0, inputs.max() ?? 0)
-        }
-        return DatasetDescription(inputShape: inputShape.fixedDims, targets: target, count: count,
-                                  inputValues: domain, variableLength: lengths != nil,
-                                  hasTargetMask: targetMask != nil)
-    }
-
     /// The number of leading input values of example `i` that are real data
     /// (the rest is sequence padding).
-    func validInputCount(_ i: Int) -> Int {
+    package func validInputCount(_ i: Int) -> Int {
         guard let lengths else { return inputSize }
         return lengths[i] * (inputSize / inputShape[0])
     }
 }
 
 extension Targets {
-    var kindDescription: String {
+    package var kindDescription: String {
         switch self {
         case .none: "none"
         case .classes(_, let k): "classes(\(k))"
