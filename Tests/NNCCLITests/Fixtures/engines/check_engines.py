@@ -79,8 +79,10 @@ def check_ddp(c):
         args += ["--targets", c["targets"]]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     module(c["py"]).main(args + ["--output", c["one"]])   # one process: in this one
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", c["py"]] + args + ["--output", c["two"]],
-                   check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", c["py"]]
+                         + args + ["--output", c["two"]], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"torchrun exited {run.returncode}: " + " | ".join(run.stderr.strip().splitlines()[-12:]))
     return {"two_vs_one_process": tensors_diff(c["one"], c["two"])}
 
 
