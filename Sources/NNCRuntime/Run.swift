@@ -241,6 +241,12 @@ public enum Runner {
         let evaluation = try Evaluation.run(spec: spec, graph: graph, plan: plan, data: evaluated, clean: target,
                                             random: &evalRNG)
         notes += evaluation.notes
+        // Weights can stay finite while the outputs they give overflow (an unstable recurrence):
+        // that is a divergence, not a result.
+        if let (name, value) = evaluation.metrics.entries.first(where: { !$0.value.isFinite }) {
+            throw RunError.diverged("training diverged: the trained model's \(name) on the \(onTest ? "test" : "training") data is NaN or infinite; "
+                                    + "its outputs overflow. Lower the learning rate, or add 'clip: {norm: 1}' to train")
+        }
         var autoencoder: AutoencoderOutputs?
         if train?.targetIsInput == true || train?.rule == .pca {
             autoencoder = AutoencoderAnalysis.run(spec: spec, graph: graph, plan: plan, data: data, evaluated: evaluated,

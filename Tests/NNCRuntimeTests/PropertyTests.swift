@@ -46,7 +46,7 @@ final class PropertyTests: XCTestCase {
                 continue
             }
             for (name, value) in result.final.entries {
-                XCTAssertTrue(Self.isFinite(value), "metric \(name) = \(value)\n\(context)")
+                XCTAssertTrue(value.isFinite, "metric \(name) = \(value)\n\(context)")
             }
             if let requested = checked.spec?.evaluate?.metrics?.map(\.rawValue) {
                 let present = Set(result.final.entries.map(\.name))
@@ -61,14 +61,6 @@ final class PropertyTests: XCTestCase {
         for kind in ["dense", "threshold", "hopfield", "conv2d", "maxpool", "avgpool", "flatten", "dropout", "noise",
                      "rnn", "lstm", "pca", "add", "concat", "softmax", "relu"] {
             XCTAssertGreaterThan(kinds[kind] ?? 0, 0, "no clean spec with a '\(kind)' layer")
-        }
-    }
-
-    static func isFinite(_ value: MetricValue) -> Bool {
-        switch value {
-        case .number(let x): return x.isFinite
-        case .integer, .matrix, .text: return true
-        case .numbers(let xs): return xs.allSatisfy(\.isFinite)
         }
     }
 

@@ -23,6 +23,27 @@ final class SoundnessTests: XCTestCase {
         evaluate: {metrics: [mse]}
         """
 
+    /// Property-test seed 83290: a linear rnn with a skip connection trains to finite
+    /// weights (the step loss is 1e17, finite) whose outputs overflow at evaluation; the
+    /// run reported mse and loss NaN with exit 0. It is a divergence (exit 3, a message).
+    func testOutputsThatOverflowAtEvaluationAreADivergence() throws {
+        let text = """
+            nnc: 1
+            seed: 50
+            data: {source: adding, length: 5, count: 8}
+            model:
+              input: [T, 2]
+              layers:
+                - rnn: {units: 4, activation: linear, skip: 1, return: last}
+                - dense: {units: 1, activation: linear}
+            train: {epochs: 1, batch: 4, loss: mse, optimizer: sgd, shuffle: false, bptt: {truncate: 2}}
+            """
+        XCTAssertThrowsError(try RuntimeTest.run(text: text)) { error in
+            guard case RunError.diverged(let message) = error else { return XCTFail("not a divergence: \(error)") }
+            XCTAssertTrue(message.contains("NaN or infinite"), message)
+        }
+    }
+
     /// A pca layer reconstructs its input whatever `target` says: without `target: input`
     /// the evaluation compares the reconstruction with the input, not with one-hot labels.
     func testPCAIsJudgedOnItsInputWithoutTargetInput() throws {

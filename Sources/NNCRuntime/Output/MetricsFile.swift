@@ -13,6 +13,15 @@ public enum MetricValue: Sendable, Equatable {
     /// Free text (e.g. "did not converge").
     case text(String)
 
+    /// False for a number (or a list with one) that is NaN or infinite.
+    public var isFinite: Bool {
+        switch self {
+        case .number(let x): return x.isFinite
+        case .numbers(let xs): return xs.allSatisfy(\.isFinite)
+        case .integer, .matrix, .text: return true
+        }
+    }
+
     public var json: JSONValue {
         switch self {
         case .number(let d): return .double(d)
