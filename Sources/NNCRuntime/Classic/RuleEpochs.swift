@@ -62,7 +62,9 @@ extension RuleContext {
                 state.sums = [Double](repeating: 0, count: sums)
             }
             while state.position < count {
-                if poll.due() { throw stop() }
+                // Not at position 0: a checkpoint there means "before this epoch's shuffle"
+                // (a stop right after it would be resumed with a second shuffle).
+                if state.position > 0, poll.due() { throw stop() }
                 try example(state.order[state.position], &state.sums)
                 state.position += 1
             }
