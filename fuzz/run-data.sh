@@ -13,7 +13,11 @@ out=.build-fuzz
 mkdir -p "$out" "fuzz/corpus-$target" fuzz/findings
 flags=(-O -g -parse-as-library -sanitize=fuzzer,address)
 data=Sources/NNCRuntime/Data
-loaders=("$data/DataError.swift" "$data/SizeLimits.swift" "$data/Dataset.swift" "$data/DatasetDescription.swift"
+# The readers and the NNCData types they fill, compiled as one module; NNCKernels linked.
+cpu=()
+source fuzz/modules.sh
+build_module "$out" NNCKernels
+loaders=($(find Sources/NNCData -name '*.swift' | sort)
          "$data/Loaders/FileBytes.swift" "$data/Loaders/CSVLoader.swift" "$data/Loaders/IDXLoader.swift"
          "$data/Loaders/NPYArray.swift" Sources/NNCRuntime/Cancellation.swift fuzz/RunErrorShim.swift)
 case "$target" in
@@ -22,14 +26,15 @@ case "$target" in
     csv) sources=("${loaders[@]}" fuzz/FuzzCSV.swift); link=() ;;
     safetensors)
         # SafeTensors uses NNCSpec's JSON writer: build NNCSpec as a static library first.
-        swiftc "${flags[@]}" -I Sources/CYAML -I "$out" -emit-library -static -emit-module -module-name NNCSpec \
-            -emit-module-path "$out/NNCSpec.swiftmodule" Sources/NNCSpec/*.swift -o "$out/libNNCSpec.a"
+        # (NNCSpec imports NNCData, which is compiled into the target here: build it as a library too.)
+        build_module "$out" NNCData
+        build_module "$out" NNCSpec
         sources=("${loaders[@]}" Sources/NNCRuntime/Output/SafeTensors.swift Sources/NNCRuntime/Output/OutputError.swift
                  Sources/NNCRuntime/Output/AtomicFile.swift fuzz/FuzzSafeTensors.swift)
-        flags+=(-I Sources/CYAML -I "$out"); link=(-L "$out" -lNNCSpec -lyaml) ;;
+        flags+=(-I Sources/CYAML); link=(-lNNCSpec -lNNCData -lyaml) ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
-swiftc "${flags[@]}" -module-name NNCRuntime "${sources[@]}" "${link[@]}" -o "$out/nnc-fuzz-$target"
+swiftc "${flags[@]}" -package-name nnc -I "$out" -module-name NNCRuntime "${sources[@]}" -L "$out" "${link[@]}" -lNNCKernels -o "$out/nnc-fuzz-$target"
 python3 fuzz/seeds.py "$target" "fuzz/corpus-$target"
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
 "$out/nnc-fuzz-$target" "fuzz/corpus-$target" -max_total_time="$seconds" -max_len=65536 -timeout=5 \

@@ -10,16 +10,10 @@ mkdir -p "$out" fuzz/corpus-pipeline fuzz/findings
 flags=(-O -g -parse-as-library -sanitize=fuzzer,address -I Sources/CYAML -I "$out")
 cpu=()
 grep -q ' avx2' /proc/cpuinfo && grep -q ' fma' /proc/cpuinfo && cpu=(-target-cpu haswell)
-build() {   # module name, sources...
-    local name=$1; shift
-    swiftc "${flags[@]}" "${cpu[@]}" -emit-library -static -emit-module -module-name "$name" \
-        -emit-module-path "$out/$name.swiftmodule" "$@" -o "$out/lib$name.a"
-}
-build NNCSpec Sources/NNCSpec/*.swift
-build NNCIR Sources/NNCIR/*.swift
-build NNCKernels Sources/NNCKernels/*.swift
-build NNCRuntime $(find Sources/NNCRuntime -name '*.swift') fuzz/BundleShim.swift
-swiftc "${flags[@]}" fuzz/FuzzRun.swift -L "$out" -lNNCRuntime -lNNCKernels -lNNCIR -lNNCSpec -lyaml -o "$out/nnc-fuzz-pipeline"
+source fuzz/modules.sh
+for module in NNCKernels NNCData NNCSpec NNCIR; do build_module "$out" "$module"; done
+build_module "$out" NNCRuntime fuzz/BundleShim.swift
+swiftc "${flags[@]}" fuzz/FuzzRun.swift -L "$out" -lNNCRuntime -lNNCIR -lNNCSpec -lNNCData -lNNCKernels -lyaml -o "$out/nnc-fuzz-pipeline"
 cp -n specs/*.yaml fuzz/corpus-pipeline/ 2>/dev/null || true
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
 "$out/nnc-fuzz-pipeline" fuzz/corpus-pipeline -dict=fuzz/yaml.dict -max_total_time="$seconds" -max_len=4096 -timeout=10 \
