@@ -60,26 +60,42 @@ extension Plan {
     }
 }
 
-/// Σ_j w_j z_j in Double, four lanes of four accumulators (the weights are fp32; the
-/// field stays Double so that a field of exactly 0, which keeps a unit's state, is not
-/// an artefact of rounding).
+/// Σ_j w_j z_j over states z_j = ±1, in Double, four lanes of four accumulators (the
+/// weights are fp32; the field stays Double so that a field of exactly 0, which keeps a
+/// unit's state, is not an artefact of rounding).
 @inline(__always)
 func hopfieldDot(_ w: UnsafePointer<Float>, _ z: UnsafePointer<Float>, _ k: Int) -> Double {
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
-        SIMD4<Double>(Double(p[0]), Double(p[1]), Double(p[2]), Double(p[3]))
+    // z is ±1, so w·z is exact in fp32 and Double(w·z) = Double(w)·Double(z): one conversion
+    // per product. Lanes 0–7 of `a` are the four-lane accumulators a0, a1 of the 16-element
+    // step, lanes of `b` are a2, a3.
+    @inline(__always) func product(_ j: Int) -> SIMD8<Double> {
+        SIMD8<Double>(UnsafeRawPointer(w + j).loadUnaligned(as: SIMD8<Float>.self)
+                      * UnsafeRawPointer(z + j).loadUnaligned(as: SIMD8<Float>.self))
     }
-    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+    var a = SIMD8<Double>(), b = SIMD8<Double>()
     var j = 0
     while j + 16 <= k {
-        a0 += load(w + j) * load(z + j)
-        a1 += load(w + j + 4) * load(z + j + 4)
-        a2 += load(w + j + 8) * load(z + j + 8)
-        a3 += load(w + j + 12) * load(z + j + 12)
+        a += product(j)
+        b += product(j + 8)
         j += 16
     }
-    var s = ((a0 + a1) + (a2 + a3)).sum()
+    var s = ((a.lowHalf + a.highHalf) + (b.lowHalf + b.highHalf)).sum()
     while j < k { s += Double(w[j]) * Double(z[j]); j += 1 }
     return s
+}
+
+/// field += delta · row, in Double (row: fp32 weights), eight at a time.
+@inline(__always)
+func hopfieldAddRow(_ field: UnsafeMutablePointer<Double>, _ row: UnsafePointer<Float>, _ delta: Double, _ k: Int) {
+    let d = SIMD8<Double>(repeating: delta)
+    var j = 0
+    while j + 8 <= k {
+        let r = SIMD8<Double>(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self))
+        let f = UnsafeMutableRawPointer(field + j)
+        f.storeBytes(of: f.loadUnaligned(as: SIMD8<Double>.self) + r * d, as: SIMD8<Double>.self)
+        j += 8
+    }
+    while j < k { field[j] += Double(row[j]) * delta; j += 1 }
 }
 
 /// Hopfield dynamics from `state` (±1, updated in place) under the symmetric
@@ -132,9 +148,8 @@ public func hopfieldRecall(weight w: UnsafePointer<Float>, state z: UnsafeMutabl
                 let delta = Double(target - z[i])
                 z[i] = target
                 // Column i of W is row i (W is symmetric): a contiguous pass over the field.
-                let row = w + i * k
                 field.withUnsafeMutableBufferPointer { f in
-                    for j in 0..<k { f[j] += Double(row[j]) * delta }
+                    if let base = f.baseAddress { hopfieldAddRow(base, w + i * k, delta, k) }
                 }
                 changed = true
                 energyTrace?(energy())
