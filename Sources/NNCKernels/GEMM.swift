@@ -262,7 +262,7 @@ func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
 
 // MARK: - Blocking parameters
 
-private enum GEMMBlocking {
+enum GEMMBlocking {
     #if NNC_AVX512
     /// Register tile: 12 rows × 16 columns = 12 zmm accumulators (of 32), one
     /// 16-wide B row and the broadcast A value (Package.swift sets NNC_AVX512
