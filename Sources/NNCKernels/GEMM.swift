@@ -168,7 +168,9 @@ public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Floa
 }
 
 /// C[m, n] = alpha · op(A) · op(B) + beta · C with op(B) packed by `gemmPackB`
-/// (same k and n). Single-threaded: for small products inside parallel work.
+/// (same k and n). `pool` splits a large product's rows over threads (whole
+/// register tiles, so the same bits); without it, single-threaded (for small
+/// products inside parallel work).
 public func gemm(
     _ transA: Transpose,
     m: Int, n: Int, k: Int,
@@ -176,7 +178,8 @@ public func gemm(
     a: UnsafePointer<Float>, lda: Int,
     packedB: UnsafePointer<Float>,
     beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    pool: ThreadPool? = nil
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
@@ -190,7 +193,30 @@ public func gemm(
         gemmFewRowsPacked(problem, rows: m, n: n, packedB: packedB, scratch: GEMMScratch.forCurrentThread())
         return
     }
-    gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+    let threads = pool?.threadCount ?? 1
+    guard let pool, threads > 1, m > GEMMBlocking.mr, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
+        gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+        return
+    }
+    var task = PackedGEMMTask(problem: problem, packedB: packedB, m: m, n: n,
+                              span: roundUp((m + threads - 1) / threads, GEMMBlocking.mr))
+    let tasks = (m + task.span - 1) / task.span
+    withUnsafeMutablePointer(to: &task) { pointer in
+        pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in
+            let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
+            gemmBlocked(task.problem, rows: (t * task.span)..<min(task.m, (t + 1) * task.span), cols: 0..<task.n,
+                        scratch: GEMMScratch.forCurrentThread(), prepackedB: task.packedB)
+        }
+    }
+}
+
+/// One thread's band of rows of a product with a prepacked B.
+private struct PackedGEMMTask {
+    var problem: GEMMProblem
+    var packedB: UnsafePointer<Float>
+    var m: Int
+    var n: Int
+    var span: Int
 }
 
 /// A few rows against a prepacked B (the batch-1 recurrent step): no zero rows
@@ -252,6 +278,15 @@ private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, packedB: U
         }
         pc += kc
     }
+}
+
+/// Whether `gemm(transA, m:n:k:…packedB:…)` gives the same bits as
+/// `gemm(transA, transB, …)` on the unpacked B for this shape: both take the
+/// blocked kernel (not the few-rows or dot-product paths).
+public func gemmPackedPathIsExact(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int) -> Bool {
+    let dotProducts = transA == .none && transB == .transposed && m * n <= GEMMBlocking.dotProductCells
+        && k >= GEMMBlocking.dotProductMinDepth
+    return m > GEMMBlocking.fewRows && !dotProducts && gemmCanPackB(n: n)
 }
 
 /// Whether `gemm` would split a product of this size over threads; callers

@@ -21,3 +21,46 @@ extension Plan {
                                       activation: c.activation, maxPool: maxPool, workspace: c.workspace.buffer, pool: pool)
     }
 }
+
+extension Plan {
+    /// Packs every dense layer's Wᵀ in the GEMM's layout once, for inference
+    /// passes with weights that no longer change (`nnc bench`'s inference, a
+    /// deployed model): the forward GEMMs then skip packing their weights
+    /// (where that gives the same bits; other shapes run as before). The caller
+    /// must not change the parameters while the plan is used for inference:
+    /// `thawWeights()` drops the copies. Training passes never use them.
+    public func freezeWeights() {
+        for (i, step) in steps.enumerated() {
+            guard case .dense(var d) = step.kind, gemmCanPackB(n: d.outputSize) else { continue }
+            let packed = FloatBuffer(count: gemmPackedBSize(k: d.inputSize, n: d.outputSize))
+            gemmPackB(.transposed, k: d.inputSize, n: d.outputSize, b: parameters.pointer(d.weight), ldb: d.inputSize,
+                      into: packed.pointer)
+            d.packedWeight = packed
+            steps[i].kind = .dense(d)
+        }
+    }
+
+    /// Drops the packed copies of `freezeWeights` (the parameters may change again).
+    public func thawWeights() {
+        for (i, step) in steps.enumerated() {
+            guard case .dense(var d) = step.kind, d.packedWeight != nil else { continue }
+            d.packedWeight = nil
+            steps[i].kind = .dense(d)
+        }
+    }
+
+    /// A dense step's inference pass with its frozen Wᵀ: one GEMM on the packed
+    /// weights, then the fused bias + activation. The same bits as `denseForward`
+    /// (the blocked GEMM with B packed per call). False: not frozen, or a shape
+    /// where `denseForward` takes another GEMM path (few rows, dot products).
+    func denseInferenceForward(_ d: Step.DenseStep, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+                               rows: Int) -> Bool {
+        guard let packed = d.packedWeight,
+              gemmPackedPathIsExact(.none, .transposed, m: rows, n: d.outputSize, k: d.inputSize) else { return false }
+        gemm(.none, m: rows, n: d.outputSize, k: d.inputSize, alpha: 1, a: x, lda: d.inputSize,
+             packedB: packed.pointer, beta: 0, c: y, ldc: d.outputSize, pool: pool)
+        biasActivationForward(d.activation, output: y, bias: d.bias.map { UnsafePointer(parameters.pointer($0)) },
+                              rows: rows, width: d.outputSize)
+        return true
+    }
+}

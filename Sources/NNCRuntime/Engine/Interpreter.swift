@@ -31,6 +31,7 @@ extension Plan {
         case .dense(let d):
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), b = d.bias.map { parameters.pointer($0) }
+            if !training && denseInferenceForward(d, input: x, output: y, rows: rows) { return 0 }
             if training, let head, head.fusedNode == step.output {
                 denseForward(output: head.logits.pointer, input: x, weight: w, bias: b, batch: rows,
                              inputSize: d.inputSize, outputSize: d.outputSize, activation: .linear, pool: pool)
