@@ -18,9 +18,9 @@
 /// in as `gemmBlocked` adds it — so for more than `GEMMBlocking.fewRows`
 /// output channels (the blocked GEMM's shapes) the results are bit-identical.
 ///
-/// `conv2dInferenceForward` adds the epilogue of an inference step: the
-/// activation and an optional max pool (pre-activation max, no indices kept),
-/// reading the wide result while it is in cache.
+/// `conv2dFusedForward` adds the epilogue of a fused conv step: the
+/// activation and an optional max pool (pre-activation max; indices only when
+/// training), reading the wide result while it is in cache.
 
 private enum DirectTile {
     /// Output channels per register tile (rows of the tile).
@@ -89,8 +89,10 @@ private enum DirectEpilogue {
     case plain
     /// Activation, then the image's output (no pooling).
     case activation(Activation)
-    /// Max pool of the biased output, then the activation on the pooled values.
-    case maxPool(Pool2DGeometry, Activation)
+    /// Max pool of the biased output, then the activation on the pooled values;
+    /// with `indices`, where each maximum was ([N, C, pooledH, pooledW], offsets
+    /// ih·outW + iw in the conv output plane, as `maxPool2dForward` writes them).
+    case maxPool(Pool2DGeometry, Activation, indices: UnsafeMutablePointer<Int32>?)
 }
 
 /// The arguments of one direct call, shared by its parallel chunks.
@@ -267,28 +269,35 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
                 applyActivation(activation, y + (o * outH + oh) * outW, src + oh * wp, count: outW)
             }
         }
-    case .maxPool(let p, let activation):
-        let pooledH = p.outHeight, pooledW = p.outWidth
-        let y = job.output + b * g.outChannels * pooledH * pooledW
+    case .maxPool(let p, let activation, let indices):
+        let pooledH = p.outHeight, pooledW = p.outWidth, pooledPlane = pooledH * pooledW
         let square2 = p.windowHeight == 2 && p.windowWidth == 2 && p.strideH == 2 && p.strideW == 2
         for o in 0..<g.outChannels {
             let src = wide + o * layout.widePositions
             for ph in 0..<pooledH {
-                let row = y + (o * pooledH + ph) * pooledW
+                let offset = (b * g.outChannels + o) * pooledPlane + ph * pooledW
+                let row = job.output + offset, at = indices.map { $0 + offset }
                 if square2 {
-                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, pooledWidth: pooledW, activation: activation, into: row)
+                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
+                                      pooledWidth: pooledW, activation: activation, into: row, indices: at)
                     continue
                 }
                 for pw in 0..<pooledW {
+                    // The general loop of maxPool2dForward: the first maximum, a NaN wins.
                     let start = ph * p.strideH * wp + pw * p.strideW
-                    var best = src[start]
+                    let planeStart = ph * p.strideH * outW + pw * p.strideW
+                    var best = src[start], bestAt = planeStart
                     for kh in 0..<p.windowHeight {
                         for kw in 0..<p.windowWidth {
                             let v = src[start + kh * wp + kw]
-                            if v > best || (v.isNaN && !best.isNaN) { best = v }
+                            if v > best || (v.isNaN && !best.isNaN) {
+                                best = v
+                                bestAt = planeStart + kh * outW + kw
+                            }
                         }
                     }
                     row[pw] = best
+                    at?[pw] = Int32(truncatingIfNeeded: bestAt)
                 }
                 applyActivation(activation, row, row, count: pooledW)
             }
@@ -297,29 +306,42 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
 }
 
 /// One pooled row of a 2×2/2 max pool over two wide rows (top at x, bottom at
-/// x + rowStride), then the activation: 8 pooled values at a time with the
-/// general loop's comparisons (a NaN wins); the last group's lanes past
+/// x + rowStride), then the activation: 8 pooled values at a time with
+/// `maxPool2x2Row`'s comparisons (the first maximum; a NaN wins), and, with
+/// `indices`, the offset of each maximum in the conv output plane (the top row
+/// is plane row `planeRow`/planeWidth). The last group's lanes past
 /// `pooledWidth` read the wide grid's garbage columns (or the slack) and are not stored.
 @inline(__always)
-private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, pooledWidth: Int, activation: Activation,
-                               into y: UnsafeMutablePointer<Float>) {
+private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeRow: Int, planeWidth: Int, pooledWidth: Int,
+                               activation: Activation, into y: UnsafeMutablePointer<Float>,
+                               indices: UnsafeMutablePointer<Int32>?) {
     typealias V = SIMD8<Float>
+    typealias I = SIMD8<Int32>
+    let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
+    let right = I(repeating: 1), below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
     var pw = 0
     while pw < pooledWidth {
         let top = UnsafeRawPointer(x + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
         let bottom = UnsafeRawPointer(x + rowStride + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
+        let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
         var best = top.evenHalf
-        @inline(__always) func consider(_ v: V) {
-            best.replace(with: v, where: (v .> best) .| ((v .!= v) .& (best .== best)))
+        var at = base
+        @inline(__always) func consider(_ v: V, _ offset: I) {
+            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            best.replace(with: v, where: take)
+            at.replace(with: base &+ offset, where: take)
         }
-        consider(top.oddHalf)
-        consider(bottom.evenHalf)
-        consider(bottom.oddHalf)
+        consider(top.oddHalf, right)
+        consider(bottom.evenHalf, below)
+        consider(bottom.oddHalf, below &+ right)
         let value = activationValue(activation, best)
-        if pw + 8 <= pooledWidth {
+        let count = min(8, pooledWidth - pw)
+        if count == 8 {
             UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self)
+            if let indices { UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self) }
         } else {
-            Vec8.storePartial(value, y + pw, pooledWidth - pw)
+            Vec8.storePartial(value, y + pw, count)
+            if let indices { for l in 0..<count { indices[pw + l] = at[l] } }
         }
         pw += 8
     }
@@ -340,18 +362,21 @@ func conv2dForwardDirect(output: UnsafeMutablePointer<Float>, input: UnsafePoint
     return true
 }
 
-/// An inference step's convolution with its epilogue in one pass:
+/// A conv step with its epilogue in one pass:
 ///   output = act(conv(input) + bias)                     (maxPool nil), [N, outC, outH, outW]
 ///   output = act(maxpool(conv(input) + bias))            [N, outC, pooledH, pooledW]
 /// The same values as `conv2dForward`, then `maxPool2dForward`, then
 /// `activationForward` (max pooling commutes with the non-decreasing
-/// activations; softmax is not offered here). No pooling indices are kept.
-/// Returns false, doing nothing, when the direct path does not apply (the
-/// caller runs the separate kernels). `workspace`: `conv2dWorkspaceSize`.
-public func conv2dInferenceForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                                   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                   geometry g: Conv2DGeometry, activation: Activation, maxPool: Pool2DGeometry?,
-                                   workspace: UnsafeMutableBufferPointer<Float>, pool: ThreadPool?) -> Bool {
+/// activations; softmax is not offered here). `poolIndices` (training: the
+/// pool's backward needs them), when given, receives `maxPool2dForward`'s
+/// indices; the conv output itself is never written. Returns false, doing
+/// nothing, when the direct path does not apply (the caller runs the separate
+/// kernels). `workspace`: `conv2dWorkspaceSize`.
+public func conv2dFusedForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               geometry g: Conv2DGeometry, activation: Activation, maxPool: Pool2DGeometry?,
+                               poolIndices: UnsafeMutablePointer<Int32>? = nil,
+                               workspace: UnsafeMutableBufferPointer<Float>, pool: ThreadPool?) -> Bool {
     let threads = pool?.threadCount ?? 1
     guard activation != .softmax, conv2dDirectApplies(g, threads: threads), let base = workspace.baseAddress,
           workspace.count >= DirectConvLayout(g, threads: threads).floats else { return false }
@@ -359,7 +384,7 @@ public func conv2dInferenceForward(output: UnsafeMutablePointer<Float>, input: U
     if let p = maxPool {
         guard p.isValid, p.batch == g.batch, p.channels == g.outChannels, p.inHeight == g.outHeight,
               p.inWidth == g.outWidth else { return false }
-        epilogue = .maxPool(p, activation)
+        epilogue = .maxPool(p, activation, indices: poolIndices)
     }
     conv2dDirect(output: output, input: input, weight: weight, bias: bias, geometry: g, epilogue: epilogue,
                  workspace: base, pool: pool)

@@ -2,8 +2,8 @@ import XCTest
 import NNCKernels
 
 /// The direct (implicit-GEMM) stride-1 convolution against the im2col path it
-/// replaces (bit for bit), and the fused inference epilogue against the
-/// separate conv, max-pool and activation kernels (bit for bit).
+/// replaces (bit for bit), and the fused epilogue against the separate conv,
+/// max-pool (values and indices) and activation kernels (bit for bit).
 final class ConvDirectTests: XCTestCase {
     /// LeNet's two convolutions, more than one 256-deep k slice (12·5·5 = 300),
     /// a partial channel group (13 = 8 + 5), rectangular kernels and padding,
@@ -77,8 +77,8 @@ final class ConvDirectTests: XCTestCase {
         }
     }
 
-    /// conv2dInferenceForward = conv2dForward, then maxPool2dForward, then activationForward.
-    func testFusedInferenceSameBitsAsSeparateKernels() {
+    /// conv2dFusedForward = conv2dForward, then maxPool2dForward, then activationForward.
+    func testFusedEpilogueSameBitsAndIndicesAsSeparateKernels() {
         let pool = ThreadPool(threads: 2)
         let activations: [Activation] = [.relu, .sigmoid, .tanh, .linear]
         for (index, g) in geometries.enumerated() {
@@ -98,21 +98,27 @@ final class ConvDirectTests: XCTestCase {
                         conv2dForward(output: &conv, input: input, weight: weight, bias: bias, geometry: g, workspace: w, pool: nil)
                     }
                     var expected = conv
+                    var expectedIndices: [Int32] = []
                     if withPool {
                         expected = [Float](repeating: .nan, count: poolGeometry.outputCount)
-                        var indices = [Int32](repeating: 0, count: poolGeometry.outputCount)
-                        maxPool2dForward(output: &expected, indices: &indices, input: conv, geometry: poolGeometry, pool: nil)
+                        expectedIndices = [Int32](repeating: 0, count: poolGeometry.outputCount)
+                        maxPool2dForward(output: &expected, indices: &expectedIndices, input: conv, geometry: poolGeometry, pool: nil)
                     }
                     activationForward(activation, output: &expected, input: expected, rows: 1, width: expected.count)
                     for threads in [nil, pool] {
                         var output = [Float](repeating: .nan, count: expected.count)
+                        var indices = [Int32](repeating: -1, count: expectedIndices.count)
                         var ws = workspace(g, threads)
+                        let keepIndices = threads != nil   // training (indices) with 2 threads, inference with 1
                         let ran = ws.withUnsafeMutableBufferPointer { w in
-                            conv2dInferenceForward(output: &output, input: input, weight: weight, bias: bias, geometry: g,
+                            indices.withUnsafeMutableBufferPointer { ip in
+                                conv2dFusedForward(output: &output, input: input, weight: weight, bias: bias, geometry: g,
                                                    activation: activation, maxPool: withPool ? poolGeometry : nil,
-                                                   workspace: w, pool: threads)
+                                                   poolIndices: keepIndices ? ip.baseAddress : nil, workspace: w, pool: threads)
+                            }
                         }
                         XCTAssertTrue(ran, "geometry \(index)")
+                        if withPool && keepIndices { XCTAssertEqual(indices, expectedIndices, "geometry \(index) \(activation) indices") }
                         let first = zip(values(output), values(expected)).enumerated().first { $0.element.0 != $0.element.1 }
                         XCTAssertNil(first.map { "element \($0.offset): \(output[$0.offset]) vs \(expected[$0.offset]) of \(expected.count)" },
                                      "geometry \(index) \(activation) pool \(withPool) threads \(threads?.threadCount ?? 1)")
@@ -132,7 +138,7 @@ final class ConvDirectTests: XCTestCase {
             var output = [Float](repeating: 7, count: g.outputCount)
             var ws = workspace(g, nil)
             let ran = ws.withUnsafeMutableBufferPointer { w in
-                conv2dInferenceForward(output: &output, input: [Float](repeating: 1, count: g.inputCount),
+                conv2dFusedForward(output: &output, input: [Float](repeating: 1, count: g.inputCount),
                                        weight: [Float](repeating: 1, count: g.weightCount), bias: nil, geometry: g,
                                        activation: .relu, maxPool: nil, workspace: w, pool: nil)
             }

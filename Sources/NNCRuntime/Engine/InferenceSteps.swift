@@ -1,24 +1,33 @@
 import NNCKernels
 
-/// Inference-only forms of steps: what a pass without backward can skip.
+/// Fused forms of steps: what one kernel pass can do instead of several, and
+/// what an inference pass with fixed weights can skip.
 extension Plan {
-    /// A conv step (with its fused activation and max pool) in one kernel call
-    /// when not training: no pooling indices, the epilogue applied while the
-    /// result is in cache, the same values as the training-mode kernels.
-    /// False when the kernel does not take this shape (the caller runs the
-    /// separate kernels). c.geometry.batch is already n.
-    func convInferenceForward(_ step: Step, _ c: Step.ConvStep, input x: UnsafePointer<Float>, _ n: Int) -> Bool {
+    /// A conv step (with its fused activation and max pool) in one kernel call:
+    /// the epilogue applied while the result is in cache, the same values as the
+    /// separate kernels. Training keeps the pooling indices (the pool's backward
+    /// reads them; with a fused max pool the conv output itself is not needed);
+    /// inference keeps none. False when the kernel does not take this shape (the
+    /// caller runs the separate kernels). c.geometry.batch is already n.
+    func convFusedForward(_ step: Step, _ c: Step.ConvStep, input x: UnsafePointer<Float>, _ n: Int,
+                          training: Bool) -> Bool {
         var output = ptr(step.node)
         var maxPool: Pool2DGeometry?
+        var indices: UnsafeMutablePointer<Int32>?
         if case (let poolNode, var p)? = c.pool {
             guard p.isMax else { return false }   // average pooling runs after the activation: separate kernels
             p.geometry.batch = n
             maxPool = p.geometry
             output = ptr(poolNode)
+            if training {
+                guard let buffer = p.indices else { return false }
+                indices = buffer.pointer
+            }
         }
-        return conv2dInferenceForward(output: output, input: x, weight: parameters.pointer(c.weight),
-                                      bias: c.bias.map { UnsafePointer(parameters.pointer($0)) }, geometry: c.geometry,
-                                      activation: c.activation, maxPool: maxPool, workspace: c.workspace.buffer, pool: pool)
+        return conv2dFusedForward(output: output, input: x, weight: parameters.pointer(c.weight),
+                                  bias: c.bias.map { UnsafePointer(parameters.pointer($0)) }, geometry: c.geometry,
+                                  activation: c.activation, maxPool: maxPool, poolIndices: indices,
+                                  workspace: c.workspace.buffer, pool: pool)
     }
 }
 

@@ -56,7 +56,7 @@ extension Plan {
             return omega
         case .conv(var c):
             c.geometry.batch = n
-            if !training && convInferenceForward(step, c, input: x, n) { return 0 }
+            if convFusedForward(step, c, input: x, n, training: training) { return 0 }
             conv2dForward(output: y, input: x, weight: parameters.pointer(c.weight), bias: c.bias.map { parameters.pointer($0) },
                           geometry: c.geometry, workspace: c.workspace.buffer, pool: pool)
             if case (let poolNode, var p)? = c.pool {
