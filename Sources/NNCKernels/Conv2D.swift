@@ -83,7 +83,8 @@ public struct Conv2DGeometry: Sendable, Equatable {
 /// The runtime allocates it once per plan. 0 for an invalid geometry.
 public func conv2dWorkspaceSize(geometry g: Conv2DGeometry, threads: Int) -> Int {
     guard g.isValid else { return 0 }
-    return ConvSchedule(geometry: g, threads: threads).chunks * ConvSchedule.floatsPerChunk(g)
+    return max(ConvSchedule(geometry: g, threads: threads).chunks * ConvSchedule.floatsPerChunk(g),
+               conv2dDirectWorkspaceSize(g, threads: threads))
 }
 
 /// How a call spreads over threads, decided from the geometry and the thread
@@ -130,6 +131,9 @@ public func conv2dForward(
     pool: ThreadPool?
 ) {
     precondition(g.isValid, "conv2dForward: invalid geometry \(g)")
+    // Stride 1: no im2col at all (ConvDirect.swift), the same bits.
+    if conv2dForwardDirect(output: output, input: input, weight: weight, bias: bias, geometry: g,
+                           workspace: workspace, pool: pool) { return }
     let schedule = ConvSchedule(geometry: g, threads: pool?.threadCount ?? 1)
     let perChunk = ConvSchedule.floatsPerChunk(g)
     precondition(workspace.count >= schedule.chunks * perChunk, "conv2dForward: workspace too small")

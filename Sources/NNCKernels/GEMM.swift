@@ -168,7 +168,9 @@ public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Floa
 }
 
 /// C[m, n] = alpha · op(A) · op(B) + beta · C with op(B) packed by `gemmPackB`
-/// (same k and n). Single-threaded: for small products inside parallel work.
+/// (same k and n). `pool` splits a large product's rows over threads (whole
+/// register tiles, so the same bits); without it, single-threaded (for small
+/// products inside parallel work).
 public func gemm(
     _ transA: Transpose,
     m: Int, n: Int, k: Int,
@@ -176,7 +178,8 @@ public func gemm(
     a: UnsafePointer<Float>, lda: Int,
     packedB: UnsafePointer<Float>,
     beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    pool: ThreadPool? = nil
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
@@ -190,7 +193,30 @@ public func gemm(
         gemmFewRowsPacked(problem, rows: m, n: n, packedB: packedB, scratch: GEMMScratch.forCurrentThread())
         return
     }
-    gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+    let threads = pool?.threadCount ?? 1
+    guard let pool, threads > 1, m > GEMMBlocking.mr, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
+        gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
+        return
+    }
+    var task = PackedGEMMTask(problem: problem, packedB: packedB, m: m, n: n,
+                              span: roundUp((m + threads - 1) / threads, GEMMBlocking.mr))
+    let tasks = (m + task.span - 1) / task.span
+    withUnsafeMutablePointer(to: &task) { pointer in
+        pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in
+            let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
+            gemmBlocked(task.problem, rows: (t * task.span)..<min(task.m, (t + 1) * task.span), cols: 0..<task.n,
+                        scratch: GEMMScratch.forCurrentThread(), prepackedB: task.packedB)
+        }
+    }
+}
+
+/// One thread's band of rows of a product with a prepacked B.
+private struct PackedGEMMTask {
+    var problem: GEMMProblem
+    var packedB: UnsafePointer<Float>
+    var m: Int
+    var n: Int
+    var span: Int
 }
 
 /// A few rows against a prepacked B (the batch-1 recurrent step): no zero rows
@@ -254,6 +280,15 @@ private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, packedB: U
     }
 }
 
+/// Whether `gemm(transA, m:n:k:…packedB:…)` gives the same bits as
+/// `gemm(transA, transB, …)` on the unpacked B for this shape: both take the
+/// blocked kernel (not the few-rows or dot-product paths).
+public func gemmPackedPathIsExact(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int) -> Bool {
+    let dotProducts = transA == .none && transB == .transposed && m * n <= GEMMBlocking.dotProductCells
+        && k >= GEMMBlocking.dotProductMinDepth
+    return m > GEMMBlocking.fewRows && !dotProducts && gemmCanPackB(n: n)
+}
+
 /// Whether `gemm` would split a product of this size over threads; callers
 /// with many small products (conv per image) parallelize over them instead.
 func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
@@ -262,7 +297,7 @@ func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
 
 // MARK: - Blocking parameters
 
-private enum GEMMBlocking {
+enum GEMMBlocking {
     #if NNC_AVX512
     /// Register tile: 12 rows × 16 columns = 12 zmm accumulators (of 32), one
     /// 16-wide B row and the broadcast A value (Package.swift sets NNC_AVX512
@@ -434,6 +469,22 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                 var jr = 0
                 while jr < nc {
                     let bSliver = packedB + jr * kc
+                    #if NNC_AVX512
+                    if nc - jr > nr {
+                        // Two slivers at once: 12×32, half the A broadcasts per FMA.
+                        var ir = 0
+                        while ir < mc {
+                            microKernel12x32(
+                                kc: kc, a: packedA + ir * kc, b: bSliver, b2: bSliver + nr * kc,
+                                c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
+                                rows: min(mr, mc - ir), cols: min(2 * nr, nc - jr),
+                                beta: beta, edgeTile: edgeTile)
+                            ir += mr
+                        }
+                        jr += 2 * nr
+                        continue
+                    }
+                    #endif
                     var ir = 0
                     while ir < mc {
                         microKernel(
@@ -758,6 +809,67 @@ private func microKernel(
     put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
     put(c6, 6); put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11)
     if !full { copyEdgeTile(edgeTile, to: c, ldc: ldc, rows: rows, cols: cols, beta: beta) }
+}
+
+/// Two adjacent 16-column slivers (b, b2) against one 12-row A sliver: a
+/// 12×32 tile in 24 zmm accumulators, so each broadcast A value feeds two
+/// FMAs (13 loads per 12 FMAs become 14 per 24; the 12×16 kernel is
+/// load-bound). Per element the same sum over k in the same order, so the
+/// same bits. cols: 17...32.
+@inline(__always)
+private func microKernel12x32(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
+    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V()
+    var d6 = V(), d7 = V(), d8 = V(), d9 = V(), d10 = V(), d11 = V()
+    var ap = a
+    var bp = UnsafeRawPointer(b), bq = UnsafeRawPointer(b2)
+    for _ in 0..<kc {
+        let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
+        var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
+        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        s = V(repeating: ap[4]); c4.addProduct(s, bv); d4.addProduct(s, bw)
+        s = V(repeating: ap[5]); c5.addProduct(s, bv); d5.addProduct(s, bw)
+        s = V(repeating: ap[6]); c6.addProduct(s, bv); d6.addProduct(s, bw)
+        s = V(repeating: ap[7]); c7.addProduct(s, bv); d7.addProduct(s, bw)
+        s = V(repeating: ap[8]); c8.addProduct(s, bv); d8.addProduct(s, bw)
+        s = V(repeating: ap[9]); c9.addProduct(s, bv); d9.addProduct(s, bw)
+        s = V(repeating: ap[10]); c10.addProduct(s, bv); d10.addProduct(s, bw)
+        s = V(repeating: ap[11]); c11.addProduct(s, bv); d11.addProduct(s, bw)
+        ap += 12
+        bp += 64
+        bq += 64
+    }
+    // Each half as the 12×16 kernel stores it: a whole 12×16 half straight
+    // to C, a partial one through `edgeTile` [12][16] (the same roundings).
+    @inline(__always) func half(_ v: V, _ r: Int, column: Int, whole: Bool) {
+        if whole {
+            let d = UnsafeMutableRawPointer(c + r * ldc + column)
+            if beta == 0 {
+                d.storeBytes(of: v, as: V.self)
+            } else {
+                let old = UnsafeRawPointer(d).loadUnaligned(as: V.self)
+                d.storeBytes(of: beta == 1 ? v + old : v.addingProduct(V(repeating: beta), old), as: V.self)
+            }
+        } else {
+            UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: V.self)
+        }
+    }
+    for pass in 0..<2 {
+        let whole = rows == 12 && (pass == 0 || cols == 32)   // cols >= 17: the left half is always 16 wide
+        let column = 16 * pass
+        @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) { half(pass == 0 ? lo : hi, r, column: column, whole: whole) }
+        put(c0, d0, 0); put(c1, d1, 1); put(c2, d2, 2); put(c3, d3, 3); put(c4, d4, 4); put(c5, d5, 5)
+        put(c6, d6, 6); put(c7, d7, 7); put(c8, d8, 8); put(c9, d9, 9); put(c10, d10, 10); put(c11, d11, 11)
+        if !whole { copyEdgeTile(edgeTile, to: c + column, ldc: ldc, rows: rows, cols: min(16, cols - column), beta: beta) }
+    }
 }
 #else
 @inline(__always)

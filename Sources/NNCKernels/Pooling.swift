@@ -165,7 +165,7 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
 // MARK: - Max pooling
 
 /// Output row `oh` of a 2×2, stride-2 max pool of one plane, 8 outputs at a
-/// time: the same comparisons in the same window order as the general loop
+/// time, then 4: the same comparisons in the same window order as the general loop
 /// (so the same values and indices, NaN included). Returns the first output
 /// column it did not write (the general loop does the rest).
 ///   x: the plane [inH, inW]; y, index: the output row [outW]
@@ -195,6 +195,27 @@ private func maxPool2x2Row(_ x: UnsafePointer<Float>, _ g: Pool2DGeometry, oh: I
         UnsafeMutableRawPointer(y + ow).storeBytes(of: best, as: V.self)
         UnsafeMutableRawPointer(index + ow).storeBytes(of: at, as: I.self)
         ow += 8
+    }
+    if ow + 4 <= outW {   // 4 more (conv2's 5-wide rows, conv1's 14 = 8 + 4 + 2): reads x[start ..< +8], two rows
+        typealias V4 = SIMD4<Float>
+        typealias I4 = SIMD4<Int32>
+        let start = 2 * oh * w + 2 * ow
+        let top = UnsafeRawPointer(x + start).loadUnaligned(as: V.self)
+        let bottom = UnsafeRawPointer(x + start + w).loadUnaligned(as: V.self)
+        let base = I4(repeating: Int32(truncatingIfNeeded: start)) &+ I4(0, 2, 4, 6)
+        var best = top.evenHalf
+        var at = base
+        @inline(__always) func consider(_ v: V4, _ offset: Int32) {
+            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            best.replace(with: v, where: take)
+            at.replace(with: base &+ I4(repeating: offset), where: take)
+        }
+        consider(top.oddHalf, 1)
+        consider(bottom.evenHalf, Int32(truncatingIfNeeded: w))
+        consider(bottom.oddHalf, Int32(truncatingIfNeeded: w + 1))
+        UnsafeMutableRawPointer(y + ow).storeBytes(of: best, as: V4.self)
+        UnsafeMutableRawPointer(index + ow).storeBytes(of: at, as: I4.self)
+        ow += 4
     }
     return ow
 }

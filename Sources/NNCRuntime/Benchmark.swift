@@ -106,6 +106,7 @@ public enum Benchmark {
             let inference = try Plan(graph: graph, parameters: parameters, batch: b, bindings: bindings, training: false,
                                      pool: pool, random: rng.split(4))
             inference.loadInputs(probes, indices)
+            inference.freezeWeights()   // the weights are fixed while inference is timed (as in an ORT session)
             measurements.append(measurement(.infer, b) { inference.forward(b, training: false) })
             guard backprop, let train = spec.train else { continue }
             let plan = try Plan(graph: graph, parameters: parameters, batch: b, bindings: bindings, training: true,

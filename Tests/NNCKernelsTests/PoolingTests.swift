@@ -65,7 +65,7 @@ final class PoolingTests: XCTestCase {
     /// The vectorised 2×2/2 path (8 outputs at a time, then a scalar tail):
     /// ties, NaNs and -inf in every window position give the reference's values and indices.
     func testMaxPool2x2VectorPathMatchesReferenceWithTiesAndNaN() {
-        let g = Pool2DGeometry(batch: 2, channels: 2, inHeight: 5, inWidth: 21, size: 2, stride: 2)   // outW 10 = 8 + 2
+        let g = Pool2DGeometry(batch: 2, channels: 2, inHeight: 5, inWidth: 29, size: 2, stride: 2)   // outW 14 = 8 + 4 + 2
         var rng = SeededRandom(seed: 7)
         let choices: [Float] = [1, 2, 2, -.infinity, .nan, 0]
         let input = (0..<g.inputCount).map { _ in choices[Int(rng.next() % UInt64(choices.count))] }

@@ -30,6 +30,7 @@ extension Plan {
         case .dense(let d):
             let rows = rows(input, n)
             let w = parameters.pointer(d.weight), b = d.bias.map { parameters.pointer($0) }
+            if !training && denseInferenceForward(d, input: x, output: y, rows: rows) { return 0 }
             denseForward(output: y, input: x, weight: w, bias: b, batch: rows, inputSize: d.inputSize,
                          outputSize: d.outputSize, activation: d.activation, pool: pool)
             guard training else { return 0 }
@@ -45,6 +46,7 @@ extension Plan {
             return omega
         case .conv(var c):
             c.geometry.batch = n
+            if convFusedForward(step, c, input: x, n, training: training) { return 0 }
             conv2dForward(output: y, input: x, weight: parameters.pointer(c.weight), bias: c.bias.map { parameters.pointer($0) },
                           geometry: c.geometry, workspace: c.workspace.buffer, pool: pool)
             if case (let poolNode, var p)? = c.pool {

@@ -44,6 +44,8 @@ public struct Step {
         /// Contractive penalty: ‖W_j‖² per unit, and scratch.
         var rowNorms: FloatBuffer?
         var penaltyScratch: FloatBuffer?
+        /// Wᵀ packed for the GEMM once by `Plan.freezeWeights` (inference with fixed weights), else nil.
+        var packedWeight: FloatBuffer?
     }
 
     struct ConvStep {
@@ -129,7 +131,7 @@ extension Plan {
             var step = Step.DenseStep(weight: try entry(.weight), bias: o.bias ? try entry(.bias) : nil,
                                       inputSize: lastDim(input), outputSize: o.units, activation: kernelActivation(o.activation),
                                       dPreactivation: needsBackward ? FloatBuffer(count: rows * o.units) : nil,
-                                      penalty: o.penalty, rowNorms: nil, penaltyScratch: nil)
+                                      penalty: o.penalty, rowNorms: nil, penaltyScratch: nil, packedWeight: nil)
             if o.penalty.contractive > 0 {
                 step.rowNorms = FloatBuffer(count: o.units)
                 step.penaltyScratch = FloatBuffer(count: o.units)

@@ -1,0 +1,392 @@
+/// Direct ("implicit GEMM") convolution forward for stride 1: the same
+/// product as the im2col path of `conv2dForward`, without building the
+/// im2col matrix or packing it.
+///
+/// The output is computed on a *wide* grid: every output row over all
+/// `wp = inW + 2·padW` columns of the zero-padded image (columns ≥ outW are
+/// garbage and dropped). On that grid the im2col entry for tap
+/// q = (c, kh, kw) at wide position p is simply
+///
+///   padded[c·hp·wp + kh·wp + kw + p]
+///
+/// so a register tile of 8 output channels × 32 positions (AVX2: × 16) loads
+/// its B values straight from the padded image (one offset per tap), and the
+/// weights, packed once per call as [channel group][k][8], are broadcast.
+///
+/// Same sums as the GEMM path: each output starts from the bias, the sum over
+/// k runs in im2col row order with a fresh accumulator per KC-deep slice, added
+/// in as `gemmBlocked` adds it — so for more than `GEMMBlocking.fewRows`
+/// output channels (the blocked GEMM's shapes) the results are bit-identical.
+///
+/// `conv2dFusedForward` adds the epilogue of a fused conv step: the
+/// activation and an optional max pool (pre-activation max; indices only when
+/// training), reading the wide result while it is in cache.
+
+private enum DirectTile {
+    /// Output channels per register tile (rows of the tile).
+    static let mr = 8
+    #if NNC_AVX512
+    typealias V = SIMD16<Float>
+    #else
+    typealias V = SIMD8<Float>
+    #endif
+    /// Positions per register tile: two vectors.
+    static let nr = 2 * V.scalarCount
+}
+
+/// The buffers of a direct convolution, carved from the caller's workspace.
+struct DirectConvLayout {
+    let g: Conv2DGeometry
+    let chunks: Int
+
+    init(_ g: Conv2DGeometry, threads: Int) {
+        self.g = g
+        chunks = max(1, min(threads, g.batch))
+    }
+
+    var paddedHeight: Int { g.inHeight + 2 * g.padH }
+    var paddedWidth: Int { g.inWidth + 2 * g.padW }
+    var paddedPlane: Int { paddedHeight * paddedWidth }
+    /// One padded image plus the slack that the last tile's loads read past it
+    /// (the largest tap offset plus the rounding of the wide grid: < kW + nr).
+    var paddedImage: Int { g.inChannels * paddedPlane + g.kernelWidth + DirectTile.nr }
+    /// Wide positions per channel, rounded up to whole tiles.
+    var widePositions: Int { roundUpDirect(g.outHeight * paddedWidth, DirectTile.nr) }
+    var channelGroups: Int { (g.outChannels + DirectTile.mr - 1) / DirectTile.mr }
+    /// Shared by all chunks: packed weights [group][patch][mr], then the tap offsets [patch] (Int32 bit patterns).
+    var shared: Int { channelGroups * DirectTile.mr * g.patchSize + g.patchSize }
+    /// Per chunk: a padded image, then the wide output [outC][widePositions] and
+    /// slack for the pool epilogue's last 16-wide loads.
+    var perChunk: Int { paddedImage + g.outChannels * widePositions + 2 * DirectTile.nr }
+    var floats: Int { shared + chunks * perChunk }
+}
+
+@inline(__always)
+private func roundUpDirect(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+
+/// Whether `conv2dForward` takes the direct path for this geometry and thread
+/// count: stride 1, not a 1×1 kernel (already a plain GEMM), more output
+/// channels than the GEMM's few-rows path handles (so the same bits), and not a
+/// single image that the GEMM would split across threads.
+func conv2dDirectApplies(_ g: Conv2DGeometry, threads: Int) -> Bool {
+    guard g.isValid, g.strideH == 1, g.strideW == 1, !g.isPointwise, g.outChannels > GEMMBlocking.fewRows,
+          g.patchSize <= Int(Int32.max), g.inChannels * (g.inHeight + 2 * g.padH) * (g.inWidth + 2 * g.padW) <= Int(Int32.max)
+    else { return false }
+    if threads > 1 && g.batch < threads && gemmSplitsAcrossThreads(m: g.outChannels, n: g.outPlane, k: g.patchSize) {
+        return false
+    }
+    return true
+}
+
+/// Floats of workspace the direct path needs (0 when it does not apply).
+func conv2dDirectWorkspaceSize(_ g: Conv2DGeometry, threads: Int) -> Int {
+    conv2dDirectApplies(g, threads: threads) ? DirectConvLayout(g, threads: threads).floats : 0
+}
+
+/// What runs after the wide product of one image.
+private enum DirectEpilogue {
+    /// The conv output with its bias, no activation (the `conv2dForward` contract).
+    case plain
+    /// Activation, then the image's output (no pooling).
+    case activation(Activation)
+    /// Max pool of the biased output, then the activation on the pooled values;
+    /// with `indices`, where each maximum was ([N, C, pooledH, pooledW], offsets
+    /// ih·outW + iw in the conv output plane, as `maxPool2dForward` writes them).
+    case maxPool(Pool2DGeometry, Activation, indices: UnsafeMutablePointer<Int32>?)
+}
+
+/// The arguments of one direct call, shared by its parallel chunks.
+private struct DirectJob {
+    var layout: DirectConvLayout
+    var input: UnsafePointer<Float>
+    var bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>
+    var epilogue: DirectEpilogue
+    /// Workspace: `layout.shared` floats, then `chunks` blocks of `perChunk`.
+    var base: UnsafeMutablePointer<Float>
+}
+
+/// output = conv(input, weight) + bias on the direct path (caller checked
+/// `conv2dDirectApplies` and the workspace size).
+private func conv2dDirect(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                          weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          geometry g: Conv2DGeometry, epilogue: DirectEpilogue,
+                          workspace base: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+    let layout = DirectConvLayout(g, threads: pool?.threadCount ?? 1)
+    packDirectWeights(weight, layout, into: base)
+    var job = DirectJob(layout: layout, input: input, bias: bias, output: output, epilogue: epilogue, base: base)
+    guard let pool, layout.chunks > 1 else {
+        directImages(job, images: 0..<g.batch, chunk: 0)
+        return
+    }
+    withUnsafeMutablePointer(to: &job) { pointer in
+        pool.parallelFor(layout.chunks, context: UnsafeMutableRawPointer(pointer)) { context, chunk in
+            let job = context.assumingMemoryBound(to: DirectJob.self).pointee
+            directImages(job, images: ThreadPool.chunkRange(chunk, of: job.layout.chunks, count: job.layout.g.batch),
+                         chunk: chunk)
+        }
+    }
+}
+
+/// Packs weight [outC, patch] as [group][q][mr] (zero rows past outC) and the
+/// tap offsets q = (c, kh, kw) → c·hp·wp + kh·wp + kw after it.
+private func packDirectWeights(_ weight: UnsafePointer<Float>, _ layout: DirectConvLayout,
+                               into dst: UnsafeMutablePointer<Float>) {
+    let g = layout.g, mr = DirectTile.mr, patch = g.patchSize
+    for group in 0..<layout.channelGroups {
+        let out = dst + group * patch * mr
+        for r in 0..<mr {
+            let o = group * mr + r
+            if o < g.outChannels {
+                let row = weight + o * patch
+                for q in 0..<patch { out[q * mr + r] = row[q] }
+            } else {
+                for q in 0..<patch { out[q * mr + r] = 0 }
+            }
+        }
+    }
+    let offsets = dst + layout.channelGroups * mr * patch
+    var q = 0
+    for c in 0..<g.inChannels {
+        for kh in 0..<g.kernelHeight {
+            for kw in 0..<g.kernelWidth {
+                let offset = c * layout.paddedPlane + kh * layout.paddedWidth + kw
+                offsets[q] = Float(bitPattern: UInt32(truncatingIfNeeded: offset))
+                q += 1
+            }
+        }
+    }
+}
+
+/// The direct product and the epilogue for `images`, in chunk `chunk`'s scratch.
+private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
+    let layout = job.layout, g = layout.g
+    let mr = DirectTile.mr, nr = DirectTile.nr, patch = g.patchSize
+    let packed = UnsafePointer(job.base)
+    let offsets = packed + layout.channelGroups * mr * patch
+    let padded = job.base + layout.shared + chunk * layout.perChunk
+    let wide = padded + layout.paddedImage
+    let positions = layout.widePositions
+    let inImage = g.inChannels * g.inHeight * g.inWidth
+    for b in images {
+        padImage(job.input + b * inImage, layout, into: padded)
+        var pc = 0
+        while pc < patch {
+            let kc = min(GEMMBlocking.kc, patch - pc)
+            for group in 0..<layout.channelGroups {
+                let rows = min(mr, g.outChannels - group * mr)
+                let weights = packed + (group * patch + pc) * mr
+                let out = wide + group * mr * positions
+                let bias = pc == 0 ? job.bias.map { $0 + group * mr } : nil
+                var p = 0
+                while p < positions {
+                    directTile(UnsafePointer(padded) + p, offsets: offsets + pc, weights: weights, kc: kc,
+                               out: out + p, ldo: positions, rows: rows, first: pc == 0, bias: bias)
+                    p += nr
+                }
+            }
+            pc += kc
+        }
+        directEpilogue(job, image: b, wide: UnsafePointer(wide))
+    }
+}
+
+/// Copies image [inC, inH, inW] into the zero-padded [inC, hp, wp] (+ zero slack).
+private func padImage(_ x: UnsafePointer<Float>, _ layout: DirectConvLayout, into dst: UnsafeMutablePointer<Float>) {
+    let g = layout.g, wp = layout.paddedWidth
+    if g.padH == 0 && g.padW == 0 {
+        dst.update(from: x, count: g.inChannels * g.inHeight * g.inWidth)
+        (dst + g.inChannels * layout.paddedPlane).update(repeating: 0, count: layout.paddedImage - g.inChannels * layout.paddedPlane)
+        return
+    }
+    dst.update(repeating: 0, count: layout.paddedImage)
+    for c in 0..<g.inChannels {
+        let src = x + c * g.inHeight * g.inWidth
+        let plane = dst + c * layout.paddedPlane + g.padH * wp + g.padW
+        for h in 0..<g.inHeight { (plane + h * wp).update(from: src + h * g.inWidth, count: g.inWidth) }
+    }
+}
+
+/// One register tile: rows × nr wide outputs from a KC-deep slice.
+///   x: the padded image at the tile's first position; offsets: the slice's tap offsets;
+///   weights: the slice's packed [kc][mr]; out: row 0 of the tile (row stride ldo).
+/// first: out = sum (+ bias), as the GEMM's first slice; else out = sum + out.
+@inline(__always)
+private func directTile(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                        kc: Int, out: UnsafeMutablePointer<Float>, ldo: Int, rows: Int, first: Bool,
+                        bias: UnsafePointer<Float>?) {
+    typealias V = DirectTile.V
+    let half = V.scalarCount * MemoryLayout<Float>.stride
+    var a0 = V(), b0 = V(), a1 = V(), b1 = V(), a2 = V(), b2 = V(), a3 = V(), b3 = V()
+    var a4 = V(), b4 = V(), a5 = V(), b5 = V(), a6 = V(), b6 = V(), a7 = V(), b7 = V()
+    let raw = UnsafeRawPointer(x)
+    var w = weights
+    for q in 0..<kc {
+        let offset = Int(Int32(bitPattern: offsets[q].bitPattern)) * MemoryLayout<Float>.stride
+        let lo = raw.loadUnaligned(fromByteOffset: offset, as: V.self)
+        let hi = raw.loadUnaligned(fromByteOffset: offset + half, as: V.self)
+        var s = V(repeating: w[0]); a0.addProduct(s, lo); b0.addProduct(s, hi)
+        s = V(repeating: w[1]); a1.addProduct(s, lo); b1.addProduct(s, hi)
+        s = V(repeating: w[2]); a2.addProduct(s, lo); b2.addProduct(s, hi)
+        s = V(repeating: w[3]); a3.addProduct(s, lo); b3.addProduct(s, hi)
+        s = V(repeating: w[4]); a4.addProduct(s, lo); b4.addProduct(s, hi)
+        s = V(repeating: w[5]); a5.addProduct(s, lo); b5.addProduct(s, hi)
+        s = V(repeating: w[6]); a6.addProduct(s, lo); b6.addProduct(s, hi)
+        s = V(repeating: w[7]); a7.addProduct(s, lo); b7.addProduct(s, hi)
+        w += DirectTile.mr
+    }
+    @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) {
+        guard r < rows else { return }
+        let d = UnsafeMutableRawPointer(out + r * ldo)
+        var l = lo, h = hi
+        if !first {
+            l = lo + UnsafeRawPointer(d).loadUnaligned(as: V.self)
+            h = hi + UnsafeRawPointer(d).loadUnaligned(fromByteOffset: half, as: V.self)
+        } else if let bias {
+            let v = V(repeating: bias[r])
+            l = lo + v
+            h = hi + v
+        }
+        d.storeBytes(of: l, as: V.self)
+        d.storeBytes(of: h, toByteOffset: half, as: V.self)
+    }
+    put(a0, b0, 0); put(a1, b1, 1); put(a2, b2, 2); put(a3, b3, 3)
+    put(a4, b4, 4); put(a5, b5, 5); put(a6, b6, 6); put(a7, b7, 7)
+}
+
+/// Writes image b's output from its wide result [outC][widePositions].
+private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<Float>) {
+    let layout = job.layout, g = layout.g
+    let wp = layout.paddedWidth, outH = g.outHeight, outW = g.outWidth
+    switch job.epilogue {
+    case .plain, .activation:
+        var activation = Activation.linear
+        if case .activation(let a) = job.epilogue { activation = a }
+        let y = job.output + b * g.outChannels * g.outPlane
+        for o in 0..<g.outChannels {
+            let src = wide + o * layout.widePositions
+            for oh in 0..<outH {
+                applyActivation(activation, y + (o * outH + oh) * outW, src + oh * wp, count: outW)
+            }
+        }
+    case .maxPool(let p, let activation, let indices):
+        let pooledH = p.outHeight, pooledW = p.outWidth, pooledPlane = pooledH * pooledW
+        let square2 = p.windowHeight == 2 && p.windowWidth == 2 && p.strideH == 2 && p.strideW == 2
+        for o in 0..<g.outChannels {
+            let src = wide + o * layout.widePositions
+            for ph in 0..<pooledH {
+                let offset = (b * g.outChannels + o) * pooledPlane + ph * pooledW
+                let row = job.output + offset, at = indices.map { $0 + offset }
+                if square2 {
+                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
+                                      pooledWidth: pooledW, activation: activation, into: row, indices: at)
+                    continue
+                }
+                for pw in 0..<pooledW {
+                    // The general loop of maxPool2dForward: the first maximum, a NaN wins.
+                    let start = ph * p.strideH * wp + pw * p.strideW
+                    let planeStart = ph * p.strideH * outW + pw * p.strideW
+                    var best = src[start], bestAt = planeStart
+                    for kh in 0..<p.windowHeight {
+                        for kw in 0..<p.windowWidth {
+                            let v = src[start + kh * wp + kw]
+                            if v > best || (v.isNaN && !best.isNaN) {
+                                best = v
+                                bestAt = planeStart + kh * outW + kw
+                            }
+                        }
+                    }
+                    row[pw] = best
+                    at?[pw] = Int32(truncatingIfNeeded: bestAt)
+                }
+                applyActivation(activation, row, row, count: pooledW)
+            }
+        }
+    }
+}
+
+/// One pooled row of a 2×2/2 max pool over two wide rows (top at x, bottom at
+/// x + rowStride), then the activation: 8 pooled values at a time with
+/// `maxPool2x2Row`'s comparisons (the first maximum; a NaN wins), and, with
+/// `indices`, the offset of each maximum in the conv output plane (the top row
+/// is plane row `planeRow`/planeWidth). The last group's lanes past
+/// `pooledWidth` read the wide grid's garbage columns (or the slack) and are not stored.
+@inline(__always)
+private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeRow: Int, planeWidth: Int, pooledWidth: Int,
+                               activation: Activation, into y: UnsafeMutablePointer<Float>,
+                               indices: UnsafeMutablePointer<Int32>?) {
+    typealias V = SIMD8<Float>
+    typealias I = SIMD8<Int32>
+    let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
+    let right = I(repeating: 1), below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
+    var pw = 0
+    while pw < pooledWidth {
+        let top = UnsafeRawPointer(x + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
+        let bottom = UnsafeRawPointer(x + rowStride + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
+        let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
+        var best = top.evenHalf
+        var at = base
+        @inline(__always) func consider(_ v: V, _ offset: I) {
+            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            best.replace(with: v, where: take)
+            at.replace(with: base &+ offset, where: take)
+        }
+        consider(top.oddHalf, right)
+        consider(bottom.evenHalf, below)
+        consider(bottom.oddHalf, below &+ right)
+        let value = activationValue(activation, best)
+        let count = min(8, pooledWidth - pw)
+        if count == 8 {
+            UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self)
+            if let indices { UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self) }
+        } else {
+            Vec8.storePartial(value, y + pw, count)
+            if let indices { for l in 0..<count { indices[pw + l] = at[l] } }
+        }
+        pw += 8
+    }
+}
+
+// MARK: - Entry points
+
+/// The direct path of `conv2dForward` (same contract); false when it does not apply.
+func conv2dForwardDirect(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         geometry g: Conv2DGeometry, workspace: UnsafeMutableBufferPointer<Float>,
+                         pool: ThreadPool?) -> Bool {
+    let threads = pool?.threadCount ?? 1
+    guard conv2dDirectApplies(g, threads: threads), let base = workspace.baseAddress,
+          workspace.count >= DirectConvLayout(g, threads: threads).floats else { return false }
+    conv2dDirect(output: output, input: input, weight: weight, bias: bias, geometry: g, epilogue: .plain,
+                 workspace: base, pool: pool)
+    return true
+}
+
+/// A conv step with its epilogue in one pass:
+///   output = act(conv(input) + bias)                     (maxPool nil), [N, outC, outH, outW]
+///   output = act(maxpool(conv(input) + bias))            [N, outC, pooledH, pooledW]
+/// The same values as `conv2dForward`, then `maxPool2dForward`, then
+/// `activationForward` (max pooling commutes with the non-decreasing
+/// activations; softmax is not offered here). `poolIndices` (training: the
+/// pool's backward needs them), when given, receives `maxPool2dForward`'s
+/// indices; the conv output itself is never written. Returns false, doing
+/// nothing, when the direct path does not apply (the caller runs the separate
+/// kernels). `workspace`: `conv2dWorkspaceSize`.
+public func conv2dFusedForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               geometry g: Conv2DGeometry, activation: Activation, maxPool: Pool2DGeometry?,
+                               poolIndices: UnsafeMutablePointer<Int32>? = nil,
+                               workspace: UnsafeMutableBufferPointer<Float>, pool: ThreadPool?) -> Bool {
+    let threads = pool?.threadCount ?? 1
+    guard activation != .softmax, conv2dDirectApplies(g, threads: threads), let base = workspace.baseAddress,
+          workspace.count >= DirectConvLayout(g, threads: threads).floats else { return false }
+    var epilogue = DirectEpilogue.activation(activation)
+    if let p = maxPool {
+        guard p.isValid, p.batch == g.batch, p.channels == g.outChannels, p.inHeight == g.outHeight,
+              p.inWidth == g.outWidth else { return false }
+        epilogue = .maxPool(p, activation, indices: poolIndices)
+    }
+    conv2dDirect(output: output, input: input, weight: weight, bias: bias, geometry: g, epilogue: epilogue,
+                 workspace: base, pool: pool)
+    return true
+}

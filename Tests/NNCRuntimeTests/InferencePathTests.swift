@@ -1,0 +1,80 @@
+import XCTest
+import NNCIR
+import NNCKernels
+import NNCSpec
+@testable import NNCRuntime
+
+/// The inference pass's fused conv (direct convolution + activation + max pool
+/// in one kernel, no pooling indices) gives the same values as the training
+/// pass's separate kernels and as the unfused plan.
+final class InferencePathTests: XCTestCase {
+    static let lenet = """
+        nnc: 1
+        model:
+          input: [1, 16, 16]
+          layers:
+            - conv2d: {filters: 6, kernel: 5, padding: 2, activation: relu}
+            - maxpool: {size: 2}
+            - conv2d: {filters: 9, kernel: 3, activation: sigmoid}
+            - maxpool: {size: 2}
+            - flatten
+            - dense: {units: 7, activation: relu}
+            - dense: {units: 4}
+            - softmax
+        """
+
+    func testInferenceMatchesTrainingPassAndUnfusedPlanBitForBit() throws {
+        let n = 5
+        var outputs: [[UInt32]] = []
+        for (fuse, training) in [(true, false), (true, true), (false, false)] {
+            let plan = try RuntimeTest.plan(text: Self.lenet, batch: n, fuse: fuse)
+            RuntimeTest.fillInput(plan, seed: 3)
+            plan.forward(n, training: training)
+            if fuse {
+                XCTAssertEqual(plan.steps.compactMap(\.rule?.rawValue).filter { $0 == "conv2d+bias+activation+pool" }.count, 2)
+            }
+            outputs.append(Array(UnsafeBufferPointer(start: plan.values[plan.output].pointer, count: n * 4)).map(\.bitPattern))
+        }
+        XCTAssertEqual(outputs[0], outputs[1], "inference vs training pass")
+        XCTAssertEqual(outputs[0], outputs[2], "fused vs unfused")
+        XCTAssertEqual(Set(outputs[0]).count, n * 4, "distinct outputs: the inputs reached them")
+    }
+
+    static let mlp = """
+        nnc: 1
+        model:
+          input: [70]
+          layers:
+            - dense: {units: 40, activation: relu}
+            - dense: {units: 600, activation: sigmoid}
+            - dense: {units: 5}
+            - softmax
+        """
+
+    private func inferenceOutput(_ plan: Plan, _ n: Int) -> [UInt32] {
+        plan.forward(n, training: false)
+        return Array(UnsafeBufferPointer(start: plan.values[plan.output].pointer, count: n * 5)).map(\.bitPattern)
+    }
+
+    /// Frozen (prepacked) weights: the same bits as packing per call, at a batch that
+    /// takes the packed GEMM and at one that does not; the copies are what the pass
+    /// reads (a weight changed after freezing is not seen until `thawWeights`).
+    func testFrozenWeightsSameBitsAndThawSeesNewWeights() throws {
+        for (n, threads) in [(8, 1), (96, 2), (2, 1)] {   // 96·600·40: split over the two threads
+            let plan = try RuntimeTest.plan(text: Self.mlp, batch: n, fuse: true)
+            let pooled = try Plan(graph: plan.graph, parameters: plan.parameters, batch: n, bindings: [:], training: false,
+                                  pool: threads > 1 ? ThreadPool(threads: threads) : nil, random: SeededRandom(seed: 1))
+            RuntimeTest.fillInput(pooled, seed: 4)
+            let plain = inferenceOutput(pooled, n)
+            pooled.freezeWeights()
+            XCTAssertEqual(inferenceOutput(pooled, n), plain, "batch \(n)")
+            let second = try XCTUnwrap(plan.parameters.entry(node: 2, role: .weight))
+            plan.parameters.pointer(second).pointee += 1
+            let stale = inferenceOutput(pooled, n)
+            pooled.thawWeights()
+            let fresh = inferenceOutput(pooled, n)
+            XCTAssertNotEqual(fresh, plain, "batch \(n): the change reaches the output")
+            if n > 4 { XCTAssertEqual(stale, plain, "batch \(n): frozen copies in use") } else { XCTAssertEqual(stale, fresh) }
+        }
+    }
+}
