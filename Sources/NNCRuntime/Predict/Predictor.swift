@@ -29,6 +29,7 @@ public enum Predictor {
         let pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let plan = try Plan(graph: model.graph, parameters: parameters, batch: min(256, data.count), bindings: bindings,
                             training: false, pool: pool, random: SeededRandom(seed: model.spec.seed))
+        plan.freezeWeights()   // a saved model's weights do not change while it predicts
         let layer: CodeLayer?
         if code {
             guard model.codeLayer != nil, let found = CodeLayer.find(in: model.graph, perExample: plan.perExample) else {
