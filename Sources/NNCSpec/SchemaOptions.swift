@@ -2,7 +2,7 @@
 /// An option left out reads the schema's default (the only place defaults live);
 /// a value that neither the spec nor the schema gives is nil, and the decoder
 /// gives up (the validator has already reported it).
-public struct SchemaOptions {
+public struct SchemaOptions: Sendable {
     /// The variant case as written ("maxpool", "logistic", "adam"), or the key.
     public let kind: String
     public let value: Value

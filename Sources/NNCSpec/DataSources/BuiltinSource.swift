@@ -184,34 +184,36 @@ public indirect enum OptionValue: Sendable, Equatable {
 }
 
 /// A source's options as validated, with the schema table's defaults for what is left out.
+/// A built-in source's validated options: `SchemaOptions` (the one reader of the
+/// schema's defaults) with total accessors for the decoders.
 public struct SourceOptions: Sendable {
-    let value: Value
-    let fields: [Field]
+    let options: SchemaOptions
 
-    init(_ value: Value, fields: [Field]) { self.value = value; self.fields = fields }
+    init(_ value: Value, fields: [Field]) { options = SchemaOptions(kind: "", value, fields: fields) }
 
-    public subscript(key: String) -> Value? { value[key] }
-    private func schemaDefault(_ key: String) -> String? { fields.first { $0.name == key }?.defaultValue }
+    public subscript(key: String) -> Value? { options[key] }
 
     // The validator checked types and ranges, and every option without a default
     // is read as optional (a test holds the table to that), so 0 is never reached.
-    public func int(_ key: String) -> Int { value[key]?.integer ?? schemaDefault(key).flatMap { Int($0) } ?? 0 }
-    public func number(_ key: String) -> Double { value[key]?.number ?? schemaDefault(key).flatMap { Double($0) } ?? 0 }
-    public func bool(_ key: String) -> Bool { value[key]?.bool ?? (schemaDefault(key) == "true") }
-    public func optionalInt(_ key: String) -> Int? { value[key]?.integer }
+    public func int(_ key: String) -> Int { options.int(key) ?? 0 }
+    public func number(_ key: String) -> Double { options.number(key) ?? 0 }
+    public func bool(_ key: String) -> Bool { options.bool(key) ?? false }
+    public func optionalInt(_ key: String) -> Int? { options[key]?.integer }
 
     /// A list of whole numbers; the default is written "[7, 5]".
     public func ints(_ key: String) -> [Int]? {
-        if let list = value[key]?.list { return list.compactMap(\.integer) }
-        guard let text = schemaDefault(key), text.hasPrefix("["), text.hasSuffix("]") else { return nil }
+        if let list = options[key]?.list { return list.compactMap(\.integer) }
+        guard let text = options.schemaDefault(key), text.hasPrefix("["), text.hasSuffix("]") else { return nil }
         return text.dropFirst().dropLast().split(separator: ",").compactMap { Int($0.filter { $0 != " " }) }
     }
 
     /// A nested mapping's options (with its own fields' defaults), when written.
     public func nested(_ key: String) -> SourceOptions? {
-        guard let v = value[key], case .object(let schema)? = fields.first(where: { $0.name == key })?.type else { return nil }
-        return SourceOptions(v, fields: schema.fields)
+        guard let nested = options.object(key) else { return nil }
+        return SourceOptions(options: nested)
     }
+
+    init(options: SchemaOptions) { self.options = options }
 }
 
 /// An option the decoder rejects (E0403 at the option, or at the source when `key` is nil).

@@ -1,5 +1,5 @@
 /// `add`: elementwise sum of the `from` layers (equal shapes).
-public struct AddLayer: LayerKind {
+public struct AddLayer: MergeLayer {
     public static let schemaCases = [LayerFields.entry("add", [], "elementwise sum of the `from` layers (equal shapes)")]
     public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .add }
 
@@ -12,17 +12,10 @@ public struct AddLayer: LayerKind {
         }
         return InferredLayer(shape: c.x)
     }
-
-    public func parameters(input: Shape) -> [ParameterSpec] { [] }
-    public var trainedBy: [LearningRule] { [] }
-    public var outputActivation: ActivationKind? { .linear }
-    public var gradientBlocker: String? { nil }
-    public var fusion: FusionRole { .none }
-    public var isMerge: Bool { true }
 }
 
 /// `concat`: the `from` layers joined along the last axis.
-public struct ConcatLayer: LayerKind {
+public struct ConcatLayer: MergeLayer {
     public static let schemaCases = [LayerFields.entry("concat", [], "concatenation of the `from` layers along the last axis")]
     public static func decode(_ o: SchemaOptions, _ diagnostics: inout DiagnosticBag) -> LayerOp? { .concat }
 
@@ -44,7 +37,13 @@ public struct ConcatLayer: LayerKind {
         }
         return InferredLayer(shape: Array(c.x.dropLast()) + [.fixed(last)])
     }
+}
 
+/// A layer that merges two or more `from` layers (add, concat): nothing learned, a
+/// linear function of its inputs.
+public protocol MergeLayer: LayerKind {}
+
+extension MergeLayer {
     public func parameters(input: Shape) -> [ParameterSpec] { [] }
     public var trainedBy: [LearningRule] { [] }
     public var outputActivation: ActivationKind? { .linear }
