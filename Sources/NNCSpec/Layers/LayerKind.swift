@@ -2,9 +2,10 @@
 /// conforms in its own file under Layers/ (Dense.swift, LSTM.swift, ...), with
 /// its schema entry, its decoder, its shape inference and parameter layout,
 /// what it admits (rules, gradients), and its part in fusion. The checker, the
-/// summary, the parameter store and the fusion pass read these; only the
-/// runtime's step factory and the exporters switch over `LayerOp` themselves
-/// (each switch exhaustive, so a new kind makes the compiler point at them).
+/// summary, the parameter store and the fusion pass read these; what runs or
+/// writes a kind (the runtime's step factory and the few runtime places listed in
+/// docs/layout.md, the exporters) switches over `LayerOp` itself, each switch
+/// exhaustive, so a new kind makes the compiler point at them.
 public protocol LayerKind: Sendable {
     /// This kind's entries in the layer schema: its options, their types and their
     /// defaults (the only defaults). Usually one; maxpool/avgpool and the bare
