@@ -88,9 +88,10 @@ final class RunFaultTests: XCTestCase {
               input: [8]
               layers:
                 - dense: {units: 2}
-            train: {rule: delta, epochs: 300}
+            train: {rule: delta, epochs: 3000}
             evaluate: {on: train, metrics: [mse]}
             """)
+        // 3000 epochs (about 0.15 s): long enough that the stop 20 ms in lands mid-run.
         let whole = try Runner.run(checked, options: RunOptions())
         let checkpoint = try interrupted(checked) { event, token in
             // After the first epoch, cancel from another thread (a signal's timing).
