@@ -261,15 +261,7 @@ public enum SafeTensors {
     }
 
     /// The product of the dimensions; nil on overflow.
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for d in shape {
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            if overflow { return nil }
-            count = p
-        }
-        return count
-    }
+    static func elementCount(_ shape: [Int]) -> Int? { SizeLimits.checkedProduct(shape) }
 
     /// A JSON number that is a whole number in 0...2^53 (exact in a Double).
     static func nonNegativeInteger(_ value: Any) -> Int? {

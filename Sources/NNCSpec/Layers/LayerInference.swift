@@ -1,3 +1,5 @@
+import NNCData
+
 /// The context a layer kind's checks and shape inference report into: where the
 /// layer is, where each option is, and where its inputs come from.
 public struct LayerContext {
@@ -133,9 +135,7 @@ public struct LayerInference {
         let (r, o) = a.addingReportingOverflow(b)
         return o ? nil : r
     }
-    public static func product(_ xs: [Int]) -> Int? {
-        xs.reduce(Optional(1)) { acc, x in acc.flatMap { mul($0, x) } }
-    }
+    public static func product(_ xs: [Int]) -> Int? { SizeLimits.checkedProduct(xs) }
 
     /// `value` multiply-adds per step, over `steps` steps (symbolic when T is).
     public func perStep(_ value: Int, _ steps: Dim?) -> SymbolicCount {
