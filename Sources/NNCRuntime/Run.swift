@@ -243,7 +243,7 @@ public enum Runner {
         notes += evaluation.notes
         // Weights can stay finite while the outputs they give overflow (an unstable recurrence):
         // that is a divergence, not a result.
-        if let (name, value) = evaluation.metrics.entries.first(where: { !$0.value.isFinite }) {
+        if let name = evaluation.metrics.entries.first(where: { !$0.value.isFinite })?.name {
             throw RunError.diverged("training diverged: the trained model's \(name) on the \(onTest ? "test" : "training") data is NaN or infinite; "
                                     + "its outputs overflow. Lower the learning rate, or add 'clip: {norm: 1}' to train")
         }
