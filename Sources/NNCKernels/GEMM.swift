@@ -767,6 +767,17 @@ private func transpose8x8(from src: UnsafePointer<Float>, stride: Int, rows: Int
 /// beta == 0 writes without reading C. Partial tiles (rows < mr or cols < 16)
 /// go through `edgeTile`.
 #if NNC_AVX512
+/// C row ← v + β·C row (β = 0: v; β = 1: v + C, as the kernels always did).
+@inline(__always)
+private func storeTileRow(_ v: SIMD16<Float>, to d: UnsafeMutableRawPointer, beta: Float) {
+    if beta == 0 {
+        d.storeBytes(of: v, as: SIMD16<Float>.self)
+    } else {
+        let old = UnsafeRawPointer(d).loadUnaligned(as: SIMD16<Float>.self)
+        d.storeBytes(of: beta == 1 ? v + old : v.addingProduct(SIMD16<Float>(repeating: beta), old), as: SIMD16<Float>.self)
+    }
+}
+
 /// The AVX-512 kernel: a 12×16 tile, one zmm accumulator per row; same
 /// contract, same order of the sum over k as the 6×16 one.
 @inline(__always)
@@ -796,12 +807,7 @@ private func microKernel(
     @inline(__always) func put(_ v: V, _ r: Int) {
         if full {
             let d = UnsafeMutableRawPointer(c + r * ldc)
-            if beta == 0 {
-                d.storeBytes(of: v, as: V.self)
-            } else {
-                let old = UnsafeRawPointer(d).loadUnaligned(as: V.self)
-                d.storeBytes(of: beta == 1 ? v + old : v.addingProduct(V(repeating: beta), old), as: V.self)
-            }
+            storeTileRow(v, to: d, beta: beta)
         } else {
             UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: V.self)
         }
@@ -852,12 +858,7 @@ private func microKernel12x32(
     @inline(__always) func half(_ v: V, _ r: Int, column: Int, whole: Bool) {
         if whole {
             let d = UnsafeMutableRawPointer(c + r * ldc + column)
-            if beta == 0 {
-                d.storeBytes(of: v, as: V.self)
-            } else {
-                let old = UnsafeRawPointer(d).loadUnaligned(as: V.self)
-                d.storeBytes(of: beta == 1 ? v + old : v.addingProduct(V(repeating: beta), old), as: V.self)
-            }
+            storeTileRow(v, to: d, beta: beta)
         } else {
             UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: V.self)
         }
