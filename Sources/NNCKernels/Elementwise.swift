@@ -184,3 +184,22 @@ func addRowVector(_ m: UnsafeMutablePointer<Float>, _ v: UnsafePointer<Float>, r
         while j < width { row[j] += v[j]; j += 1 }
     }
 }
+
+/// Whether every one of `count` floats is finite (no NaN, no ±infinity).
+/// Sixteen lanes at a time, without a branch per element: x·0 is 0 for a
+/// finite x and NaN otherwise, so the sum of those products stays 0 exactly
+/// when every value is finite (the trainer checks every parameter after each
+/// update).
+public func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
+    typealias V = SIMD16<Float>
+    let zero = V()
+    var sum = V()
+    var i = 0
+    while i + 16 <= count {
+        sum = sum.addingProduct(UnsafeRawPointer(values + i).loadUnaligned(as: V.self), zero)
+        i += 16
+    }
+    var tail = sum.sum()
+    while i < count { tail += values[i] * 0; i += 1 }
+    return tail == 0
+}

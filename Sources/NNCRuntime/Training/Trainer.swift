@@ -181,16 +181,10 @@ public final class BackpropTrainer {
         optimizer.update(parameters: plan.parameters.values.pointer, state: optimizerState.pointer,
                          gradients: plan.parameters.gradients.pointer, count: plan.parameters.count,
                          learningRate: learningRate, step: state.updates)
-        if !allFinite(plan.parameters.values.pointer, plan.parameters.count) {
+        if !allFinite(plan.parameters.values.pointer, count: plan.parameters.count) {
             throw RunError.diverged(divergenceMessage(what: "a parameter became NaN or infinite after the update"))
         }
         return loss
-    }
-
-    func allFinite(_ p: UnsafePointer<Float>, _ count: Int) -> Bool {
-        var i = 0
-        while i < count { if !p[i].isFinite { return false }; i += 1 }
-        return true
     }
 
     /// Names the epoch, step and the layer where the numbers broke down: the first
@@ -201,10 +195,10 @@ public final class BackpropTrainer {
         for step in plan.steps {
             let name = plan.graph.nodes[step.output].name
             let b = plan.values[step.output]
-            if !allFinite(b.pointer, b.count) { place = "; the first layer with NaN or infinite outputs is '\(name)'"; break }
+            if !allFinite(b.pointer, count: b.count) { place = "; the first layer with NaN or infinite outputs is '\(name)'"; break }
             for i in 0..<b.count where abs(b.pointer[i]) > largest.value { largest = (name, abs(b.pointer[i])) }
         }
-        if place.isEmpty, let e = plan.parameters.entries.first(where: { !allFinite(plan.parameters.pointer($0), $0.count) }) {
+        if place.isEmpty, let e = plan.parameters.entries.first(where: { !allFinite(plan.parameters.pointer($0), count: $0.count) }) {
             place = "; parameter '\(e.name)' is not finite"
         }
         if place.isEmpty && !largest.name.isEmpty {
