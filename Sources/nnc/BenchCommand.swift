@@ -8,7 +8,7 @@ import NNCSpec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training and inference steps: samples/s and per-layer forward/backward time.",
-        discussion: "Figures are medians of repeated timings after a warm-up; compare against a peer measured in the same session (the machine may be shared). --gemm N,... times the GEMM kernel alone.")
+        discussion: "Figures are medians of repeated timings after a warm-up; compare against a peer measured in the same session (the machine may be shared). --gemm N,... times the GEMM kernel alone: N is an N×N×N product, MxNxK[:AB] one of those sizes, with A and B each N (as stored) or T (transposed), e.g. 64x256x784:NT for a dense layer's forward.")
 
     @Argument(help: "A spec file (optional with --gemm).")
     var spec: String?
@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Batch size (default: the spec's).")
     var batch: Int?
 
-    @Option(help: "Also time n×n×n GEMM at these sizes (comma-separated), in GFLOP/s.")
+    @Option(help: "Also time GEMM at these sizes (comma-separated: N, or MxNxK[:AB]), in GFLOP/s.")
     var gemm: String?
 
     @Option(help: "Output: text (a table), or json (one JSON object per measurement).")
@@ -38,14 +38,17 @@ struct Bench: ParsableCommand {
     func run() throws {
         let threads = options.threadCount
         if let gemm {
-            let sizes = gemm.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 8192 }) else {
-                throw ValidationError("--gemm takes sizes in 1...8192, e.g. 256,512,1024")
+            let shapes = gemm.split(separator: ",").map { GEMMShape(String($0).trimmingCharacters(in: .whitespaces)) }
+            guard !shapes.isEmpty, shapes.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--gemm takes sizes N or MxNxK[:AB] (each in 1...8192; A, B: N or T), e.g. 256,512,64x256x784:NT")
             }
-            for n in sizes {
-                let gflops = gemmBenchmark(n: n, threads: threads)
-                print(json ? "{\"kind\": \"gemm\", \"n\": \(n), \"threads\": \(threads), \"gflops\": \(String(format: "%.2f", gflops))}"
-                           : "gemm n=\(n) threads=\(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
+            for case let shape? in shapes {
+                let gflops = gemmBenchmark(m: shape.m, n: shape.n, k: shape.k, transA: shape.transA, transB: shape.transB,
+                                           threads: threads)
+                let trans = shape.transposes
+                print(json ? "{\"kind\": \"gemm\", \"m\": \(shape.m), \"n\": \(shape.n), \"k\": \(shape.k), \"trans\": \"\(trans)\", "
+                           + "\"threads\": \(threads), \"gflops\": \(String(format: "%.2f", gflops))}"
+                           : "gemm \(shape.m)x\(shape.n)x\(shape.k):\(trans) threads=\(threads): \(String(format: "%.1f", gflops)) GFLOP/s")
             }
         }
         guard let spec else { return }
@@ -83,4 +86,33 @@ struct Bench: ParsableCommand {
                   + String(format: "  %10.4f", l.forwardMilliseconds) + "  " + b + "  " + (l.rule ?? ""))
         }
     }
+}
+
+/// One `--gemm` item: "N" (N×N×N, neither transposed) or "MxNxK[:AB]", A and B
+/// each N (as stored) or T (transposed); every size in 1...8192.
+struct GEMMShape: Equatable {
+    var m: Int, n: Int, k: Int
+    var transA: Transpose, transB: Transpose
+
+    init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return nil }
+        let sizes = parts[0].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard sizes.count == 1 || sizes.count == 3, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 8192 }) else { return nil }
+        let values = sizes.compactMap { $0 }
+        (m, n, k) = values.count == 1 ? (values[0], values[0], values[0]) : (values[0], values[1], values[2])
+        let flags = parts.count == 2 ? Array(parts[1]) : ["N", "N"]
+        guard flags.count == 2, let a = Self.transpose(flags[0]), let b = Self.transpose(flags[1]) else { return nil }
+        (transA, transB) = (a, b)
+    }
+
+    private static func transpose(_ flag: Character) -> Transpose? {
+        switch flag {
+        case "N", "n": return Transpose.none
+        case "T", "t": return .transposed
+        default: return nil
+        }
+    }
+
+    var transposes: String { (transA == .none ? "N" : "T") + (transB == .none ? "N" : "T") }
 }

@@ -55,6 +55,23 @@ final class UsageHelpTests: XCTestCase {
         }
         XCTAssertFalse(try NNCProcess.run(["bench", "--help"]).stdout.contains("--json"))
     }
+
+    /// `--gemm MxNxK:AB` times that product; a malformed item is a usage error.
+    func testBenchGEMMShapes() throws {
+        let r = try NNCProcess.run(["bench", "--gemm", "5x7x3:NT,4", "--threads", "1", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try r.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(rows.map { [$0["m"], $0["n"], $0["k"]] as? [Int] }, [[5, 7, 3], [4, 4, 4]])
+        XCTAssertEqual(rows.map { $0["trans"] as? String }, ["NT", "NN"])
+        XCTAssertTrue(rows.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 })
+        for bad in ["5x7", "5x7x3:NX", "0x2x2", "8193", "2x2x2:N", "2x2x2:NT:T"] {
+            let e = try NNCProcess.run(["bench", "--gemm", bad, "--threads", "1"])
+            XCTAssertEqual(e.status, 2, "\(bad): \(e.stderr)")
+            XCTAssertTrue(e.stderr.contains("--gemm takes sizes"), e.stderr)
+        }
+    }
 }
 
 /// The README's sample diagnostic is what nnc prints for the file it names.
