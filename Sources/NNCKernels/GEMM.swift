@@ -474,11 +474,19 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                         // Two slivers at once: 12×32, half the A broadcasts per FMA.
                         var ir = 0
                         while ir < mc {
-                            microKernel12x32(
-                                kc: kc, a: packedA + ir * kc, b: bSliver, b2: bSliver + nr * kc,
-                                c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
-                                rows: min(mr, mc - ir), cols: min(2 * nr, nc - jr),
-                                beta: beta, edgeTile: edgeTile)
+                            let rows = min(mr, mc - ir)
+                            let a = packedA + ir * kc, b2 = bSliver + nr * kc
+                            let c = p.c + (ic + ir) * p.ldc + jc + jr, cols = min(2 * nr, nc - jr)
+                            if rows <= 4 {
+                                microKernel4x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
+                                                rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                            } else if rows <= 8 {
+                                microKernel8x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
+                                                rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                            } else {
+                                microKernel12x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
+                                                 rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                            }
                             ir += mr
                         }
                         jr += 2 * nr
@@ -870,6 +878,98 @@ private func microKernel12x32(
         put(c0, d0, 0); put(c1, d1, 1); put(c2, d2, 2); put(c3, d3, 3); put(c4, d4, 4); put(c5, d5, 5)
         put(c6, d6, 6); put(c7, d7, 7); put(c8, d8, 8); put(c9, d9, 9); put(c10, d10, 10); put(c11, d11, 11)
         if !whole { copyEdgeTile(edgeTile, to: c + column, ldc: ldc, rows: rows, cols: min(16, cols - column), beta: beta) }
+    }
+}
+
+/// The 12×32 kernel for the last rows of a block (rows <= 8 or <= 4 of the
+/// 12-row sliver): the FMAs on the zero-padded rows are skipped (a batch of 64
+/// is five whole slivers and four rows). Same sum over k in the same order, so
+/// the same bits as `microKernel12x32` on the rows both compute.
+@inline(__always)
+private func microKernel8x32(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V()
+    var ap = a
+    var bp = UnsafeRawPointer(b), bq = UnsafeRawPointer(b2)
+    for _ in 0..<kc {
+        let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
+        var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
+        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        s = V(repeating: ap[4]); c4.addProduct(s, bv); d4.addProduct(s, bw)
+        s = V(repeating: ap[5]); c5.addProduct(s, bv); d5.addProduct(s, bw)
+        s = V(repeating: ap[6]); c6.addProduct(s, bv); d6.addProduct(s, bw)
+        s = V(repeating: ap[7]); c7.addProduct(s, bv); d7.addProduct(s, bw)
+        ap += 12
+        bp += 64
+        bq += 64
+    }
+    let tile = TileStore(c: c, ldc: ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile, tileRows: 8)
+    for pass in 0..<2 {
+        @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) { tile.put(pass == 0 ? lo : hi, row: r, pass: pass) }
+        put(c0, d0, 0); put(c1, d1, 1); put(c2, d2, 2); put(c3, d3, 3)
+        put(c4, d4, 4); put(c5, d5, 5); put(c6, d6, 6); put(c7, d7, 7)
+        tile.finish(pass: pass)
+    }
+}
+
+/// `microKernel8x32` for at most four rows.
+@inline(__always)
+private func microKernel4x32(
+    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    var d0 = V(), d1 = V(), d2 = V(), d3 = V()
+    var ap = a
+    var bp = UnsafeRawPointer(b), bq = UnsafeRawPointer(b2)
+    for _ in 0..<kc {
+        let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
+        var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
+        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        ap += 12
+        bp += 64
+        bq += 64
+    }
+    let tile = TileStore(c: c, ldc: ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile, tileRows: 4)
+    for pass in 0..<2 {
+        @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) { tile.put(pass == 0 ? lo : hi, row: r, pass: pass) }
+        put(c0, d0, 0); put(c1, d1, 1); put(c2, d2, 2); put(c3, d3, 3)
+        tile.finish(pass: pass)
+    }
+}
+
+/// Where the 16-column halves of a tileRows×32 tile go: a whole half (all
+/// tileRows rows live, 16 columns) straight to C, a partial one through
+/// `edgeTile` [tileRows][16] and `copyEdgeTile` (the same roundings).
+private struct TileStore {
+    let c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, beta: Float
+    let edgeTile: UnsafeMutablePointer<Float>, tileRows: Int
+
+    /// cols >= 17: the left half is always 16 wide.
+    @inline(__always) func whole(_ pass: Int) -> Bool { rows == tileRows && (pass == 0 || cols == 32) }
+
+    @inline(__always) func put(_ v: SIMD16<Float>, row r: Int, pass: Int) {
+        if whole(pass) {
+            storeTileRow(v, to: UnsafeMutableRawPointer(c + r * ldc + 16 * pass), beta: beta)
+        } else if r < rows {
+            UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: SIMD16<Float>.self)
+        }
+    }
+
+    @inline(__always) func finish(pass: Int) {
+        guard !whole(pass) else { return }
+        copyEdgeTile(edgeTile, to: c + 16 * pass, ldc: ldc, rows: rows, cols: min(16, cols - 16 * pass), beta: beta)
     }
 }
 #else

@@ -208,8 +208,14 @@ final class GEMMTests: XCTestCase {
     /// The blocked kernel's wide (two-sliver) tile against one sliver at a time:
     /// each 16-column band computed by itself gives the same bits as the whole
     /// product — full and edge tiles, beta 0, 1 and 0.5, a partial last band.
+    /// The last rows of a block take the 8- or 4-row wide kernels (m = 30: rows
+    /// 12 + 12 + 6; 28: a tail of 4; 25: of 1; 32: of 8; 36: none).
     func testWideTileSameBitsAsOneSliverAtATime() {
-        let m = 30, n = 16 * 5 + 7, k = 300   // rows 12 + 12 + 6; two depth slices
+        for m in [30, 28, 25, 32, 36] { wideTileSameBitsAsOneSliverAtATime(m: m) }
+    }
+
+    private func wideTileSameBitsAsOneSliverAtATime(m: Int) {
+        let n = 16 * 5 + 7, k = 300   // a partial last band; two depth slices
         let a = randomFloats(m * k, seed: 21), b = randomFloats(k * n, seed: 22), c0 = randomFloats(m * n, seed: 23)
         for beta: Float in [0, 1, 0.5] {
             var whole = c0, banded = c0
@@ -222,7 +228,7 @@ final class GEMMTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(whole.map(\.bitPattern), banded.map(\.bitPattern), "beta \(beta)")
+            XCTAssertEqual(whole.map(\.bitPattern), banded.map(\.bitPattern), "m \(m), beta \(beta)")
         }
     }
 
