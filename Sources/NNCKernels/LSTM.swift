@@ -122,7 +122,7 @@ public func lstmForward(
                   into: storage + shape.storagePackedOffset)
     }
     var job = LSTMStepsJob(shape: shape, storage: storage, parameters: parameters, lengths: lengths, output: output,
-                           dOutput: nil, workspace: nil, truncation: 0, bands: lstmBands(shape, pool))
+                           dOutput: nil, workspace: nil, truncation: 0, bands: recurrentBands(batch: shape.batch, pool))
     runLSTMSteps(&job, pool: pool, forward: true)
     if !shape.returnSequence {
         writeRecurrentOutput(output, states: hs, width: h, batch: n, steps: steps, returnSequence: false,
@@ -166,7 +166,7 @@ public func lstmBackward(
     }
     var job = LSTMStepsJob(shape: shape, storage: UnsafeMutablePointer(mutating: storage), parameters: parameters,
                            lengths: lengths, output: nil, dOutput: dOutput, workspace: workspace, truncation: truncation,
-                           bands: lstmBands(shape, pool))
+                           bands: recurrentBands(batch: shape.batch, pool))
     runLSTMSteps(&job, pool: pool, forward: false)
     gemm(.transposed, .none, m: g4, n: f, k: steps * n, alpha: 1, a: dGates, lda: g4, b: xs, ldb: f,
          beta: 1, c: dwx, ldc: f, pool: pool)
@@ -200,13 +200,6 @@ private struct LSTMStepsJob {
     var workspace: UnsafeMutablePointer<Float>?
     var truncation: Int
     var bands: Int
-}
-
-/// Bands of examples for the step loop: one per thread when each gets at
-/// least 8 examples and a step's product is too small to split well itself.
-private func lstmBands(_ shape: LSTMShape, _ pool: ThreadPool?) -> Int {
-    guard let pool, pool.threadCount > 1 else { return 1 }
-    return max(1, min(pool.threadCount, shape.batch / 8))
 }
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {

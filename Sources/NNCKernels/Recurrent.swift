@@ -128,16 +128,47 @@ public struct RNNShape: Sendable, Equatable {
     public var storageHiddenOffset: Int { steps * batch * inputSize }
     var storageActivationOffset: Int { storageHiddenOffset + (steps + 1) * batch * hiddenSize }
     var storageOutputOffset: Int { storageActivationOffset + steps * batch * hiddenSize }
+    /// Then the per-step weights packed once per call for the step products
+    /// (when each fits one GEMM panel): forward Wᵀ [R, H], W_skipᵀ, Vᵀ (output
+    /// feedback); backward W, W_skip, V as they multiply the gradients.
+    var storagePackedOffset: Int { storageOutputOffset + (outputSize > 0 ? (steps + 1) * batch * outputSize : 0) }
+    var packsSteps: Bool { gemmCanPackB(n: hiddenSize) && (outputSize == 0 || gemmCanPackB(n: outputSize)) }
+    var forwardPacked: RNNPackedWeights { RNNPackedWeights(self, forward: true) }
+    var backwardPacked: RNNPackedWeights { RNNPackedWeights(self, forward: false) }
     /// Floats forward stores for backward.
-    public var storageCount: Int {
-        storageOutputOffset + (outputSize > 0 ? (steps + 1) * batch * outputSize : 0)
-    }
+    public var storageCount: Int { storagePackedOffset + (packsSteps ? forwardPacked.count : 0) }
 
-    // Backward workspace: dh then da [T, N, H] | do [T, N, O] | dx [T, N, F].
+    // Backward workspace: dh then da [T, N, H] | do [T, N, O] | dx [T, N, F] | packed weights.
     var workspaceOutputOffset: Int { steps * batch * hiddenSize }
     var workspaceInputOffset: Int { workspaceOutputOffset + steps * batch * outputSize }
+    var workspacePackedOffset: Int { workspaceInputOffset + steps * batch * inputSize }
     /// Floats of scratch backward needs.
-    public var workspaceCount: Int { workspaceInputOffset + steps * batch * inputSize }
+    public var workspaceCount: Int { workspacePackedOffset + (packsSteps ? backwardPacked.count : 0) }
+}
+
+/// Where each per-step weight sits in a packed block (offsets in floats from
+/// its start; nil: that product does not run), and how big the block is.
+/// Forward: Wᵀ (k = R, n = H), W_skipᵀ (k = n = H), Vᵀ with output feedback
+/// (k = H, n = O). Backward: W (k = H, n = R), W_skip (k = n = H), V with
+/// output feedback (k = O, n = H).
+struct RNNPackedWeights {
+    var recurrent = 0
+    var skip: Int?
+    var output: Int?
+    var count: Int
+
+    init(_ shape: RNNShape, forward: Bool) {
+        let h = shape.hiddenSize, r = shape.recurrentSize, o = shape.outputSize
+        count = forward ? gemmPackedBSize(k: r, n: h) : gemmPackedBSize(k: h, n: r)
+        if shape.skip > 0 {
+            skip = count
+            count += gemmPackedBSize(k: h, n: h)
+        }
+        if shape.feedback == .output {
+            output = count
+            count += forward ? gemmPackedBSize(k: h, n: o) : gemmPackedBSize(k: o, n: h)
+        }
+    }
 }
 
 /// Valid steps of example n, clamped to 0...steps.
@@ -174,7 +205,7 @@ public func rnnForward(
     let xs = storage, hs = storage + shape.storageHiddenOffset
     let zs = storage + shape.storageActivationOffset, os = storage + shape.storageOutputOffset
     let u = parameters + shape.inputWeightOffset, w = parameters + shape.recurrentWeightOffset
-    let b = parameters + shape.biasOffset, wSkip = parameters + shape.skipWeightOffset
+    let wSkip = parameters + shape.skipWeightOffset
     let v = parameters + shape.outputWeightOffset, c = parameters + shape.outputBiasOffset
 
     batchToTimeMajor(xs, input, batch: n, steps: steps, width: f)
@@ -184,25 +215,16 @@ public func rnnForward(
     hs.update(repeating: 0, count: nh)
     if o > 0 { os.update(repeating: 0, count: no) }
     let writeHiddenSequence = o == 0 && shape.returnSequence
-    for t in 0..<steps {
-        let a = zs + t * nh
-        if t > 0 {
-            let fedBack = shape.feedback == .hidden ? hs + t * nh : os + t * no
-            gemm(.none, .transposed, m: n, n: h, k: r, alpha: 1, a: fedBack, lda: r, b: w, ldb: r,
-                 beta: 1, c: a, ldc: h, pool: pool)
-        }
-        if shape.skip > 0 && t >= shape.skip {
-            gemm(.none, .transposed, m: n, n: h, k: h, alpha: 1, a: hs + (t - shape.skip + 1) * nh, lda: h,
-                 b: wSkip, ldb: h, beta: 1, c: a, ldc: h, pool: pool)
-        }
-        rnnCellForward(a, hNext: hs + (t + 1) * nh, hPrevious: hs + t * nh, bias: b, step: t,
-                       sequenceOutput: writeHiddenSequence ? output : nil, lengths: lengths, shape: shape)
-        if o > 0 && shape.feedback == .output {
-            gemm(.none, .transposed, m: n, n: o, k: h, alpha: 1, a: hs + (t + 1) * nh, lda: h, b: v, ldb: h,
-                 beta: 0, c: os + (t + 1) * no, ldc: o, pool: pool)
-            addRowVector(os + (t + 1) * no, c, rows: n, width: o)
-        }
+    if shape.packsSteps {
+        let packed = storage + shape.storagePackedOffset, at = shape.forwardPacked
+        gemmPackB(.transposed, k: r, n: h, b: w, ldb: r, into: packed + at.recurrent)
+        if let skip = at.skip { gemmPackB(.transposed, k: h, n: h, b: wSkip, ldb: h, into: packed + skip) }
+        if let out = at.output { gemmPackB(.transposed, k: h, n: o, b: v, ldb: h, into: packed + out) }
     }
+    var job = RNNStepsJob(shape: shape, storage: storage, parameters: parameters, lengths: lengths,
+                          sequenceOutput: writeHiddenSequence ? output : nil, workspace: nil,
+                          truncation: 0, bands: recurrentBands(batch: n, pool))
+    job.run(pool: pool, forward: true)
     if o > 0 && shape.feedback == .hidden {
         gemm(.none, .transposed, m: steps * n, n: o, k: h, alpha: 1, a: hs + nh, lda: h, b: v, ldb: h,
              beta: 0, c: os + no, ldc: o, pool: pool)
@@ -235,8 +257,7 @@ public func rnnBackward(
     let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
     let o = shape.outputSize, r = shape.recurrentSize, nh = n * h, no = n * o
     guard steps > 0 else { return }
-    let xs = storage, hs = storage + shape.storageHiddenOffset
-    let zs = storage + shape.storageActivationOffset, os = storage + shape.storageOutputOffset
+    let xs = storage, hs = storage + shape.storageHiddenOffset, os = storage + shape.storageOutputOffset
     let u = parameters + shape.inputWeightOffset, w = parameters + shape.recurrentWeightOffset
     let wSkip = parameters + shape.skipWeightOffset, v = parameters + shape.outputWeightOffset
     let du = dParameters + shape.inputWeightOffset, dw = dParameters + shape.recurrentWeightOffset
@@ -258,32 +279,16 @@ public func rnnBackward(
         gemm(.none, .none, m: steps * n, n: h, k: o, alpha: 1, a: dos, lda: o, b: v, ldb: h,
              beta: 1, c: dhs, ldc: h, pool: pool)
     }
-    for t in stride(from: steps - 1, through: 0, by: -1) {
-        let dh = dhs + t * nh
-        if o > 0 && shape.feedback == .output {
-            // do(t) is complete now that step t + 1 has fed its part back.
-            gemm(.none, .none, m: n, n: h, k: o, alpha: 1, a: dos + t * no, lda: o, b: v, ldb: h,
-                 beta: 1, c: dh, ldc: h, pool: pool)
-        }
-        let cut = crossesWindow(from: t, to: t - 1, truncation: truncation)
-        rnnCellBackward(dh, dhPrevious: t > 0 ? dh - nh : nil, activations: zs + t * nh, step: t,
-                        cutLeak: cut, lengths: lengths, shape: shape)
-        // dh now holds da(t).
-        if t > 0 && !cut {
-            if shape.feedback == .hidden {
-                gemm(.none, .none, m: n, n: h, k: h, alpha: 1, a: dh, lda: h, b: w, ldb: h,
-                     beta: 1, c: dh - nh, ldc: h, pool: pool)
-            } else {
-                gemm(.none, .none, m: n, n: o, k: h, alpha: 1, a: dh, lda: h, b: w, ldb: o,
-                     beta: 1, c: dos + (t - 1) * no, ldc: o, pool: pool)
-            }
-        }
-        let d = shape.skip
-        if d > 0 && t >= d && !crossesWindow(from: t, to: t - d, truncation: truncation) {
-            gemm(.none, .none, m: n, n: h, k: h, alpha: 1, a: dh, lda: h, b: wSkip, ldb: h,
-                 beta: 1, c: dhs + (t - d) * nh, ldc: h, pool: pool)
-        }
+    if shape.packsSteps {
+        let packed = workspace + shape.workspacePackedOffset, at = shape.backwardPacked
+        gemmPackB(.none, k: h, n: r, b: w, ldb: r, into: packed + at.recurrent)
+        if let skip = at.skip { gemmPackB(.none, k: h, n: h, b: wSkip, ldb: h, into: packed + skip) }
+        if let out = at.output { gemmPackB(.none, k: o, n: h, b: v, ldb: h, into: packed + out) }
     }
+    var job = RNNStepsJob(shape: shape, storage: UnsafeMutablePointer(mutating: storage), parameters: parameters,
+                          lengths: lengths, sequenceOutput: nil, workspace: workspace,
+                          truncation: truncation, bands: recurrentBands(batch: n, pool))
+    job.run(pool: pool, forward: false)
     // dhs holds da(t) for every step: the weight gradients in one gemm each.
     let das = UnsafePointer(dhs)
     if steps > 1 {
@@ -308,6 +313,151 @@ public func rnnBackward(
         gemm(.none, .none, m: steps * n, n: f, k: h, alpha: 1, a: das, lda: h, b: u, ldb: f,
              beta: 0, c: dxs, ldc: f, pool: pool)
         timeToBatchMajor(dInput, dxs, batch: n, steps: steps, width: f)
+    }
+}
+
+// MARK: - The recurrence over bands of examples
+
+/// Bands of examples for a recurrent step loop: one per thread when each gets
+/// at least 8 examples (a step's product is too small to split well itself).
+func recurrentBands(batch: Int, _ pool: ThreadPool?) -> Int {
+    guard let pool, pool.threadCount > 1 else { return 1 }
+    return max(1, min(pool.threadCount, batch / 8))
+}
+
+/// The step loop's arguments. The recurrence is sequential in time but
+/// independent across examples, so with several threads each runs the whole
+/// loop for its own band of examples (one hand-off per call instead of one
+/// per product). The per-step products use the packed weights, whose results
+/// do not depend on the number of rows, so no row depends on the banding.
+private struct RNNStepsJob {
+    var shape: RNNShape
+    var storage: UnsafeMutablePointer<Float>
+    var parameters: UnsafePointer<Float>
+    var lengths: UnsafePointer<Int32>?
+    var sequenceOutput: UnsafeMutablePointer<Float>?
+    var workspace: UnsafeMutablePointer<Float>?
+    var truncation: Int
+    var bands: Int
+
+    mutating func run(pool: ThreadPool?, forward: Bool) {
+        guard bands > 1, let pool else {
+            if forward { rnnForwardSteps(self, rows: 0..<shape.batch, pool: pool) }
+            else { rnnBackwardSteps(self, rows: 0..<shape.batch, pool: pool) }
+            return
+        }
+        withUnsafeMutablePointer(to: &self) { pointer in
+            let context = UnsafeMutableRawPointer(pointer)
+            if forward {
+                pool.parallelFor(pointer.pointee.bands, context: context) { context, band in
+                    let job = context.assumingMemoryBound(to: RNNStepsJob.self).pointee
+                    rnnForwardSteps(job, rows: ThreadPool.chunkRange(band, of: job.bands, count: job.shape.batch), pool: nil)
+                }
+            } else {
+                pool.parallelFor(pointer.pointee.bands, context: context) { context, band in
+                    let job = context.assumingMemoryBound(to: RNNStepsJob.self).pointee
+                    rnnBackwardSteps(job, rows: ThreadPool.chunkRange(band, of: job.bands, count: job.shape.batch), pool: nil)
+                }
+            }
+        }
+    }
+}
+
+/// One step product for a band: C[m, n] = op(A)·op(B) + beta·C, with op(B)
+/// packed (`packed` non-nil) or as stored (`b`, `transB`, `ldb`).
+@inline(__always)
+private func stepProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                         packed: UnsafePointer<Float>?, b: UnsafePointer<Float>, transB: Transpose, ldb: Int,
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool?) {
+    if let packed {
+        gemm(.none, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, packedB: packed, beta: beta, c: c, ldc: ldc, pool: pool)
+    } else {
+        gemm(.none, transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, pool: pool)
+    }
+}
+
+/// Forward recurrence for examples `rows` (the input part U x(t) is already in z).
+private func rnnForwardSteps(_ job: RNNStepsJob, rows: Range<Int>, pool: ThreadPool?) {
+    let shape = job.shape, n = shape.batch, steps = shape.steps, h = shape.hiddenSize
+    let o = shape.outputSize, r = shape.recurrentSize, nh = n * h, no = n * o, r0 = rows.lowerBound
+    var band = shape
+    band.batch = rows.count
+    guard band.batch > 0 else { return }
+    let storage = job.storage, parameters = job.parameters
+    let hs = storage + shape.storageHiddenOffset + r0 * h
+    let zs = storage + shape.storageActivationOffset + r0 * h, os = storage + shape.storageOutputOffset + r0 * o
+    let w = parameters + shape.recurrentWeightOffset, b = parameters + shape.biasOffset
+    let wSkip = parameters + shape.skipWeightOffset
+    let v = parameters + shape.outputWeightOffset, c = parameters + shape.outputBiasOffset
+    let packed = shape.packsSteps ? UnsafePointer(storage + shape.storagePackedOffset) : nil
+    let at = shape.forwardPacked
+    let sequenceOutput = job.sequenceOutput.map { $0 + r0 * steps * h }
+    let lengths = job.lengths.map { $0 + r0 }
+    for t in 0..<steps {
+        let a = zs + t * nh
+        if t > 0 {
+            let fedBack = shape.feedback == .hidden ? hs + t * nh : os + t * no
+            stepProduct(m: band.batch, n: h, k: r, a: fedBack, lda: r, packed: packed.map { $0 + at.recurrent },
+                        b: w, transB: .transposed, ldb: r, beta: 1, c: a, ldc: h, pool: pool)
+        }
+        if shape.skip > 0 && t >= shape.skip {
+            stepProduct(m: band.batch, n: h, k: h, a: hs + (t - shape.skip + 1) * nh, lda: h,
+                        packed: packed.flatMap { p in at.skip.map { p + $0 } },
+                        b: wSkip, transB: .transposed, ldb: h, beta: 1, c: a, ldc: h, pool: pool)
+        }
+        rnnCellForward(a, hNext: hs + (t + 1) * nh, hPrevious: hs + t * nh, bias: b, step: t,
+                       sequenceOutput: sequenceOutput, lengths: lengths, shape: band)
+        if o > 0 && shape.feedback == .output {
+            stepProduct(m: band.batch, n: o, k: h, a: hs + (t + 1) * nh, lda: h,
+                        packed: packed.flatMap { p in at.output.map { p + $0 } },
+                        b: v, transB: .transposed, ldb: h, beta: 0, c: os + (t + 1) * no, ldc: o, pool: pool)
+            addRowVector(os + (t + 1) * no, c, rows: band.batch, width: o)
+        }
+    }
+}
+
+/// Backward recurrence for examples `rows`: per step do(t) (output feedback),
+/// the cell pass (dh becomes da) and the products that carry da to earlier steps.
+private func rnnBackwardSteps(_ job: RNNStepsJob, rows: Range<Int>, pool: ThreadPool?) {
+    let shape = job.shape, n = shape.batch, steps = shape.steps, h = shape.hiddenSize
+    let o = shape.outputSize, nh = n * h, no = n * o, r0 = rows.lowerBound
+    var band = shape
+    band.batch = rows.count
+    guard band.batch > 0, let workspace = job.workspace else { return }
+    let parameters = job.parameters
+    let zs = UnsafePointer(job.storage) + shape.storageActivationOffset + r0 * h
+    let w = parameters + shape.recurrentWeightOffset, wSkip = parameters + shape.skipWeightOffset
+    let v = parameters + shape.outputWeightOffset
+    let dhs = workspace + r0 * h, dos = workspace + shape.workspaceOutputOffset + r0 * o
+    let packed = shape.packsSteps ? UnsafePointer(workspace + shape.workspacePackedOffset) : nil
+    let at = shape.backwardPacked
+    let lengths = job.lengths.map { $0 + r0 }
+    for t in stride(from: steps - 1, through: 0, by: -1) {
+        let dh = dhs + t * nh
+        if o > 0 && shape.feedback == .output {
+            // do(t) is complete now that step t + 1 has fed its part back.
+            stepProduct(m: band.batch, n: h, k: o, a: dos + t * no, lda: o,
+                        packed: packed.flatMap { p in at.output.map { p + $0 } },
+                        b: v, transB: .none, ldb: h, beta: 1, c: dh, ldc: h, pool: pool)
+        }
+        let cut = crossesWindow(from: t, to: t - 1, truncation: job.truncation)
+        rnnCellBackward(dh, dhPrevious: t > 0 ? dh - nh : nil, activations: zs + t * nh, step: t,
+                        cutLeak: cut, lengths: lengths, shape: band)
+        // dh now holds da(t).
+        if t > 0 && !cut {
+            if shape.feedback == .hidden {
+                stepProduct(m: band.batch, n: h, k: h, a: dh, lda: h, packed: packed.map { $0 + at.recurrent },
+                            b: w, transB: .none, ldb: h, beta: 1, c: dh - nh, ldc: h, pool: pool)
+            } else {
+                stepProduct(m: band.batch, n: o, k: h, a: dh, lda: h, packed: packed.map { $0 + at.recurrent },
+                            b: w, transB: .none, ldb: o, beta: 1, c: dos + (t - 1) * no, ldc: o, pool: pool)
+            }
+        }
+        let d = shape.skip
+        if d > 0 && t >= d && !crossesWindow(from: t, to: t - d, truncation: job.truncation) {
+            stepProduct(m: band.batch, n: h, k: h, a: dh, lda: h, packed: packed.flatMap { p in at.skip.map { p + $0 } },
+                        b: wSkip, transB: .none, ldb: h, beta: 1, c: dhs + (t - d) * nh, ldc: h, pool: pool)
+        }
     }
 }
 
