@@ -669,32 +669,83 @@ private func packA(_ p: GEMMProblem, rows: Range<Int>, depth: Range<Int>, into d
         if p.transA == .none {
             // Row r of the sliver is contiguous in A: read the mr rows in step.
             let src = p.a + i0 * p.lda + depth.lowerBound
-            if live == mr {
-                let lda = p.lda
-                for q in 0..<kc {
-                    for r in 0..<mr { out[r] = alpha * src[r * lda + q] }   // unrolled: mr is a constant
-                    out += mr
-                }
-            } else {
-                for q in 0..<kc {
-                    for r in 0..<mr {
-                        out[r] = r < live ? alpha * src[r * p.lda + q] : 0
-                    }
-                    out += mr
-                }
+            // Eight columns at a time: the sliver's rows in two groups (8 + 4, or 4 + 2), each
+            // group transposed in registers into its lanes of eight mr-wide columns (rows past
+            // `live` are zeros and are not read).
+            let lda = p.lda
+            #if NNC_AVX512
+            typealias Upper = SIMD8<Float>
+            typealias Lower = SIMD4<Float>
+            #else
+            typealias Upper = SIMD4<Float>
+            typealias Lower = SIMD2<Float>
+            #endif
+            let top = Upper.scalarCount
+            let upper = min(live, top), lower = max(0, live - top)
+            var q = 0
+            while q + 8 <= kc {
+                transposeColumns(Upper.self, from: src + q, stride: lda, rows: upper, alpha: alpha, to: out, outStride: mr)
+                transposeColumns(Lower.self, from: src + top * lda + q, stride: lda, rows: lower, alpha: alpha,
+                                 to: out + top, outStride: mr)
+                out += 8 * mr
+                q += 8
+            }
+            while q < kc {
+                for r in 0..<mr { out[r] = r < live ? alpha * src[r * lda + q] : 0 }
+                out += mr
+                q += 1
             }
         } else {
             // Stored [k, m]: the mr values for one p are contiguous.
             let src = p.a + depth.lowerBound * p.lda + i0
-            for q in 0..<kc {
-                let row = src + q * p.lda
-                for r in 0..<mr {
-                    out[r] = r < live ? alpha * row[r] : 0
+            if live == mr {
+                for q in 0..<kc {
+                    let row = UnsafeRawPointer(src + q * p.lda), o = UnsafeMutableRawPointer(out)
+                    #if NNC_AVX512
+                    o.storeBytes(of: row.loadUnaligned(as: SIMD8<Float>.self) * alpha, as: SIMD8<Float>.self)
+                    o.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD4<Float>.self) * alpha,
+                                 toByteOffset: 32, as: SIMD4<Float>.self)
+                    #else
+                    o.storeBytes(of: row.loadUnaligned(as: SIMD4<Float>.self) * alpha, as: SIMD4<Float>.self)
+                    o.storeBytes(of: row.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self) * alpha,
+                                 toByteOffset: 16, as: SIMD2<Float>.self)
+                    #endif
+                    out += mr
                 }
-                out += mr
+            } else {
+                for q in 0..<kc {
+                    let row = src + q * p.lda
+                    for r in 0..<mr { out[r] = r < live ? alpha * row[r] : 0 }
+                    out += mr
+                }
             }
         }
         i0 += mr
+    }
+}
+
+/// Eight consecutive columns of V.scalarCount rows of A (row stride `stride`;
+/// only the first `rows` are read, the others count as zeros), times alpha,
+/// written column by column: column t's values for those rows are the lanes
+/// of one V at dst + t·outStride.
+@inline(__always)
+private func transposeColumns<V: SIMD>(_: V.Type, from src: UnsafePointer<Float>, stride: Int, rows live: Int,
+                                       alpha: Float, to dst: UnsafeMutablePointer<Float>, outStride: Int)
+    where V.Scalar == Float {
+    typealias Row = SIMD8<Float>
+    var rows = (Row(), Row(), Row(), Row(), Row(), Row(), Row(), Row())
+    withUnsafeMutableBytes(of: &rows) { raw in
+        for r in 0..<min(live, V.scalarCount) {
+            raw.storeBytes(of: UnsafeRawPointer(src + r * stride).loadUnaligned(as: Row.self), toByteOffset: r * 32, as: Row.self)
+        }
+    }
+    withUnsafeBytes(of: &rows) { raw in
+        let lanes = raw.bindMemory(to: Float.self)
+        for t in 0..<8 {
+            var column = V()
+            for r in 0..<V.scalarCount { column[r] = lanes[r * 8 + t] }
+            UnsafeMutableRawPointer(dst + t * outStride).storeBytes(of: column * alpha, as: V.self)
+        }
     }
 }
 
