@@ -110,6 +110,24 @@ func activationValue(_ activation: Activation, _ x: Vec8.V) -> Vec8.V {
     }
 }
 
+/// The same f(x) sixteen lanes at a time (`Vec16`: the same bits per lane).
+@_transparent
+func activationValue(_ activation: Activation, _ x: Vec16.V) -> Vec16.V {
+    switch activation {
+    case .linear: return x
+    case .relu: return x.replacing(with: 0, where: x .< 0)
+    case .sigmoid: return Vec16.sigmoid(x)
+    case .tanh: return Vec16.tanh(x)
+    case .arctan:
+        var y = x
+        for k in 0..<16 { y[k] = atan(x[k]) }
+        return y
+    case .step: return Vec16.V(repeating: 0).replacing(with: 1, where: x .>= 0)
+    case .sign: return Vec16.V(repeating: -1).replacing(with: 1, where: x .>= 0)
+    case .softmax: preconditionFailure("softmax is a row-wise activation")
+    }
+}
+
 /// f'(x) lane-wise, expressed through y = f(x). Transparent, as activationValue.
 @_transparent
 func activationDerivative(_ activation: Activation, output y: Vec8.V) -> Vec8.V {
@@ -136,6 +154,12 @@ func applyActivation(_ activation: Activation, _ output: UnsafeMutablePointer<Fl
         return
     }
     var i = 0
+    #if NNC_AVX512
+    while i + 16 <= count {
+        Vec16.store(activationValue(activation, Vec16.load(input + i)), output + i)
+        i += 16
+    }
+    #endif
     while i + 8 <= count {
         Vec8.store(activationValue(activation, Vec8.load(input + i)), output + i)
         i += 8

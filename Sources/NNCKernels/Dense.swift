@@ -54,6 +54,12 @@ public func biasActivationForward(
     for r in 0..<rows {
         let y = output + r * width
         var j = 0
+        #if NNC_AVX512
+        while j + 16 <= width {
+            Vec16.store(activationValue(activation, Vec16.load(y + j) + Vec16.load(bias + j)), y + j)
+            j += 16
+        }
+        #endif
         while j + 8 <= width {
             Vec8.store(activationValue(activation, Vec8.load(y + j) + Vec8.load(bias + j)), y + j)
             j += 8

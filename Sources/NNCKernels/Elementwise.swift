@@ -134,6 +134,84 @@ public enum Vec8 {
     }
 }
 
+/// Sixteen-lane twins of `Vec8`'s exp, sigmoid and tanh (one zmm register
+/// with AVX-512), for the recurrent cells. The same operations in the same
+/// order, so each lane gives the same bits as `Vec8` (checked by
+/// `ActivationTests.testSixteenLaneMathMatchesEightLaneBitForBit`); keep the
+/// two in step.
+public enum Vec16 {
+    public typealias V = SIMD16<Float>
+
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafeMutablePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    @inlinable @inline(__always)
+    public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
+
+    /// e^x. Saturates at e^88 ≈ 1.65e38 for x ≥ 88 and flushes to 0 below
+    /// −87.3 (where e^x leaves the normal Float range). NaN propagates.
+    @_transparent
+    public static func exp(_ x: V) -> V {
+        let underflow = x .< V(repeating: -87.3)
+        var x = x.replacing(with: V(repeating: 88), where: x .> V(repeating: 88))
+        x.replace(with: V(repeating: -87.3), where: underflow)
+        // n = round(x / ln 2) by the 1.5·2^23 trick: the integer lands in the
+        // low mantissa bits of t.
+        let magic = V(repeating: 12_582_912)
+        let t = magic.addingProduct(x, V(repeating: 1.442_695_040_888_963_4))
+        let n = t - magic
+        // r = x − n·ln 2 in two parts (Cody–Waite): n·C1 is exact (C1 has 9
+        // significant bits), so r keeps full precision without an FMA.
+        let r = x - n * V(repeating: 0.693_359_375) + n * V(repeating: 2.121_944_400_546_905_8e-4)
+        // e^r on [−ln2/2, ln2/2] (Cephes expf minimax coefficients).
+        var p = V(repeating: 1.987_569_150_0e-4)
+        p = V(repeating: 1.398_199_950_7e-3).addingProduct(p, r)
+        p = V(repeating: 8.333_451_907_3e-3).addingProduct(p, r)
+        p = V(repeating: 4.166_579_589_4e-2).addingProduct(p, r)
+        p = V(repeating: 1.666_666_545_9e-1).addingProduct(p, r)
+        p = V(repeating: 5.000_000_120_1e-1).addingProduct(p, r)
+        let er = (r + 1).addingProduct(p, r * r)
+        // 2^n built from its exponent bits.
+        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
+        return (er * scale).replacing(with: 0, where: underflow)
+    }
+
+    /// 1 / (1 + e^−x).
+    @_transparent
+    public static func sigmoid(_ x: V) -> V {
+        1 / (1 + exp(-x))
+    }
+
+    /// tanh x: an odd polynomial for |x| < 0.625 (no cancellation near 0),
+    /// 1 − 2/(e^{2|x|} + 1) with the sign of x beyond (Cephes tanhf).
+    @_transparent
+    public static func tanh(_ x: V) -> V {
+        let signBit = SIMD16<UInt32>(repeating: 0x8000_0000)
+        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+        let ax = unsafeBitCast(bits & ~signBit, to: V.self)
+        let large = 1 - 2 / (exp(ax + ax) + 1)
+        let signedLarge = unsafeBitCast(unsafeBitCast(large, to: SIMD16<UInt32>.self) | (bits & signBit), to: V.self)
+        let z = x * x
+        var p = V(repeating: -5.704_988_727_45e-3)
+        p = V(repeating: 2.063_908_879_54e-2).addingProduct(p, z)
+        p = V(repeating: -5.373_971_555_31e-2).addingProduct(p, z)
+        p = V(repeating: 1.333_144_220_36e-1).addingProduct(p, z)
+        p = V(repeating: -3.333_328_194_22e-1).addingProduct(p, z)
+        let small = x.addingProduct(p * z, x)
+        return signedLarge.replacing(with: small, where: ax .< V(repeating: 0.625))
+    }
+}
+
 // MARK: - Buffer passes shared by the kernels
 
 /// Copies a batch-major [N, T, W] tensor into time-major [T, N, W].

@@ -327,6 +327,23 @@ private func lstmCellForward(
             if let out { Vec8.store(hv, out + j, count: lanes) }
         }
         var j = 0
+        #if NNC_AVX512
+        // Sixteen lanes at a time (the same bits per lane as the eight-lane cell).
+        while j + 16 <= h {
+            typealias W = Vec16
+            let i = W.sigmoid(W.load(g + j) + W.load(bias + j))
+            let f = W.sigmoid(W.load(g + h + j) + W.load(bias + h + j))
+            let c̃ = W.tanh(W.load(g + 2 * h + j) + W.load(bias + 2 * h + j))
+            let o = W.sigmoid(W.load(g + 3 * h + j) + W.load(bias + 3 * h + j))
+            let c = (i * c̃).addingProduct(f, W.load(cp + j))
+            let hv = o * W.tanh(c)
+            W.store(i, g + j); W.store(f, g + h + j); W.store(c̃, g + 2 * h + j); W.store(o, g + 3 * h + j)
+            W.store(c, cn + j)
+            W.store(hv, hn + j)
+            if let out { W.store(hv, out + j) }
+            j += 16
+        }
+        #endif
         while j + 8 <= h { cell(j, 8); j += 8 }
         if j < h { cell(j, h - j) }
     }

@@ -492,6 +492,18 @@ private func rnnCellForward(
             if let out { Vec8.store(hv, out + j, count: lanes) }
         }
         var j = 0
+        #if NNC_AVX512
+        // Sixteen lanes at a time (the same bits per lane as the eight-lane cell).
+        let alpha16 = Vec16.V(repeating: shape.leak), keep16 = Vec16.V(repeating: 1 - shape.leak)
+        while j + 16 <= h {
+            let zv = activationValue(act, Vec16.load(z + j) + Vec16.load(bias + j))
+            Vec16.store(zv, z + j)
+            let hv = leaky ? (keep16 * zv).addingProduct(alpha16, Vec16.load(hp + j)) : zv
+            Vec16.store(hv, hn + j)
+            if let out { Vec16.store(hv, out + j) }
+            j += 16
+        }
+        #endif
         while j + 8 <= h { cell(j, 8); j += 8 }
         if j < h { cell(j, h - j) }
     }

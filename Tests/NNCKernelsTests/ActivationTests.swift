@@ -60,6 +60,27 @@ final class ActivationTests: XCTestCase {
         XCTAssertTrue(Vec8.exp(SIMD8<Float>(repeating: .nan))[0].isNaN)
     }
 
+    /// `Vec16` repeats `Vec8`'s approximations sixteen lanes wide: every lane
+    /// gives the same bits, over the whole range and at the special values.
+    func testSixteenLaneMathMatchesEightLaneBitForBit() {
+        var values: [Float] = [0, -0.0, .nan, .infinity, -.infinity, 88, 89, -87.3, -88, 1e-30, -1e-30, 0.625, -0.625,
+                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude]
+        var random = SeededRandom(seed: 16)
+        while values.count % 16 != 0 || values.count < 64_000 { values.append((random.uniformFloat() * 2 - 1) * 100) }
+        for (name, wide, narrow) in [
+            ("exp", Vec16.exp, Vec8.exp), ("sigmoid", Vec16.sigmoid, Vec8.sigmoid), ("tanh", Vec16.tanh, Vec8.tanh),
+        ] as [(String, (SIMD16<Float>) -> SIMD16<Float>, (SIMD8<Float>) -> SIMD8<Float>)] {
+            for start in stride(from: 0, to: values.count, by: 16) {
+                let x = SIMD16<Float>(values[start..<(start + 16)])
+                let y = wide(x), lo = narrow(x.lowHalf), hi = narrow(x.highHalf)
+                for k in 0..<16 where y[k].bitPattern != (k < 8 ? lo[k] : hi[k - 8]).bitPattern {
+                    XCTFail("\(name)(\(x[k])): \(y[k]) (16 lanes) vs \(k < 8 ? lo[k] : hi[k - 8]) (8 lanes)")
+                    return
+                }
+            }
+        }
+    }
+
     func testForwardMatchesReferenceAndExactValues() {
         var random = SeededRandom(seed: 1)
         let rows = 5, width = 13          // 65 elements: eight full vectors and a tail

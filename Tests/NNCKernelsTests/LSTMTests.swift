@@ -21,6 +21,9 @@ final class LSTMTests: XCTestCase {
              lengths: [5, 2, 4], truncation: 0),
         Case(name: "sequence, lengths, truncated 3", shape: LSTMShape(batch: 2, steps: 7, inputSize: 5, hiddenSize: 5),
              lengths: [7, 4], truncation: 3),
+        // 16 + 8 + 3 units: the sixteen-lane cell, the eight-lane one and a tail.
+        Case(name: "sequence, 27 units, lengths", shape: LSTMShape(batch: 2, steps: 4, inputSize: 3, hiddenSize: 27),
+             lengths: [4, 3], truncation: 0),
     ]
 
     private func data(_ shape: LSTMShape, seed: UInt64) -> (x: [Float], p: [Float], r: [Float]) {

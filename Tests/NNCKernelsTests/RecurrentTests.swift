@@ -34,6 +34,9 @@ final class RecurrentTests: XCTestCase {
              shape: RNNShape(batch: 3, steps: 6, inputSize: 2, hiddenSize: 7, outputSize: 3, feedback: .output,
                              leak: 0.2, skip: 3, returnSequence: false),
              lengths: [6, 4, 6], truncation: 2),
+        // 16 + 5 units: the sixteen-lane cell and a tail.
+        Case(name: "leaky, 21 units", shape: RNNShape(batch: 2, steps: 4, inputSize: 3, hiddenSize: 21, leak: 0.3),
+             lengths: [4, 2], truncation: 0),
     ]
 
     private func data(_ shape: RNNShape, seed: UInt64) -> (x: [Float], p: [Float], r: [Float]) {
