@@ -318,11 +318,13 @@ public func rnnBackward(
 
 // MARK: - The recurrence over bands of examples
 
-/// Bands of examples for a recurrent step loop: one per thread when each gets
+/// Bands of examples for a recurrent step loop: two per thread when each gets
 /// at least 8 examples (a step's product is too small to split well itself).
+/// Two, so that when one core is busy elsewhere the caller takes the slow
+/// worker's second band instead of waiting for it.
 func recurrentBands(batch: Int, _ pool: ThreadPool?) -> Int {
     guard let pool, pool.threadCount > 1 else { return 1 }
-    return max(1, min(pool.threadCount, batch / 8))
+    return max(1, min(2 * pool.threadCount, batch / 8))
 }
 
 /// The step loop's arguments. The recurrence is sequential in time but

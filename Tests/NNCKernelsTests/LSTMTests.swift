@@ -63,6 +63,8 @@ final class LSTMTests: XCTestCase {
         let pool = ThreadPool(threads: 2)
         for (shape, lengths, truncation) in [
             (LSTMShape(batch: 21, steps: 6, inputSize: 5, hiddenSize: 12), nil as [Int32]?, 0),
+            // Four bands (two per thread), 16 + 8 + 3 units.
+            (LSTMShape(batch: 37, steps: 4, inputSize: 3, hiddenSize: 27), (0..<37).map { Int32(1 + $0 % 4) } as [Int32]?, 0),
             (LSTMShape(batch: 16, steps: 7, inputSize: 3, hiddenSize: 8, returnSequence: false),
              (0..<16).map { Int32(1 + $0 % 7) } as [Int32]?, 3),
         ] {
