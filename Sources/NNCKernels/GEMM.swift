@@ -446,6 +446,11 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
     let panelWidth = min(GEMMBlocking.nc, roundUp(cols.count, nr))
     if prepackedB == nil { scratch.reserveB(panelWidth * GEMMBlocking.kc) }
     let packedA = scratch.packedA, edgeTile = scratch.edgeTile
+    #if NNC_AVX512
+    let readsAInPlace = p.transA == .none && p.alpha == 1   // packA would only copy it
+    #else
+    let readsAInPlace = false
+    #endif
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -465,7 +470,13 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(GEMMBlocking.mc, rows.upperBound - ic)
-                packA(p, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
+                // Whole 12-row slivers of an A stored [m, k] (alpha 1) are read where they
+                // are; only the last rows of the block are packed.
+                let inPlace = readsAInPlace ? mc / mr * mr : 0
+                if inPlace < mc { packA(p, rows: (ic + inPlace)..<(ic + mc), depth: pc..<(pc + kc), into: packedA) }
+                @inline(__always) func aSliver(_ ir: Int) -> UnsafePointer<Float> {
+                    ir < inPlace ? p.a + (ic + ir) * p.lda + pc : UnsafePointer(packedA + (ir - inPlace) * kc)
+                }
                 var jr = 0
                 while jr < nc {
                     let bSliver = packedB + jr * kc
@@ -475,17 +486,20 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                         var ir = 0
                         while ir < mc {
                             let rows = min(mr, mc - ir)
-                            let a = packedA + ir * kc, b2 = bSliver + nr * kc
+                            let a = aSliver(ir), b2 = bSliver + nr * kc
                             let c = p.c + (ic + ir) * p.ldc + jc + jr, cols = min(2 * nr, nc - jr)
-                            if rows <= 4 {
+                            if ir < inPlace {
+                                microKernel12x32(kc: kc, a: a, rowStride: p.lda, depthStride: 1, b: bSliver, b2: b2,
+                                                 c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                            } else if rows <= 4 {
                                 microKernel4x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
                                                 rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else if rows <= 8 {
                                 microKernel8x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
                                                 rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else {
-                                microKernel12x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
-                                                 rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                                microKernel12x32(kc: kc, a: a, rowStride: 1, depthStride: mr, b: bSliver, b2: b2,
+                                                 c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             }
                             ir += mr
                         }
@@ -495,11 +509,14 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                     #endif
                     var ir = 0
                     while ir < mc {
-                        microKernel(
-                            kc: kc, a: packedA + ir * kc, b: bSliver,
-                            c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
-                            rows: min(mr, mc - ir), cols: min(nr, nc - jr),
-                            beta: beta, edgeTile: edgeTile)
+                        let c = p.c + (ic + ir) * p.ldc + jc + jr, rows = min(mr, mc - ir), cols = min(nr, nc - jr)
+                        if ir < inPlace {
+                            microKernel(kc: kc, a: aSliver(ir), rowStride: p.lda, depthStride: 1, b: bSliver,
+                                        c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                        } else {
+                            microKernel(kc: kc, a: aSliver(ir), rowStride: 1, depthStride: mr, b: bSliver,
+                                        c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                        }
                         ir += mr
                     }
                     jr += nr
@@ -839,9 +856,11 @@ private func storeTileRow(_ v: SIMD16<Float>, to d: UnsafeMutableRawPointer, bet
 
 /// The AVX-512 kernel: a 12×16 tile, one zmm accumulator per row; same
 /// contract, same order of the sum over k as the 6×16 one.
+/// A's 12 rows: row r, depth q at a[r·rowStride + q·depthStride] — a packed
+/// sliver (1, 12) or the rows of A in place (lda, 1).
 @inline(__always)
 private func microKernel(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
 ) {
@@ -852,13 +871,13 @@ private func microKernel(
     var bp = UnsafeRawPointer(b)
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self)   // a prepacked B need not be 64-byte aligned
-        c0.addProduct(V(repeating: ap[0]), bv); c1.addProduct(V(repeating: ap[1]), bv)
-        c2.addProduct(V(repeating: ap[2]), bv); c3.addProduct(V(repeating: ap[3]), bv)
-        c4.addProduct(V(repeating: ap[4]), bv); c5.addProduct(V(repeating: ap[5]), bv)
-        c6.addProduct(V(repeating: ap[6]), bv); c7.addProduct(V(repeating: ap[7]), bv)
-        c8.addProduct(V(repeating: ap[8]), bv); c9.addProduct(V(repeating: ap[9]), bv)
-        c10.addProduct(V(repeating: ap[10]), bv); c11.addProduct(V(repeating: ap[11]), bv)
-        ap += 12
+        c0.addProduct(V(repeating: ap[0]), bv); c1.addProduct(V(repeating: ap[rs]), bv)
+        c2.addProduct(V(repeating: ap[2 * rs]), bv); c3.addProduct(V(repeating: ap[3 * rs]), bv)
+        c4.addProduct(V(repeating: ap[4 * rs]), bv); c5.addProduct(V(repeating: ap[5 * rs]), bv)
+        c6.addProduct(V(repeating: ap[6 * rs]), bv); c7.addProduct(V(repeating: ap[7 * rs]), bv)
+        c8.addProduct(V(repeating: ap[8 * rs]), bv); c9.addProduct(V(repeating: ap[9 * rs]), bv)
+        c10.addProduct(V(repeating: ap[10 * rs]), bv); c11.addProduct(V(repeating: ap[11 * rs]), bv)
+        ap += ds
         bp += 64
     }
     // A full tile goes straight to C; an edge tile through `edgeTile` [12][16].
@@ -883,7 +902,8 @@ private func microKernel(
 /// same bits. cols: 17...32.
 @inline(__always)
 private func microKernel12x32(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int,
+    b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
 ) {
@@ -897,18 +917,18 @@ private func microKernel12x32(
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
         var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
-        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
-        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
-        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
-        s = V(repeating: ap[4]); c4.addProduct(s, bv); d4.addProduct(s, bw)
-        s = V(repeating: ap[5]); c5.addProduct(s, bv); d5.addProduct(s, bw)
-        s = V(repeating: ap[6]); c6.addProduct(s, bv); d6.addProduct(s, bw)
-        s = V(repeating: ap[7]); c7.addProduct(s, bv); d7.addProduct(s, bw)
-        s = V(repeating: ap[8]); c8.addProduct(s, bv); d8.addProduct(s, bw)
-        s = V(repeating: ap[9]); c9.addProduct(s, bv); d9.addProduct(s, bw)
-        s = V(repeating: ap[10]); c10.addProduct(s, bv); d10.addProduct(s, bw)
-        s = V(repeating: ap[11]); c11.addProduct(s, bv); d11.addProduct(s, bw)
-        ap += 12
+        s = V(repeating: ap[rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2 * rs]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3 * rs]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        s = V(repeating: ap[4 * rs]); c4.addProduct(s, bv); d4.addProduct(s, bw)
+        s = V(repeating: ap[5 * rs]); c5.addProduct(s, bv); d5.addProduct(s, bw)
+        s = V(repeating: ap[6 * rs]); c6.addProduct(s, bv); d6.addProduct(s, bw)
+        s = V(repeating: ap[7 * rs]); c7.addProduct(s, bv); d7.addProduct(s, bw)
+        s = V(repeating: ap[8 * rs]); c8.addProduct(s, bv); d8.addProduct(s, bw)
+        s = V(repeating: ap[9 * rs]); c9.addProduct(s, bv); d9.addProduct(s, bw)
+        s = V(repeating: ap[10 * rs]); c10.addProduct(s, bv); d10.addProduct(s, bw)
+        s = V(repeating: ap[11 * rs]); c11.addProduct(s, bv); d11.addProduct(s, bw)
+        ap += ds
         bp += 64
         bq += 64
     }
@@ -1026,7 +1046,7 @@ private struct TileStore {
 #else
 @inline(__always)
 private func microKernel(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
 ) {
@@ -1040,17 +1060,17 @@ private func microKernel(
         let b1 = bp.load(fromByteOffset: 32, as: V.self)
         var av = V(repeating: ap[0])
         c00.addProduct(av, b0); c01.addProduct(av, b1)
-        av = V(repeating: ap[1])
+        av = V(repeating: ap[rs])
         c10.addProduct(av, b0); c11.addProduct(av, b1)
-        av = V(repeating: ap[2])
+        av = V(repeating: ap[2 * rs])
         c20.addProduct(av, b0); c21.addProduct(av, b1)
-        av = V(repeating: ap[3])
+        av = V(repeating: ap[3 * rs])
         c30.addProduct(av, b0); c31.addProduct(av, b1)
-        av = V(repeating: ap[4])
+        av = V(repeating: ap[4 * rs])
         c40.addProduct(av, b0); c41.addProduct(av, b1)
-        av = V(repeating: ap[5])
+        av = V(repeating: ap[5 * rs])
         c50.addProduct(av, b0); c51.addProduct(av, b1)
-        ap += 6
+        ap += ds
         bp += 64
     }
 

@@ -232,6 +232,26 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// With alpha 1, whole 12-row slivers of an A stored [m, k] are read in place
+    /// (not packed): the same bits as the same A stored transposed (always
+    /// packed), for in-place and packed slivers mixed, a padded lda, two depth
+    /// slices, both the two-sliver and one-sliver kernels, and a second row block.
+    func testAInPlaceSameBitsAsPacked() {
+        let n = 16 * 5 + 7, k = 300
+        for m in [12, 30, 64, 151] {
+            let lda = k + 3
+            let a = randomFloats(m * lda, seed: 31), b = randomFloats(k * n, seed: 32), c0 = randomFloats(m * n, seed: 33)
+            var at = [Float](repeating: 0, count: k * m)
+            for i in 0..<m { for q in 0..<k { at[q * m + i] = a[i * lda + q] } }
+            for beta: Float in [0, 0.5] {
+                var inPlace = c0, packed = c0
+                gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: n, beta: beta, c: &inPlace, ldc: n)
+                gemm(.transposed, .none, m: m, n: n, k: k, alpha: 1, a: at, lda: m, b: b, ldb: n, beta: beta, c: &packed, ldc: n)
+                XCTAssertEqual(inPlace.map(\.bitPattern), packed.map(\.bitPattern), "m \(m), beta \(beta)")
+            }
+        }
+    }
+
     func testDeterministicAcrossRunsAndThreadCounts() {
         let m = 130, n = 300, k = 270
         let a = randomFloats(m * k, seed: 11), b = randomFloats(k * n, seed: 12)
