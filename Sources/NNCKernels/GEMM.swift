@@ -16,7 +16,8 @@ import Darwin
 /// (AVX2: 6×16, 12 `SIMD8<Float>` accumulators; AVX-512: 12×16, 12
 /// `SIMD16<Float>`). For each KC-deep slice of k, a panel of op(B) is packed
 /// into 16-column slivers and blocks of op(A) into mr-row slivers (alpha folded in), both zero-padded to whole tiles, so one
-/// micro-kernel serves every transposition and every edge. The sum for each
+/// micro-kernel serves every transposition and every edge. (AVX-512, alpha 1, A stored [m, k]: whole
+/// 12-row slivers are read in place, row stride lda, and only a block's last rows are packed.) The sum for each
 /// C element runs over k in the same order whatever the blocking of m and n,
 /// so results are bit-identical for any thread count.
 ///
