@@ -933,23 +933,12 @@ private func microKernel12x32(
         bp += 64
         bq += 64
     }
-    // Each half as the 12×16 kernel stores it: a whole 12×16 half straight
-    // to C, a partial one through `edgeTile` [12][16] (the same roundings).
-    @inline(__always) func half(_ v: V, _ r: Int, column: Int, whole: Bool) {
-        if whole {
-            let d = UnsafeMutableRawPointer(c + r * ldc + column)
-            storeTileRow(v, to: d, beta: beta)
-        } else {
-            UnsafeMutableRawPointer(edgeTile).storeBytes(of: v, toByteOffset: r * 64, as: V.self)
-        }
-    }
+    let tile = TileStore(c: c, ldc: ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile, tileRows: 12)
     for pass in 0..<2 {
-        let whole = rows == 12 && (pass == 0 || cols == 32)   // cols >= 17: the left half is always 16 wide
-        let column = 16 * pass
-        @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) { half(pass == 0 ? lo : hi, r, column: column, whole: whole) }
+        @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) { tile.put(pass == 0 ? lo : hi, row: r, pass: pass) }
         put(c0, d0, 0); put(c1, d1, 1); put(c2, d2, 2); put(c3, d3, 3); put(c4, d4, 4); put(c5, d5, 5)
         put(c6, d6, 6); put(c7, d7, 7); put(c8, d8, 8); put(c9, d9, 9); put(c10, d10, 10); put(c11, d11, 11)
-        if !whole { copyEdgeTile(edgeTile, to: c + column, ldc: ldc, rows: rows, cols: min(16, cols - column), beta: beta) }
+        tile.finish(pass: pass)
     }
 }
 
@@ -1021,7 +1010,7 @@ private func microKernel4x32(
     }
 }
 
-/// Where the 16-column halves of a tileRows×32 tile go: a whole half (all
+/// Where the 16-column halves of a tileRows×32 tile (12, 8 or 4 rows) go: a whole half (all
 /// tileRows rows live, 16 columns) straight to C, a partial one through
 /// `edgeTile` [tileRows][16] and `copyEdgeTile` (the same roundings).
 private struct TileStore {
