@@ -137,8 +137,9 @@ private final class PoolState: @unchecked Sendable {
     private var exitedWorkers = 0
     private var startedWorkers = 0
     #if os(Linux)
-    /// Copy of `generation` readable without the mutex, for the brief spin.
+    /// Copies of `generation` and `workersInJob` readable without the mutex, for the brief spins.
     private let publishedGeneration = Atomic<UInt64>(0)
+    private let workersInJobMirror = Atomic<Int>(0)
     #endif
 
     init(workerCount: Int) {
@@ -178,6 +179,15 @@ private final class PoolState: @unchecked Sendable {
         #endif
         pthread_cond_broadcast(workAvailable)
         drainIndices(body, context)
+        #if os(Linux)
+        if workersInJob > 0 {
+            // Poll before sleeping: a worker still on its last index is usually
+            // done within microseconds, and waking a sleeping caller costs ~45.
+            pthread_mutex_unlock(mutex)
+            spinBriefly { self.workersInJobMirror.load(ordering: .acquiring) > 0 }
+            pthread_mutex_lock(mutex)
+        }
+        #endif
         while workersInJob > 0 {
             pthread_cond_wait(workerLeft, mutex)
         }
@@ -208,11 +218,13 @@ private final class PoolState: @unchecked Sendable {
         pthread_cond_broadcast(workerLeft)
         var seenGeneration = generation
         while true {
+            #if os(Linux)
             if generation == seenGeneration && !shuttingDown {
                 pthread_mutex_unlock(mutex)
-                spinBriefly(while: seenGeneration)
+                spinBriefly { self.publishedGeneration.load(ordering: .acquiring) == seenGeneration }
                 pthread_mutex_lock(mutex)
             }
+            #endif
             while generation == seenGeneration && !shuttingDown {
                 pthread_cond_wait(workAvailable, mutex)
             }
@@ -221,8 +233,10 @@ private final class PoolState: @unchecked Sendable {
             // A worker that wakes after its job finished finds no body.
             guard let body, let context else { continue }
             workersInJob += 1
+            publishWorkersInJob()
             drainIndices(body, context)
             workersInJob -= 1
+            publishWorkersInJob()
             if workersInJob == 0 { pthread_cond_signal(workerLeft) }
         }
         exitedWorkers += 1
@@ -230,20 +244,28 @@ private final class PoolState: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Polls for a new job for up to ~50 µs before the worker goes to sleep:
-    /// kernels come in quick succession (the gemms of one training step), and
-    /// waking a sleeping thread costs ~45 µs on this kind of VM. The poll
-    /// yields the core at every turn, so a busy neighbour process is not starved.
-    private func spinBriefly(while seen: UInt64) {
-        #if os(Linux)
+    /// Polls `waiting` for up to ~50 µs before the thread goes to sleep on a
+    /// condition: kernels come in quick succession (the gemms of one training
+    /// step, the layers of one batch-1 prediction), and waking a sleeping
+    /// thread costs ~45 µs on this kind of VM. The poll yields the core at
+    /// every turn, so a busy neighbour process is not starved.
+    #if os(Linux)
+    private func spinBriefly(while waiting: () -> Bool) {
         var start = timespec(), now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
-        while publishedGeneration.load(ordering: .acquiring) == seen {
+        while waiting() {
             sched_yield()
             clock_gettime(CLOCK_MONOTONIC, &now)
             let elapsed = (now.tv_sec - start.tv_sec) * 1_000_000_000 + (now.tv_nsec - start.tv_nsec)
             if elapsed > PoolState.spinNanoseconds { return }
         }
+    }
+    #endif
+
+    /// Copies `workersInJob` (mutex held) where `run` can poll it without the mutex.
+    private func publishWorkersInJob() {
+        #if os(Linux)
+        workersInJobMirror.store(workersInJob, ordering: .releasing)
         #endif
     }
 
