@@ -191,7 +191,27 @@ public func gemm(
     let problem = GEMMProblem(transA: transA, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
                               b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
     if m <= GEMMBlocking.fewRows {
-        gemmFewRowsPacked(problem, rows: m, n: n, packedB: packedB, scratch: GEMMScratch.forCurrentThread())
+        let slivers = roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr
+        guard let pool, pool.threadCount > 1, m * n * k >= GEMMBlocking.fewRowsParallelWork,
+              slivers >= 2 * pool.threadCount else {
+            gemmFewRowsPacked(problem, rows: m, n: n, slivers: 0..<slivers, packedB: packedB,
+                              scratch: GEMMScratch.forCurrentThread())
+            return
+        }
+        // Batch-1 inference: one contiguous band of slivers per thread. Task t is
+        // claimed first by thread t (the caller takes 0), so each core keeps
+        // re-reading its own part of B from its own L2 call after call. A column's
+        // sum does not depend on the split: the same bits at any thread count.
+        let tasks = pool.threadCount
+        var task = FewRowsTask(problem: problem, packedB: packedB, m: m, n: n, slivers: slivers, tasks: tasks)
+        withUnsafeMutablePointer(to: &task) { pointer in
+            pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in
+                let task = context.assumingMemoryBound(to: FewRowsTask.self).pointee
+                gemmFewRowsPacked(task.problem, rows: task.m, n: task.n,
+                                  slivers: ThreadPool.chunkRange(t, of: task.tasks, count: task.slivers),
+                                  packedB: task.packedB, scratch: GEMMScratch.forCurrentThread())
+            }
+        }
         return
     }
     let threads = pool?.threadCount ?? 1
@@ -211,6 +231,16 @@ public func gemm(
     }
 }
 
+/// One thread's band of columns (16-wide slivers) of a few-rows product with a prepacked B.
+private struct FewRowsTask {
+    var problem: GEMMProblem
+    var packedB: UnsafePointer<Float>
+    var m: Int
+    var n: Int
+    var slivers: Int
+    var tasks: Int
+}
+
 /// One thread's band of rows of a product with a prepacked B.
 private struct PackedGEMMTask {
     var problem: GEMMProblem
@@ -225,11 +255,11 @@ private struct PackedGEMMTask {
 /// FMAs do not wait on each other. Per element the same operations in the same
 /// order as `gemmBlocked` on an edge tile (alpha·A rounded first, a fresh sum
 /// per KC slice, then beta as `copyEdgeTile` applies it), so the same bits.
-private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, packedB: UnsafePointer<Float>,
-                               scratch: GEMMScratch) {
+private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, slivers: Range<Int>,
+                               packedB: UnsafePointer<Float>, scratch: GEMMScratch) {
     typealias V = SIMD16<Float>
     let nr = GEMMBlocking.nr
-    let panelWidth = roundUp(n, nr), slivers = panelWidth / nr
+    let panelWidth = roundUp(n, nr)
     let tile = scratch.edgeTile   // [4][16]: four slivers' sums for one row
     var pc = 0
     while pc < p.k {
@@ -241,9 +271,9 @@ private func gemmFewRowsPacked(_ p: GEMMProblem, rows m: Int, n: Int, packedB: U
             // A[i, pc + q] at a + i·lda + q (stored [m, k]) or a + q·lda + i (stored [k, m]).
             let aRow = p.transA == .none ? p.a + i * p.lda + pc : p.a + pc * p.lda + i
             let aStep = p.transA == .none ? 1 : p.lda
-            var s = 0
-            while s < slivers {
-                let group = min(4, slivers - s)
+            var s = slivers.lowerBound
+            while s < slivers.upperBound {
+                let group = min(4, slivers.upperBound - s)
                 var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
                 var b = panel + s * sliverBytes
                 var ap = aRow
@@ -290,6 +320,11 @@ public func gemmPackedPathIsExact(_ transA: Transpose, _ transB: Transpose, m: I
     return m > GEMMBlocking.fewRows && !dotProducts && gemmCanPackB(n: n)
 }
 
+/// Whether `gemm(…packedB:…)` with m rows takes its few-rows path, which gives
+/// the bits of the blocked path (rows computed among more), not those of the
+/// unpacked few-rows path.
+public func gemmPackedTakesFewRows(m: Int) -> Bool { m <= GEMMBlocking.fewRows }
+
 /// Whether `gemm` would split a product of this size over threads; callers
 /// with many small products (conv per image) parallelize over them instead.
 func gemmSplitsAcrossThreads(m: Int, n: Int, k: Int) -> Bool {
@@ -323,6 +358,9 @@ enum GEMMBlocking {
     static let parallelWork = 1 << 21
     /// m at or below which `gemmFewRows` beats packing (measured).
     static let fewRows = 4
+    /// m·n·k from which a few-rows product with a prepacked B is split over
+    /// the threads (≈ 3 µs of work: a hand-off to a polling worker costs ~1 µs).
+    static let fewRowsParallelWork = 1 << 16
     /// Largest m·n, and smallest k, for which `gemmDotProducts` beats packing (measured).
     static let dotProductCells = 1024
     static let dotProductMinDepth = 64

@@ -245,7 +245,7 @@ private func lstmForwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Threa
     for t in 0..<shape.steps {
         if t > 0 && shape.packsForward {
             gemm(.none, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h,
-                 packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates + t * ng, ldc: g4)
+                 packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
         } else if t > 0 {
             gemm(.none, .transposed, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
                  beta: 1, c: gates + t * ng, ldc: g4, pool: pool)

@@ -93,6 +93,36 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Batch-1 inference splits a few-rows product with a prepacked B by columns over
+    /// the threads: the same bits as one thread, for every row count of the path, an
+    /// odd number of slivers (the bands differ by one) and two KC slices; columns
+    /// outside C's width are not written.
+    func testPrepackedFewRowsSplitOverThreadsSameBits() {
+        let (n, k) = (600, 300)   // 38 slivers, the last 8 wide; 1·600·300 is above the split threshold
+        let b = randomFloats(k * n, seed: 21)
+        var packed = [Float](repeating: .nan, count: gemmPackedBSize(k: k, n: n))
+        gemmPackB(.transposed, k: k, n: n, b: b, ldb: k, into: &packed)
+        let pool = ThreadPool(threads: 2)
+        for rows in 1...4 {
+            let a = randomFloats(rows * k, seed: UInt64(22 + rows))
+            let ldc = n + 5
+            let c0 = randomFloats(rows * ldc, seed: 23)
+            var single = c0, split = c0
+            gemm(.none, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, packedB: packed, beta: 0.5, c: &single, ldc: ldc)
+            gemm(.none, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, packedB: packed, beta: 0.5, c: &split, ldc: ldc,
+                 pool: pool)
+            XCTAssertEqual(split.map(\.bitPattern), single.map(\.bitPattern), "rows \(rows)")
+            for r in 0..<rows {
+                XCTAssertEqual(Array(split[(r * ldc + n)..<((r + 1) * ldc)]), Array(c0[(r * ldc + n)..<((r + 1) * ldc)]))
+            }
+            var reference = c0
+            gemmReference(.none, .transposed, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                          beta: 0.5, c: &reference, ldc: ldc)
+            let worst = zip(split, reference).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-3, "rows \(rows)")   // k = 300 products of values in [-1, 1]
+        }
+    }
+
     func testAllTranspositionsOddSizesOneThread() {
         let sizes = [1, 3, 7, 17, 33, 65]
         var seed: UInt64 = 1

@@ -59,13 +59,18 @@ extension Plan {
     }
 
     /// A dense step's inference pass with its frozen Wᵀ: one GEMM on the packed
-    /// weights, then the fused bias + activation. The same bits as `denseForward`
-    /// (the blocked GEMM with B packed per call). False: not frozen, or a shape
-    /// where `denseForward` takes another GEMM path (few rows, dot products).
+    /// weights, then the fused bias + activation. At a batch of more than a few
+    /// rows, the same bits as `denseForward` (the blocked GEMM with B packed per
+    /// call); at a few rows (batch-1 prediction) the packed few-rows kernel,
+    /// 16 lanes wide and split over the threads by columns: the bits of the
+    /// blocked GEMM, which differ from `denseForward`'s dot products by
+    /// reassociation. False: not frozen, or a shape where `denseForward` takes
+    /// the dot-product path.
     func denseInferenceForward(_ d: Step.DenseStep, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
                                rows: Int) -> Bool {
         guard let packed = d.packedWeight,
-              gemmPackedPathIsExact(.none, .transposed, m: rows, n: d.outputSize, k: d.inputSize) else { return false }
+              gemmPackedTakesFewRows(m: rows)
+                || gemmPackedPathIsExact(.none, .transposed, m: rows, n: d.outputSize, k: d.inputSize) else { return false }
         gemm(.none, m: rows, n: d.outputSize, k: d.inputSize, alpha: 1, a: x, lda: d.inputSize,
              packedB: packed.pointer, beta: 0, c: y, ldc: d.outputSize, pool: pool)
         biasActivationForward(d.activation, output: y, bias: d.bias.map { UnsafePointer(parameters.pointer($0)) },
