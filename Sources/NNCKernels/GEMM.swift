@@ -85,7 +85,8 @@ public func gemm(
         && k >= GEMMBlocking.dotProductMinDepth
     let path = GEMMPath(dotProducts: dotProducts, fewRows: fewRows)
     let threads = pool?.threadCount ?? 1
-    guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
+    // (A pool backing off runs jobs inline: then one unsplit product, not its tasks one after another.)
+    guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k), !pool.isBackingOff else {
         gemmCompute(problem, rows: 0..<m, cols: 0..<n, path: path)
         return
     }
@@ -193,7 +194,7 @@ public func gemm(
     if m <= GEMMBlocking.fewRows {
         let slivers = roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr
         guard let pool, pool.threadCount > 1, m * n * k >= GEMMBlocking.fewRowsParallelWork,
-              slivers >= 2 * pool.threadCount else {
+              slivers >= 2 * pool.threadCount, !pool.isBackingOff else {
             gemmFewRowsPacked(problem, rows: m, n: n, slivers: 0..<slivers, packedB: packedB,
                               scratch: GEMMScratch.forCurrentThread())
             return
@@ -215,7 +216,7 @@ public func gemm(
         return
     }
     let threads = pool?.threadCount ?? 1
-    guard let pool, threads > 1, m > GEMMBlocking.mr, gemmSplitsAcrossThreads(m: m, n: n, k: k) else {
+    guard let pool, threads > 1, m > GEMMBlocking.mr, gemmSplitsAcrossThreads(m: m, n: n, k: k), !pool.isBackingOff else {
         gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
         return
     }

@@ -204,8 +204,9 @@ private struct LSTMStepsJob {
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
     guard job.bands > 1, let pool else {
-        if forward { lstmForwardSteps(job, rows: 0..<job.shape.batch, pool: pool) }
-        else { lstmBackwardSteps(job, rows: 0..<job.shape.batch, pool: pool) }
+        let stepPool = pool?.isBackingOff == true ? nil : pool   // backing off: every product on this thread
+        if forward { lstmForwardSteps(job, rows: 0..<job.shape.batch, pool: stepPool) }
+        else { lstmBackwardSteps(job, rows: 0..<job.shape.batch, pool: stepPool) }
         return
     }
     withUnsafeMutablePointer(to: &job) { pointer in

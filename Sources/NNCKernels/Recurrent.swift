@@ -323,7 +323,7 @@ public func rnnBackward(
 /// Two, so that when one core is busy elsewhere the caller takes the slow
 /// worker's second band instead of waiting for it.
 func recurrentBands(batch: Int, _ pool: ThreadPool?) -> Int {
-    guard let pool, pool.threadCount > 1 else { return 1 }
+    guard let pool, pool.threadCount > 1, !pool.isBackingOff else { return 1 }
     return max(1, min(2 * pool.threadCount, batch / 8))
 }
 
@@ -344,8 +344,9 @@ private struct RNNStepsJob {
 
     mutating func run(pool: ThreadPool?, forward: Bool) {
         guard bands > 1, let pool else {
-            if forward { rnnForwardSteps(self, rows: 0..<shape.batch, pool: pool) }
-            else { rnnBackwardSteps(self, rows: 0..<shape.batch, pool: pool) }
+            let stepPool = pool?.isBackingOff == true ? nil : pool   // backing off: every product on this thread
+            if forward { rnnForwardSteps(self, rows: 0..<shape.batch, pool: stepPool) }
+            else { rnnBackwardSteps(self, rows: 0..<shape.batch, pool: stepPool) }
             return
         }
         withUnsafeMutablePointer(to: &self) { pointer in

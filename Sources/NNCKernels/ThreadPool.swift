@@ -88,6 +88,12 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Whether the pool is running jobs on the caller alone for now, because
+    /// sharing them lost time (a worker's core is busy elsewhere; see
+    /// `ContentionBackOff`). A caller that can cut its work coarser for one
+    /// thread (fewer, larger pieces) does so while this is true.
+    public var isBackingOff: Bool { threadCount > 1 && state.isBackingOff }
+
     /// Splits 0..<count into `chunks` contiguous ranges (see `chunkRange`) and
     /// runs `body(range)` for each in parallel. `chunks` defaults to the
     /// thread count; a reduction that must give the same bits for any thread
@@ -132,6 +138,11 @@ private final class PoolState: @unchecked Sendable {
     private var count = 0
     private var nextIndex = 0
     private var workersInJob = 0
+    /// Workers that took part in the current job (one that wakes after the caller drained it does not).
+    private var joinedInJob = 0
+    private var backOff = ContentionBackOff()
+    /// Workers polling for a job (awake, or runnable but set aside by the scheduler), not asleep.
+    private var pollingWorkers = 0
     private var busy = false
     private var shuttingDown = false
     private var exitedWorkers = 0
@@ -164,7 +175,7 @@ private final class PoolState: @unchecked Sendable {
     func run(count: Int, context: UnsafeMutableRawPointer,
              body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
-        if busy {
+        if busy || backOff.isBackingOff(at: monotonicNanoseconds()) {
             pthread_mutex_unlock(mutex)
             return false
         }
@@ -173,12 +184,16 @@ private final class PoolState: @unchecked Sendable {
         self.context = context
         self.count = count
         nextIndex = 0
+        joinedInJob = 0
+        let workersWereAwake = pollingWorkers > 0
         generation &+= 1
         #if os(Linux)
         publishedGeneration.store(generation, ordering: .releasing)
         #endif
         pthread_cond_broadcast(workAvailable)
-        drainIndices(body, context)
+        let start = monotonicNanoseconds()
+        let ownIndices = drainIndices(body, context)
+        let drained = monotonicNanoseconds()
         #if os(Linux)
         if workersInJob > 0 {
             // Poll before sleeping: a worker still on its last index is usually
@@ -191,6 +206,9 @@ private final class PoolState: @unchecked Sendable {
         while workersInJob > 0 {
             pthread_cond_wait(workerLeft, mutex)
         }
+        let finished = monotonicNanoseconds()
+        backOff.record(ownWork: drained - start, ownIndices: ownIndices, of: count, wait: finished - drained,
+                       workersJoined: joinedInJob > 0, workersWereAwake: workersWereAwake, now: finished)
         self.body = nil
         self.context = nil
         busy = false
@@ -198,17 +216,21 @@ private final class PoolState: @unchecked Sendable {
         return true
     }
 
-    /// Claims and runs indices until none are left. Called with the mutex
-    /// held; releases it around each `body` call.
+    /// Claims and runs indices until none are left; returns how many it ran.
+    /// Called with the mutex held; releases it around each `body` call.
+    @discardableResult
     private func drainIndices(_ body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void,
-                              _ context: UnsafeMutableRawPointer) {
+                              _ context: UnsafeMutableRawPointer) -> Int {
+        var ran = 0
         while nextIndex < count {
             let index = nextIndex
             nextIndex += 1
             pthread_mutex_unlock(mutex)
             body(context, index)
             pthread_mutex_lock(mutex)
+            ran += 1
         }
+        return ran
     }
 
     /// A worker thread's life: sleep until a job or shutdown, help, repeat.
@@ -220,9 +242,11 @@ private final class PoolState: @unchecked Sendable {
         while true {
             #if os(Linux)
             if generation == seenGeneration && !shuttingDown {
+                pollingWorkers += 1
                 pthread_mutex_unlock(mutex)
                 spinBriefly { self.publishedGeneration.load(ordering: .acquiring) == seenGeneration }
                 pthread_mutex_lock(mutex)
+                pollingWorkers -= 1
             }
             #endif
             while generation == seenGeneration && !shuttingDown {
@@ -233,6 +257,7 @@ private final class PoolState: @unchecked Sendable {
             // A worker that wakes after its job finished finds no body.
             guard let body, let context else { continue }
             workersInJob += 1
+            joinedInJob += 1
             publishWorkersInJob()
             drainIndices(body, context)
             workersInJob -= 1
@@ -271,6 +296,13 @@ private final class PoolState: @unchecked Sendable {
 
     private static let spinNanoseconds = 50_000
 
+    /// Whether jobs currently run on the caller alone (see `ContentionBackOff`).
+    var isBackingOff: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return backOff.isBackingOff(at: monotonicNanoseconds())
+    }
+
     /// Blocks until every worker thread has entered its loop.
     func waitUntilWorkersStarted() {
         pthread_mutex_lock(mutex)
@@ -290,4 +322,57 @@ private final class PoolState: @unchecked Sendable {
         }
         pthread_mutex_unlock(mutex)
     }
+}
+
+/// When sharing jobs costs more than it saves — a worker's core is taken by
+/// another process, so the caller finishes its own indices and then waits for
+/// a worker that the scheduler has set aside — the pool runs the next jobs on
+/// the caller alone, and tries sharing again after a while (exponential
+/// back-off, reset by a job that the workers helped without a long wait).
+/// Running a job inline computes the same bits (the bodies do not depend on
+/// which thread runs them), so this only changes speed: with one core busy,
+/// nnc at 2 threads stays at about its 1-thread speed instead of below it.
+struct ContentionBackOff {
+    /// Until this time (CLOCK_MONOTONIC ns) jobs run on the caller alone.
+    private var inlineUntil: Int64 = 0
+    /// How long the next loss sends jobs inline (doubles per loss in a row).
+    private var penalty = ContentionBackOff.minimumPenalty
+    static let minimumPenalty: Int64 = 500_000       // 0.5 ms
+    static let maximumPenalty: Int64 = 64_000_000    // 64 ms: a probe costs at most a few % then
+    /// Waits below this are noise, not a loss (ns).
+    static let ignoredWait: Int64 = 5_000
+    /// A polling worker on a free core joins a job within a few µs (ns).
+    static let absentAfter: Int64 = 20_000
+
+    func isBackingOff(at now: Int64) -> Bool { now < inlineUntil }
+
+    /// A shared job is a loss when the caller, having run `ownIndices` of the
+    /// `count` indices in `ownWork` ns, then waited for the workers longer than
+    /// the rest would have taken it (at its own pace): it would have finished
+    /// sooner alone.
+    ///
+    /// It is also a loss when a worker was polling for work when the job was
+    /// published (not asleep: a sleeping worker wakes late, which is no sign of
+    /// contention) and still had not joined after `absentAfter` of the caller's
+    /// work: the scheduler gave its core to someone else.
+    mutating func record(ownWork: Int64, ownIndices: Int, of count: Int, wait: Int64, workersJoined: Bool,
+                         workersWereAwake: Bool, now: Int64) {
+        let rest = ownIndices > 0 ? ownWork * Int64(count - ownIndices) / Int64(ownIndices) : 0
+        let slow = wait > ContentionBackOff.ignoredWait && wait > rest
+        let absent = workersWereAwake && !workersJoined && ownWork > ContentionBackOff.absentAfter
+        if slow || absent {
+            inlineUntil = now + penalty
+            penalty = min(2 * penalty, ContentionBackOff.maximumPenalty)
+        } else if workersJoined {
+            penalty = ContentionBackOff.minimumPenalty
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+@inline(__always)
+private func monotonicNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
