@@ -11,9 +11,12 @@ import Synchronization
 /// A fixed pool of worker threads for data-parallel kernels.
 ///
 /// - `threadCount - 1` persistent workers plus the calling thread, which takes
-///   part in every job. Idle workers sleep on a condition variable (no
-///   spinning: the machine is shared, and a spinning pool collapses when
-///   another process holds a core).
+///   part in every job. Idle workers poll for ~50 µs, yielding the core at
+///   every turn, then sleep on a condition variable (no lasting spin: the
+///   machine is shared, and a spinning pool collapses when another process
+///   holds a core); the caller polls the same way for workers finishing.
+/// - When sharing jobs loses time (a worker's core is busy elsewhere), the
+///   pool runs jobs on the caller alone for a while (`ContentionBackOff`).
 /// - Indices are claimed one at a time from a shared counter, so when a worker
 ///   is slow to wake (its core is busy) the caller simply runs more indices and
 ///   the job degrades to one-thread speed instead of waiting.
