@@ -131,6 +131,44 @@ public func denseBackwardLinear(
     }
 }
 
+/// The linear part of the backward with a plain SGD step folded in, for
+/// training that keeps no gradient of this layer (SGD without momentum, no
+/// clipping, no penalty on the weights): dInput = dZ·W with W as it was
+/// (ASSIGNED), then
+///   W ← W − lr·dZᵀ·x     (one GEMM into W: alpha −lr, beta 1)
+///   b ← b − lr·Σ_n dZ    (`sgdUpdate` on the column sums in `biasScratch`)
+/// — one pass over W instead of three (write dW, read it and W, write W).
+/// b gets the bits of `denseBackwardLinear` into a zeroed db then `sgdUpdate`;
+/// W the same sums, with −lr applied to dZ before the products instead of to
+/// their sum (reassociation). Shapes as in `denseBackwardLinear`;
+/// biasScratch: [outputSize] when there is a bias.
+public func denseBackwardSGD(
+    dInput: UnsafeMutablePointer<Float>?,
+    weight: UnsafeMutablePointer<Float>,
+    bias: UnsafeMutablePointer<Float>?,
+    biasScratch: UnsafeMutablePointer<Float>?,
+    dPreactivation: UnsafePointer<Float>,
+    input: UnsafePointer<Float>,
+    batch: Int, inputSize: Int, outputSize: Int,
+    learningRate: Float,
+    pool: ThreadPool? = nil
+) {
+    if let dInput {
+        gemm(.none, .none, m: batch, n: inputSize, k: outputSize, alpha: 1,
+             a: dPreactivation, lda: outputSize, b: weight, ldb: inputSize,
+             beta: 0, c: dInput, ldc: inputSize, pool: pool)
+    }
+    gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: -learningRate,
+         a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
+         beta: 1, c: weight, ldc: inputSize, pool: pool)
+    if let bias, let biasScratch {
+        biasScratch.update(repeating: 0, count: outputSize)
+        addColumnSums(biasScratch, dPreactivation, rows: batch, width: outputSize)
+        sgdUpdate(parameters: bias, velocity: nil, gradients: biasScratch, count: outputSize,
+                  learningRate: learningRate, momentum: 0, nesterov: false)
+    }
+}
+
 // MARK: - Unfused references (test oracles)
 
 /// Reference forward: gemmReference, then a bias-add pass, then the

@@ -122,4 +122,60 @@ final class DenseTests: XCTestCase {
         XCTAssertEqual(dw, dwFull)
         XCTAssertTrue(dw.contains { $0 != 0 })
     }
+
+    /// The SGD step folded into backward: dInput from W before the step (the same
+    /// bits as `denseBackwardLinear`), b with the bits of db then `sgdUpdate`, W
+    /// within reassociation of W − lr·dW; with and without bias and dInput, on a
+    /// batch of one (a rank-1 update) and a product split over two threads.
+    func testBackwardSGDEqualsGradientThenUpdate() {
+        let lr: Float = 0.05
+        for (rows, inputs, outputs, threads) in [(batch, inputSize, outputSize, 1), (1, 40, 24, 1), (96, 130, 200, 2)] {
+            var random = SeededRandom(seed: UInt64(rows * 31 + inputs))
+            let x = randomArray(rows * inputs, &random, scale: 1.5)
+            let w = randomArray(outputs * inputs, &random, scale: 0.6)
+            let b = randomArray(outputs, &random, scale: 0.5)
+            let dz = randomArray(rows * outputs, &random, scale: 1)
+            let pool = threads > 1 ? ThreadPool(threads: threads) : nil
+            for withBias in [true, false] {
+                for withInput in [true, false] {
+                    var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: b.count)
+                    var dxExpected = [Float](repeating: .nan, count: x.count)
+                    dxExpected.withUnsafeMutableBufferPointer { dxp in
+                        db.withUnsafeMutableBufferPointer { dbp in
+                            denseBackwardLinear(dInput: withInput ? dxp.baseAddress : nil, dWeight: &dw,
+                                                dBias: withBias ? dbp.baseAddress : nil, dPreactivation: dz, input: x,
+                                                weight: w, batch: rows, inputSize: inputs, outputSize: outputs)
+                        }
+                    }
+                    var wExpected = w, bExpected = b
+                    sgdUpdate(parameters: &wExpected, velocity: nil, gradients: dw, count: w.count, learningRate: lr,
+                              momentum: 0, nesterov: false)
+                    sgdUpdate(parameters: &bExpected, velocity: nil, gradients: db, count: b.count, learningRate: lr,
+                              momentum: 0, nesterov: false)
+
+                    var wFolded = w, bFolded = b, scratch = [Float](repeating: .nan, count: outputs)
+                    var dx = [Float](repeating: .nan, count: x.count)
+                    dx.withUnsafeMutableBufferPointer { dxp in
+                        bFolded.withUnsafeMutableBufferPointer { bp in
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                denseBackwardSGD(dInput: withInput ? dxp.baseAddress : nil, weight: &wFolded,
+                                                 bias: withBias ? bp.baseAddress : nil,
+                                                 biasScratch: withBias ? sp.baseAddress : nil, dPreactivation: dz,
+                                                 input: x, batch: rows, inputSize: inputs, outputSize: outputs,
+                                                 learningRate: lr, pool: pool)
+                            }
+                        }
+                    }
+                    let label = "rows \(rows) bias \(withBias) dInput \(withInput)"
+                    if withInput { XCTAssertEqual(dx.map(\.bitPattern), dxExpected.map(\.bitPattern), label) }
+                    XCTAssertEqual(bFolded.map(\.bitPattern), (withBias ? bExpected : b).map(\.bitPattern), label)
+                    // |lr·dW| ≤ lr·rows·1.5 per element: a few float ulps of that bound.
+                    let tolerance = 4 * Float.ulpOfOne * (lr * Float(rows) * 1.5 + 1)
+                    let worst = zip(wFolded, wExpected).map { abs($0 - $1) }.max() ?? .infinity
+                    XCTAssertLessThanOrEqual(worst, tolerance, label)
+                    XCTAssertNotEqual(wFolded, w, "the step changed W")
+                }
+            }
+        }
+    }
 }

@@ -78,3 +78,34 @@ extension Plan {
         return true
     }
 }
+
+extension Plan {
+    /// Marks the dense steps that can apply a plain SGD step in their own backward
+    /// (`denseBackwardSGD`, while `sgdLearningRate` is set): those that learn and have
+    /// no l2 or contractive penalty (both add to the weight gradient). Returns the
+    /// ranges of the parameter block the other steps still update through the
+    /// gradient block (sorted, merged). The caller must only use this for SGD without
+    /// momentum or clipping, where a layer's update needs nothing but its own gradient,
+    /// and after `attachLoss` (which makes the training steps marked here).
+    func foldSGDIntoBackward() -> [Range<Int>] {
+        var folded: [Range<Int>] = []
+        for (i, step) in trainingSteps.enumerated() {
+            guard case .dense(var d) = step.kind, d.dPreactivation != nil,
+                  d.penalty.l2 == 0, d.penalty.contractive == 0 else { continue }
+            d.foldsSGD = true
+            d.sgdBiasScratch = d.bias.map { FloatBuffer(count: $0.count) }
+            trainingSteps[i].kind = .dense(d)
+            folded.append(d.weight.offset..<(d.weight.offset + d.weight.count))
+            if let b = d.bias { folded.append(b.offset..<(b.offset + b.count)) }
+        }
+        // The complement of the folded ranges in 0..<parameters.count.
+        var rest: [Range<Int>] = []
+        var start = 0
+        for r in folded.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if r.lowerBound > start { rest.append(start..<r.lowerBound) }
+            start = max(start, r.upperBound)
+        }
+        if start < parameters.count { rest.append(start..<parameters.count) }
+        return rest
+    }
+}

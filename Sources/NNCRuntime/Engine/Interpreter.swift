@@ -181,9 +181,16 @@ extension Plan {
                                            inputSize: d.inputSize, hiddenSize: d.outputSize, activation: d.activation,
                                            lambda: Float(d.penalty.contractive) * perBatch)
             }
-            if d.penalty.l2 > 0 { l2PenaltyBackward(dValues: dw, values: w, count: d.weight.count, lambda: Float(d.penalty.l2)) }
-            denseBackwardLinear(dInput: dx, dWeight: dw, dBias: db, dPreactivation: dPre, input: x, weight: w,
-                                batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, pool: pool)
+            if d.foldsSGD, let lr = sgdLearningRate {
+                // The trainer's SGD step for this layer, done here (no gradient kept).
+                denseBackwardSGD(dInput: dx, weight: w, bias: d.bias.map { parameters.pointer($0) },
+                                 biasScratch: d.sgdBiasScratch?.pointer, dPreactivation: dPre, input: x,
+                                 batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, learningRate: lr, pool: pool)
+            } else {
+                if d.penalty.l2 > 0 { l2PenaltyBackward(dValues: dw, values: w, count: d.weight.count, lambda: Float(d.penalty.l2)) }
+                denseBackwardLinear(dInput: dx, dWeight: dw, dBias: db, dPreactivation: dPre, input: x, weight: w,
+                                    batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, pool: pool)
+            }
         case .conv(var c):
             c.geometry.batch = n
             if case (let poolNode, var p)? = c.pool {

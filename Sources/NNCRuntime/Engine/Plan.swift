@@ -34,6 +34,9 @@ public final class Plan: @unchecked Sendable {
     public internal(set) var trainingSteps: [Step] = []
     /// The loss the last training forward computed (mean over the batch's rows).
     public internal(set) var lastLoss = 0.0
+    /// While set (by the trainer, around one backward pass), dense steps marked by
+    /// `foldSGDIntoBackward` apply the plain SGD step with this rate themselves.
+    var sgdLearningRate: Float?
     /// Readers of each node, to accumulate gradients where a node fans out.
     let readers: [[Int]]
     let scratchGradient: [FloatBuffer?]

@@ -46,6 +46,10 @@ public struct Step {
         var penaltyScratch: FloatBuffer?
         /// Wᵀ packed for the GEMM once by `Plan.freezeWeights` (inference with fixed weights), else nil.
         var packedWeight: FloatBuffer?
+        /// Set by `Plan.foldSGDIntoBackward`: while `Plan.sgdLearningRate` is set, backward
+        /// applies the SGD step to W and b itself (`denseBackwardSGD`; [out] scratch for b's sums).
+        var sgdBiasScratch: FloatBuffer?
+        var foldsSGD = false
     }
 
     struct ConvStep {

@@ -66,12 +66,18 @@ public final class BackpropTrainer {
     var order: [Int]
     /// The gradient block, as the clipping kernel takes it (built once: no allocation per step).
     let gradientBuffers: [UnsafeMutableBufferPointer<Float>]
+    /// Plain SGD (no momentum, no clipping): the dense layers apply the step in their
+    /// backward (`Plan.foldSGDIntoBackward`) and these ranges of the parameter block,
+    /// the rest, go through the gradient block. nil: every parameter does.
+    let unfoldedRanges: [Range<Int>]?
     /// Why training ended early (nil: it ran every epoch).
     public private(set) var stopReason: String?
     /// `stop: {patience}`: the best epoch so far, its metric value and weights (restored at the end).
     public private(set) var best: (epoch: Int, value: Double, parameters: [Float])?
 
-    public init(plan: Plan, train: TrainSpec, data: PreparedData, finalActivation: ActivationKind?, seed: SeededRandom) {
+    /// `foldSGD: false` keeps every update on the gradient block (the reference the folded path is tested against).
+    public init(plan: Plan, train: TrainSpec, data: PreparedData, finalActivation: ActivationKind?, seed: SeededRandom,
+                foldSGD: Bool = true) {
         self.plan = plan
         self.train = train
         self.data = data
@@ -82,6 +88,11 @@ public final class BackpropTrainer {
         state = TrainingState(shuffleState: seed.state, noiseState: plan.random.state)
         order = Array(0..<data.train.count)
         gradientBuffers = [plan.parameters.gradients.buffer]
+        if foldSGD, case .sgd(_, let momentum, _) = train.optimizer, momentum == 0, train.clipNorm == nil {
+            unfoldedRanges = plan.foldSGDIntoBackward()
+        } else {
+            unfoldedRanges = nil
+        }
     }
 
     public var epochs: Int { train.effectiveEpochs }
@@ -172,15 +183,28 @@ public final class BackpropTrainer {
         state.examplesSeen += n
         state.correct += totals.correct
         state.counted += totals.counted
-        plan.parameters.gradients.zero()
-        plan.backward(n)
-        if let maxNorm = train.clipNorm {
-            _ = clipGlobalNorm(gradientBuffers, maxNorm: maxNorm)
-        }
+        let values = plan.parameters.values.pointer, gradients = plan.parameters.gradients.pointer
         state.updates += 1
-        optimizer.update(parameters: plan.parameters.values.pointer, state: optimizerState.pointer,
-                         gradients: plan.parameters.gradients.pointer, count: plan.parameters.count,
-                         learningRate: learningRate, step: state.updates)
+        if let unfoldedRanges {
+            // Plain SGD: the dense layers update themselves during backward.
+            for r in unfoldedRanges { (gradients + r.lowerBound).update(repeating: 0, count: r.count) }
+            plan.sgdLearningRate = learningRate
+            plan.backward(n)
+            plan.sgdLearningRate = nil
+            for r in unfoldedRanges {
+                optimizer.update(parameters: values + r.lowerBound, state: optimizerState.pointer,
+                                 gradients: gradients + r.lowerBound, count: r.count,
+                                 learningRate: learningRate, step: state.updates)
+            }
+        } else {
+            plan.parameters.gradients.zero()
+            plan.backward(n)
+            if let maxNorm = train.clipNorm {
+                _ = clipGlobalNorm(gradientBuffers, maxNorm: maxNorm)
+            }
+            optimizer.update(parameters: values, state: optimizerState.pointer, gradients: gradients,
+                             count: plan.parameters.count, learningRate: learningRate, step: state.updates)
+        }
         if !allFinite(plan.parameters.values.pointer, count: plan.parameters.count) {
             throw RunError.diverged(divergenceMessage(what: "a parameter became NaN or infinite after the update"))
         }
