@@ -331,7 +331,7 @@ private final class PoolState: @unchecked Sendable {
 /// another process, so the caller finishes its own indices and then waits for
 /// a worker that the scheduler has set aside — the pool runs the next jobs on
 /// the caller alone, and tries sharing again after a while (exponential
-/// back-off, reset by a job that the workers helped without a long wait).
+/// back-off, halved by each job that the workers helped without a long wait).
 /// Running a job inline computes the same bits (the bodies do not depend on
 /// which thread runs them), so this only changes speed: with one core busy,
 /// nnc at 2 threads stays at about its 1-thread speed instead of below it.
@@ -367,7 +367,9 @@ struct ContentionBackOff {
             inlineUntil = now + penalty
             penalty = min(2 * penalty, ContentionBackOff.maximumPenalty)
         } else if workersJoined {
-            penalty = ContentionBackOff.minimumPenalty
+            // Halved, not reset: under contention good and lost jobs alternate (the
+            // worker's core is shared in time slices), and the losses cost the most.
+            penalty = max(ContentionBackOff.minimumPenalty, penalty / 2)
         }
     }
 }

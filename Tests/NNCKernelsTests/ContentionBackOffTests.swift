@@ -19,22 +19,32 @@ final class ContentionBackOffTests: XCTestCase {
         XCTAssertFalse(b.isBackingOff(at: minimum))
     }
 
-    func testLossesInARowDoubleThePenaltyAndAGoodJobResetsIt() {
+    /// How long a loss at `now` sends jobs inline.
+    private func window(_ b: inout ContentionBackOff, at now: Int64) -> Int64 {
+        b.record(ownWork: 10_000, ownIndices: 1, of: 2, wait: 1_000_000, workersJoined: true, workersWereAwake: true, now: now)
+        var end = now
+        while b.isBackingOff(at: end) { end += 100_000 }
+        return end - now
+    }
+
+    private func good(_ b: inout ContentionBackOff, at now: Int64) {
+        b.record(ownWork: 10_000, ownIndices: 1, of: 2, wait: 1_000, workersJoined: true, workersWereAwake: true, now: now)
+    }
+
+    func testLossesInARowDoubleThePenaltyAndGoodJobsHalveIt() {
         var b = ContentionBackOff()
         var now: Int64 = 0
         var windows: [Int64] = []
         for _ in 0..<3 {
-            b.record(ownWork: 10_000, ownIndices: 1, of: 2, wait: 1_000_000, workersJoined: true, workersWereAwake: true, now: now)
-            var end = now
-            while b.isBackingOff(at: end) { end += 100_000 }
-            windows.append(end - now)
-            now = end
+            windows.append(window(&b, at: now))
+            now += windows.last ?? 0
         }
         XCTAssertEqual(windows, [minimum, 2 * minimum, 4 * minimum])
-        b.record(ownWork: 10_000, ownIndices: 1, of: 2, wait: 1_000, workersJoined: true, workersWereAwake: true, now: now)
-        b.record(ownWork: 10_000, ownIndices: 1, of: 2, wait: 1_000_000, workersJoined: true, workersWereAwake: true, now: now)
-        XCTAssertTrue(b.isBackingOff(at: now + minimum - 1))
-        XCTAssertFalse(b.isBackingOff(at: now + minimum), "reset to the minimum by the good job")
+        good(&b, at: now)                                  // 8·minimum → 4·minimum
+        XCTAssertEqual(window(&b, at: now), 4 * minimum)
+        now += 4 * minimum
+        for _ in 0..<10 { good(&b, at: now) }              // 8·minimum halved down to the minimum
+        XCTAssertEqual(window(&b, at: now), minimum)
     }
 
     func testThePenaltyIsBounded() {
