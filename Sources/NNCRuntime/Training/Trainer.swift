@@ -205,7 +205,7 @@ public final class BackpropTrainer {
             optimizer.update(parameters: values, state: optimizerState.pointer, gradients: gradients,
                              count: plan.parameters.count, learningRate: learningRate, step: state.updates)
         }
-        if !allFinite(plan.parameters.values.pointer, count: plan.parameters.count) {
+        if !allFinite(plan.parameters.values.pointer, count: plan.parameters.count, pool: plan.pool) {
             throw RunError.diverged(divergenceMessage(what: "a parameter became NaN or infinite after the update"))
         }
         return loss
