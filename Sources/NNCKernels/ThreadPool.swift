@@ -342,17 +342,20 @@ struct ContentionBackOff {
     private var penalty = ContentionBackOff.minimumPenalty
     static let minimumPenalty: Int64 = 500_000       // 0.5 ms
     static let maximumPenalty: Int64 = 64_000_000    // 64 ms: a probe costs at most a few % then
-    /// Waits below this are noise, not a loss (ns).
-    static let ignoredWait: Int64 = 5_000
+    /// A job counts as lost only when waiting cost at least this much more than
+    /// running the rest alone (ns): a batch-1 product's halves take a few µs, and
+    /// a few µs of hand-off there is not worth running every product alone, while a
+    /// worker whose core is taken costs milliseconds.
+    static let significantLoss: Int64 = 20_000
     /// A polling worker on a free core joins a job within a few µs (ns).
     static let absentAfter: Int64 = 20_000
 
     func isBackingOff(at now: Int64) -> Bool { now < inlineUntil }
 
     /// A shared job is a loss when the caller, having run `ownIndices` of the
-    /// `count` indices in `ownWork` ns, then waited for the workers longer than
-    /// the rest would have taken it (at its own pace): it would have finished
-    /// sooner alone.
+    /// `count` indices in `ownWork` ns, then waited for the workers clearly longer
+    /// (`significantLoss`) than the rest would have taken it at its own pace: it
+    /// would have finished sooner alone.
     ///
     /// It is also a loss when a worker was polling for work when the job was
     /// published (not asleep: a sleeping worker wakes late, which is no sign of
@@ -361,7 +364,7 @@ struct ContentionBackOff {
     mutating func record(ownWork: Int64, ownIndices: Int, of count: Int, wait: Int64, workersJoined: Bool,
                          workersWereAwake: Bool, now: Int64) {
         let rest = ownIndices > 0 ? ownWork * Int64(count - ownIndices) / Int64(ownIndices) : 0
-        let slow = wait > ContentionBackOff.ignoredWait && wait > rest
+        let slow = wait - rest > ContentionBackOff.significantLoss
         let absent = workersWereAwake && !workersJoined && ownWork > ContentionBackOff.absentAfter
         if slow || absent {
             inlineUntil = now + penalty

@@ -70,11 +70,15 @@ final class ContentionBackOffTests: XCTestCase {
         XCTAssertTrue(b.isBackingOff(at: 1))
     }
 
-    func testShortWaitsAreNoise() {
+    /// A batch-1 product: halves of 4 µs, the worker's done 10 µs after the caller's.
+    /// Sharing lost 6 µs, too little to run every product alone for it.
+    func testSmallLossesAreNoise() {
         var b = ContentionBackOff()
-        b.record(ownWork: 1_000, ownIndices: 2, of: 2, wait: ContentionBackOff.ignoredWait, workersJoined: true,
-                 workersWereAwake: true, now: 0)
+        b.record(ownWork: 4_000, ownIndices: 1, of: 2, wait: 10_000, workersJoined: true, workersWereAwake: true, now: 0)
         XCTAssertFalse(b.isBackingOff(at: 1))
+        b.record(ownWork: 4_000, ownIndices: 1, of: 2, wait: 4_000 + ContentionBackOff.significantLoss + 1,
+                 workersJoined: true, workersWereAwake: true, now: 0)
+        XCTAssertTrue(b.isBackingOff(at: 1))
     }
 
     /// A worker that holds its index for 20 ms while the caller's is instant:
