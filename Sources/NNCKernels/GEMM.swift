@@ -171,8 +171,8 @@ public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Floa
 
 /// C[m, n] = alpha · op(A) · op(B) + beta · C with op(B) packed by `gemmPackB`
 /// (same k and n). `pool` splits a large product's rows over threads (whole
-/// register tiles, so the same bits); without it, single-threaded (for small
-/// products inside parallel work).
+/// register tiles, so the same bits), a few rows' columns (whole slivers);
+/// without it, single-threaded (for small products inside parallel work).
 public func gemm(
     _ transA: Transpose,
     m: Int, n: Int, k: Int,
@@ -191,64 +191,54 @@ public func gemm(
     precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.nc)")
     let problem = GEMMProblem(transA: transA, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
                               b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
-    if m <= GEMMBlocking.fewRows {
-        let slivers = roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr
-        guard let pool, pool.threadCount > 1, m * n * k >= GEMMBlocking.fewRowsParallelWork,
-              slivers >= 2 * pool.threadCount, !pool.isBackingOff else {
-            gemmFewRowsPacked(problem, rows: m, n: n, slivers: 0..<slivers, packedB: packedB,
-                              scratch: GEMMScratch.forCurrentThread())
-            return
+    // A few rows split by 16-column slivers (batch-1 inference: task t is claimed
+    // first by thread t, the caller taking 0, so each core keeps re-reading its
+    // own part of B from its own L2, call after call); more rows by mr-row tiles.
+    // A column's or a row's sums do not depend on the split: the same bits at any
+    // thread count.
+    let fewRows = m <= GEMMBlocking.fewRows
+    let units = fewRows ? roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr : (m + GEMMBlocking.mr - 1) / GEMMBlocking.mr
+    let threads = pool?.threadCount ?? 1
+    let worthSplitting = fewRows ? m * n * k >= GEMMBlocking.fewRowsParallelWork && units >= 2 * threads
+                                 : m > GEMMBlocking.mr && gemmSplitsAcrossThreads(m: m, n: n, k: k)
+    guard let pool, threads > 1, worthSplitting, !pool.isBackingOff else {
+        let scratch = GEMMScratch.forCurrentThread()
+        if fewRows {
+            gemmFewRowsPacked(problem, rows: m, n: n, slivers: 0..<units, packedB: packedB, scratch: scratch)
+        } else {
+            gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: scratch, prepackedB: packedB)
         }
-        // Batch-1 inference: one contiguous band of slivers per thread. Task t is
-        // claimed first by thread t (the caller takes 0), so each core keeps
-        // re-reading its own part of B from its own L2 call after call. A column's
-        // sum does not depend on the split: the same bits at any thread count.
-        let tasks = pool.threadCount
-        var task = FewRowsTask(problem: problem, packedB: packedB, m: m, n: n, slivers: slivers, tasks: tasks)
-        withUnsafeMutablePointer(to: &task) { pointer in
-            pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in
-                let task = context.assumingMemoryBound(to: FewRowsTask.self).pointee
-                gemmFewRowsPacked(task.problem, rows: task.m, n: task.n,
-                                  slivers: ThreadPool.chunkRange(t, of: task.tasks, count: task.slivers),
-                                  packedB: task.packedB, scratch: GEMMScratch.forCurrentThread())
+        return
+    }
+    let bands = min(threads, units)
+    var task = PackedGEMMTask(problem: problem, packedB: packedB, m: m, n: n, fewRows: fewRows, units: units,
+                              bands: bands)
+    withUnsafeMutablePointer(to: &task) { pointer in
+        pool.parallelFor(bands, context: UnsafeMutableRawPointer(pointer)) { context, t in
+            let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
+            let band = ThreadPool.chunkRange(t, of: task.bands, count: task.units)
+            let scratch = GEMMScratch.forCurrentThread()
+            if task.fewRows {
+                gemmFewRowsPacked(task.problem, rows: task.m, n: task.n, slivers: band, packedB: task.packedB,
+                                  scratch: scratch)
+            } else {
+                let rows = (band.lowerBound * GEMMBlocking.mr)..<min(task.m, band.upperBound * GEMMBlocking.mr)
+                gemmBlocked(task.problem, rows: rows, cols: 0..<task.n, scratch: scratch, prepackedB: task.packedB)
             }
         }
-        return
-    }
-    let threads = pool?.threadCount ?? 1
-    guard let pool, threads > 1, m > GEMMBlocking.mr, gemmSplitsAcrossThreads(m: m, n: n, k: k), !pool.isBackingOff else {
-        gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: GEMMScratch.forCurrentThread(), prepackedB: packedB)
-        return
-    }
-    var task = PackedGEMMTask(problem: problem, packedB: packedB, m: m, n: n,
-                              span: roundUp((m + threads - 1) / threads, GEMMBlocking.mr))
-    let tasks = (m + task.span - 1) / task.span
-    withUnsafeMutablePointer(to: &task) { pointer in
-        pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in
-            let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
-            gemmBlocked(task.problem, rows: (t * task.span)..<min(task.m, (t + 1) * task.span), cols: 0..<task.n,
-                        scratch: GEMMScratch.forCurrentThread(), prepackedB: task.packedB)
-        }
     }
 }
 
-/// One thread's band of columns (16-wide slivers) of a few-rows product with a prepacked B.
-private struct FewRowsTask {
-    var problem: GEMMProblem
-    var packedB: UnsafePointer<Float>
-    var m: Int
-    var n: Int
-    var slivers: Int
-    var tasks: Int
-}
-
-/// One thread's band of rows of a product with a prepacked B.
+/// One thread's band of a product with a prepacked B: band t of `bands` near-equal
+/// bands of `units` — 16-column slivers (few rows) or mr-row register tiles.
 private struct PackedGEMMTask {
     var problem: GEMMProblem
     var packedB: UnsafePointer<Float>
     var m: Int
     var n: Int
-    var span: Int
+    var fewRows: Bool
+    var units: Int
+    var bands: Int
 }
 
 /// A few rows against a prepacked B (the batch-1 recurrent step): no zero rows
