@@ -191,7 +191,7 @@ public final class BackpropTrainer {
             plan.sgdLearningRate = learningRate
             plan.backward(n)
             plan.sgdLearningRate = nil
-            for r in unfoldedRanges {
+            for r in unfoldedRanges {   // (SGD without momentum keeps no optimizer state)
                 optimizer.update(parameters: values + r.lowerBound, state: optimizerState.pointer,
                                  gradients: gradients + r.lowerBound, count: r.count,
                                  learningRate: learningRate, step: state.updates)
