@@ -204,7 +204,7 @@ private struct LSTMStepsJob {
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
     guard job.bands > 1, let pool else {
-        let stepPool = pool?.isBackingOff == true ? nil : pool   // backing off: every product on this thread
+        let stepPool = recurrentStepPool(pool)
         if forward { lstmForwardSteps(job, rows: 0..<job.shape.batch, pool: stepPool) }
         else { lstmBackwardSteps(job, rows: 0..<job.shape.batch, pool: stepPool) }
         return

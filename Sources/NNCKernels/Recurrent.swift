@@ -328,6 +328,12 @@ func recurrentBands(batch: Int, _ pool: ThreadPool?) -> Int {
     return max(1, min(2 * pool.threadCount, batch / 8))
 }
 
+/// The pool a one-band step loop passes to its per-step products: none while
+/// the pool backs off (every product on this thread).
+func recurrentStepPool(_ pool: ThreadPool?) -> ThreadPool? {
+    pool?.isBackingOff == true ? nil : pool
+}
+
 /// The step loop's arguments. The recurrence is sequential in time but
 /// independent across examples, so with several threads each runs the whole
 /// loop for its own band of examples (one hand-off per call instead of one
@@ -345,7 +351,7 @@ private struct RNNStepsJob {
 
     mutating func run(pool: ThreadPool?, forward: Bool) {
         guard bands > 1, let pool else {
-            let stepPool = pool?.isBackingOff == true ? nil : pool   // backing off: every product on this thread
+            let stepPool = recurrentStepPool(pool)
             if forward { rnnForwardSteps(self, rows: 0..<shape.batch, pool: stepPool) }
             else { rnnBackwardSteps(self, rows: 0..<shape.batch, pool: stepPool) }
             return
