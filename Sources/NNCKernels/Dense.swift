@@ -26,33 +26,49 @@ public func denseForward(
 ) {
     gemm(.none, .transposed, m: batch, n: outputSize, k: inputSize, alpha: 1,
          a: input, lda: inputSize, b: weight, ldb: inputSize,
-         beta: 0, c: output, ldc: outputSize, pool: pool)
-    biasActivationForward(activation, output: output, bias: bias, rows: batch, width: outputSize)
+         beta: 0, c: output, ldc: outputSize, split: denseSplits(outputSize: outputSize, pool: pool).forward,
+         epilogue: GEMMEpilogue(bias: bias, activation: activation), pool: pool)
+}
+
+/// How a dense layer's products split over threads. With enough output units,
+/// by units in both the forward (columns of y) and the weight update (rows of
+/// W), in the same bands: each thread reads and updates the same rows of W
+/// step after step, in its own core's cache. (The input gradient dZ·W keeps
+/// the default split.)
+func denseSplits(outputSize: Int, pool: ThreadPool?) -> (forward: GEMMSplit, weightUpdate: GEMMSplit) {
+    let threads = pool?.threadCount ?? 1
+    return outputSize >= 2 * GEMMBlocking.nr * threads ? (.columns, .rowsAsColumns) : (.largerSide, .largerSide)
 }
 
 /// The fused pass, in place: y = act(y + b) row by row (one read and one
 /// write of y instead of two of each).
-/// output: [rows, width]; bias: [width] or nil.
+/// output: [rows, width], rows `rowStride` apart (default: width); bias: [width] or nil.
 public func biasActivationForward(
     _ activation: Activation,
     output: UnsafeMutablePointer<Float>,
     bias: UnsafePointer<Float>?,
-    rows: Int, width: Int
+    rows: Int, width: Int,
+    rowStride: Int? = nil
 ) {
+    let stride = rowStride ?? width
     if activation == .softmax {
         for r in 0..<rows {
-            let y = output + r * width
+            let y = output + r * stride
             if let bias { addRowVector(y, bias, rows: 1, width: width) }
             softmaxRow(y, y, width)
         }
         return
     }
     guard let bias else {
-        applyActivation(activation, output, output, count: rows * width)
+        if stride == width {
+            applyActivation(activation, output, output, count: rows * width)
+        } else {
+            for r in 0..<rows { applyActivation(activation, output + r * stride, output + r * stride, count: width) }
+        }
         return
     }
     for r in 0..<rows {
-        let y = output + r * width
+        let y = output + r * stride
         var j = 0
         #if NNC_AVX512
         while j + 16 <= width {
@@ -122,7 +138,8 @@ public func denseBackwardLinear(
 ) {
     gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: 1,
          a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
-         beta: 1, c: dWeight, ldc: inputSize, pool: pool)
+         beta: 1, c: dWeight, ldc: inputSize, split: denseSplits(outputSize: outputSize, pool: pool).weightUpdate,
+         pool: pool)
     if let dBias { addColumnSums(dBias, dPreactivation, rows: batch, width: outputSize) }
     if let dInput {
         gemm(.none, .none, m: batch, n: inputSize, k: outputSize, alpha: 1,
@@ -160,7 +177,8 @@ public func denseBackwardSGD(
     }
     gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: -learningRate,
          a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
-         beta: 1, c: weight, ldc: inputSize, pool: pool)
+         beta: 1, c: weight, ldc: inputSize, split: denseSplits(outputSize: outputSize, pool: pool).weightUpdate,
+         pool: pool)
     if let bias, let biasScratch {
         biasScratch.update(repeating: 0, count: outputSize)
         addColumnSums(biasScratch, dPreactivation, rows: batch, width: outputSize)

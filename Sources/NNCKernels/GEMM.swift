@@ -67,11 +67,14 @@ public func gemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int,
+    split: GEMMSplit = .largerSide,
+    epilogue: GEMMEpilogue? = nil,
     pool: ThreadPool? = nil
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ldc: ldc, beta: beta)
+        epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n)
         return
     }
     let problem = GEMMProblem(transA: transA, transB: transB, k: k, alpha: alpha,
@@ -88,21 +91,78 @@ public func gemm(
     // (A pool backing off runs jobs inline: then one unsplit product, not its tasks one after another.)
     guard let pool, threads > 1, gemmSplitsAcrossThreads(m: m, n: n, k: k), !pool.isBackingOff else {
         gemmCompute(problem, rows: 0..<m, cols: 0..<n, path: path)
+        epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n)
         return
     }
-    // One task per thread, splitting the larger side at whole register tiles.
-    // (Measured: more, smaller tasks cost more in duplicate packing and
-    // hand-offs than they gain in balance, even with one core busy elsewhere;
-    // a worker slow to wake simply leaves its task to the caller.)
-    let tasksWanted = threads
-    let splitColumns = n >= m
-    let span = splitColumns ? roundUp((n + tasksWanted - 1) / tasksWanted, GEMMBlocking.nr)
-                            : roundUp((m + tasksWanted - 1) / tasksWanted, GEMMBlocking.mr)
+    // One task per thread. (Measured: more, smaller tasks cost more in duplicate
+    // packing and hand-offs than they gain in balance, even with one core busy
+    // elsewhere; a worker slow to wake simply leaves its task to the caller.)
+    let splitColumns: Bool, span: Int
+    switch split {
+    case .largerSide:
+        splitColumns = n >= m
+        span = splitColumns ? GEMMSplit.bandWidth(n, threads: threads)
+                            : roundUp((m + threads - 1) / threads, GEMMBlocking.mr)
+    case .columns:
+        splitColumns = true
+        span = GEMMSplit.bandWidth(n, threads: threads)
+    case .rowsAsColumns:
+        splitColumns = false
+        span = GEMMSplit.bandWidth(m, threads: threads)
+    }
     let tasks = splitColumns ? (n + span - 1) / span : (m + span - 1) / span
+    // A softmax needs whole rows: after a split by columns it runs on the caller, after the job.
+    let wholeRowsOnly = splitColumns && epilogue?.needsWholeRows == true
     // The tasks read their arguments from this block (no closure: no allocation per call).
-    var task = GEMMTask(problem: problem, m: m, n: n, path: path, splitColumns: splitColumns, span: span)
+    var task = GEMMTask(problem: problem, m: m, n: n, path: path, splitColumns: splitColumns, span: span,
+                        epilogue: wholeRowsOnly ? nil : epilogue)
     withUnsafeMutablePointer(to: &task) { pointer in
         pool.parallelFor(tasks, context: UnsafeMutableRawPointer(pointer)) { context, t in runGEMMTask(context, t) }
+    }
+    if wholeRowsOnly { epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n) }
+}
+
+/// How a product large enough to split is cut over the threads: one band of C
+/// per thread, task t (claimed first by thread t, the caller taking 0).
+public enum GEMMSplit: Sendable {
+    /// The larger of C's sides, at whole register tiles.
+    case largerSide
+    /// C's columns, in bands of `bandWidth` (whole 16-column slivers).
+    case columns
+    /// C's rows, cut exactly where `.columns` cuts as many columns. A dense
+    /// layer's forward (C [batch, units], by `.columns`) and its weight update
+    /// (C = W [units, inputs], by this) then touch on each thread the same rows
+    /// of W, which stay in that core's cache instead of moving between cores
+    /// (measured ~190 ns a cache line between this VM's two vCPUs at times).
+    case rowsAsColumns
+
+    /// The width of each thread's band of `count` columns (or rows, for `.rowsAsColumns`).
+    static func bandWidth(_ count: Int, threads: Int) -> Int {
+        roundUp((count + threads - 1) / threads, GEMMBlocking.nr)
+    }
+}
+
+/// y = act(y + b) on a block of C, applied by the thread that computed the
+/// block, right after it (the block is still in that core's cache, and the
+/// pass runs in parallel instead of on the caller afterwards).
+public struct GEMMEpilogue {
+    /// [n], added to every row; nil: none.
+    public var bias: UnsafePointer<Float>?
+    public var activation: Activation
+
+    public init(bias: UnsafePointer<Float>?, activation: Activation) {
+        self.bias = bias
+        self.activation = activation
+    }
+
+    /// Softmax normalizes whole rows, so a block narrower than C cannot apply it.
+    var needsWholeRows: Bool { activation == .softmax }
+
+    func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, cols: Range<Int>) {
+        guard !rows.isEmpty, !cols.isEmpty else { return }
+        biasActivationForward(activation, output: c + rows.lowerBound * ldc + cols.lowerBound,
+                              bias: bias.map { $0 + cols.lowerBound }, rows: rows.count, width: cols.count,
+                              rowStride: ldc)
     }
 }
 
@@ -135,13 +195,15 @@ private struct GEMMTask {
     var path: GEMMPath
     var splitColumns: Bool
     var span: Int
+    var epilogue: GEMMEpilogue?
 }
 
 private func runGEMMTask(_ context: UnsafeMutableRawPointer, _ t: Int) {
     let task = context.assumingMemoryBound(to: GEMMTask.self).pointee
     let band = (t * task.span)..<min(task.splitColumns ? task.n : task.m, (t + 1) * task.span)
-    gemmCompute(task.problem, rows: task.splitColumns ? 0..<task.m : band, cols: task.splitColumns ? band : 0..<task.n,
-                path: task.path)
+    let rows = task.splitColumns ? 0..<task.m : band, cols = task.splitColumns ? band : 0..<task.n
+    gemmCompute(task.problem, rows: rows, cols: cols, path: task.path)
+    task.epilogue?.apply(task.problem.c, ldc: task.problem.ldc, rows: rows, cols: cols)
 }
 
 // MARK: - A packed right operand reused across calls
@@ -181,11 +243,13 @@ public func gemm(
     packedB: UnsafePointer<Float>,
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int,
+    epilogue: GEMMEpilogue? = nil,
     pool: ThreadPool? = nil
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ldc: ldc, beta: beta)
+        epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n)
         return
     }
     precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.nc)")
@@ -208,25 +272,35 @@ public func gemm(
         } else {
             gemmBlocked(problem, rows: 0..<m, cols: 0..<n, scratch: scratch, prepackedB: packedB)
         }
+        epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n)
         return
     }
     let bands = min(threads, units)
+    // Slivers are bands of columns: a softmax then runs on the caller, after the job.
+    let wholeRowsOnly = fewRows && epilogue?.needsWholeRows == true
     var task = PackedGEMMTask(problem: problem, packedB: packedB, m: m, n: n, fewRows: fewRows, units: units,
-                              bands: bands)
+                              bands: bands, epilogue: wholeRowsOnly ? nil : epilogue)
     withUnsafeMutablePointer(to: &task) { pointer in
         pool.parallelFor(bands, context: UnsafeMutableRawPointer(pointer)) { context, t in
             let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
             let band = ThreadPool.chunkRange(t, of: task.bands, count: task.units)
             let scratch = GEMMScratch.forCurrentThread()
+            let nr = GEMMBlocking.nr, mr = GEMMBlocking.mr
+            let rows: Range<Int>, cols: Range<Int>
             if task.fewRows {
                 gemmFewRowsPacked(task.problem, rows: task.m, n: task.n, slivers: band, packedB: task.packedB,
                                   scratch: scratch)
+                rows = 0..<task.m
+                cols = (band.lowerBound * nr)..<min(task.n, band.upperBound * nr)
             } else {
-                let rows = (band.lowerBound * GEMMBlocking.mr)..<min(task.m, band.upperBound * GEMMBlocking.mr)
-                gemmBlocked(task.problem, rows: rows, cols: 0..<task.n, scratch: scratch, prepackedB: task.packedB)
+                rows = (band.lowerBound * mr)..<min(task.m, band.upperBound * mr)
+                cols = 0..<task.n
+                gemmBlocked(task.problem, rows: rows, cols: cols, scratch: scratch, prepackedB: task.packedB)
             }
+            task.epilogue?.apply(task.problem.c, ldc: task.problem.ldc, rows: rows, cols: cols)
         }
     }
+    if wholeRowsOnly { epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n) }
 }
 
 /// One thread's band of a product with a prepacked B: band t of `bands` near-equal
@@ -239,6 +313,7 @@ private struct PackedGEMMTask {
     var fewRows: Bool
     var units: Int
     var bands: Int
+    var epilogue: GEMMEpilogue?
 }
 
 /// A few rows against a prepacked B (the batch-1 recurrent step): no zero rows

@@ -189,6 +189,79 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Every split (by the larger side, by columns, by rows cut like columns) gives
+    /// the bits of one thread: a C element's sum runs over k in the same order
+    /// whatever band it falls in, including bands that start inside a register tile.
+    func testEverySplitSameBitsAsOneThread() {
+        let pool = ThreadPool(threads: 2)
+        for (m, n, k) in [(64, 256, 784), (256, 784, 64), (100, 83, 300), (83, 100, 300)] {
+            for transA in [Transpose.none, .transposed] {
+                let a = randomFloats(m * k, seed: UInt64(m + k)), b = randomFloats(k * n, seed: UInt64(n + k))
+                let lda = transA == .none ? k : m
+                let c0 = randomFloats(m * n, seed: 5)
+                var single = c0
+                gemm(transA, .none, m: m, n: n, k: k, alpha: -0.5, a: a, lda: lda, b: b, ldb: n, beta: 1,
+                     c: &single, ldc: n)
+                for split in [GEMMSplit.largerSide, .columns, .rowsAsColumns] {
+                    var c = c0
+                    gemm(transA, .none, m: m, n: n, k: k, alpha: -0.5, a: a, lda: lda, b: b, ldb: n, beta: 1,
+                         c: &c, ldc: n, split: split, pool: pool)
+                    XCTAssertEqual(c.map(\.bitPattern), single.map(\.bitPattern), "\(split) \(transA) \(m)x\(n)x\(k)")
+                }
+            }
+        }
+    }
+
+    /// The epilogue (y = act(y + b) on each thread's band, right after it) gives
+    /// the bits of the product followed by `biasActivationForward` on all of C, for
+    /// every activation (softmax, which needs whole rows, after a split by
+    /// columns too), with and without bias, unsplit and split both ways, and
+    /// through the prepacked-B product (few rows and many).
+    func testEpilogueEqualsProductThenBiasActivation() {
+        let pool = ThreadPool(threads: 2)
+        for (m, n, k) in [(64, 200, 300), (300, 40, 200), (3, 700, 300)] {
+            let a = randomFloats(m * k, seed: UInt64(m)), b = randomFloats(n * k, seed: UInt64(n))
+            let bias = randomFloats(n, seed: 9)
+            var packed = [Float](repeating: .nan, count: gemmPackedBSize(k: k, n: n))
+            gemmPackB(.transposed, k: k, n: n, b: b, ldb: k, into: &packed)
+            for activation in Activation.allCases {
+                for withBias in [true, false] {
+                    var expected = [Float](repeating: .nan, count: m * n)
+                    gemm(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0,
+                         c: &expected, ldc: n)
+                    bias.withUnsafeBufferPointer { bp in
+                        biasActivationForward(activation, output: &expected, bias: withBias ? bp.baseAddress : nil,
+                                              rows: m, width: n)
+                    }
+                    var expectedPacked = [Float](repeating: .nan, count: m * n)
+                    gemm(.none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, packedB: packed, beta: 0,
+                         c: &expectedPacked, ldc: n)
+                    bias.withUnsafeBufferPointer { bp in
+                        biasActivationForward(activation, output: &expectedPacked,
+                                              bias: withBias ? bp.baseAddress : nil, rows: m, width: n)
+                    }
+                    bias.withUnsafeBufferPointer { bp in
+                        let epilogue = GEMMEpilogue(bias: withBias ? bp.baseAddress : nil, activation: activation)
+                        for (split, threads) in [(GEMMSplit.largerSide, nil), (.columns, pool), (.rowsAsColumns, pool)] {
+                            var c = [Float](repeating: .nan, count: m * n)
+                            gemm(.none, .transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0,
+                                 c: &c, ldc: n, split: split, epilogue: epilogue, pool: threads)
+                            XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
+                                           "\(activation) bias \(withBias) \(split) \(m)x\(n)")
+                        }
+                        for threads in [nil, pool] {
+                            var c = [Float](repeating: .nan, count: m * n)
+                            gemm(.none, m: m, n: n, k: k, alpha: 1, a: a, lda: k, packedB: packed, beta: 0,
+                                 c: &c, ldc: n, epilogue: epilogue, pool: threads)
+                            XCTAssertEqual(c.map(\.bitPattern), expectedPacked.map(\.bitPattern),
+                                           "packed \(activation) bias \(withBias) \(m)x\(n) pool \(threads != nil)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Each thread has its own packing workspace: concurrent calls without a
     /// pool do not disturb each other.
     func testConcurrentCallersWithoutPool() {

@@ -71,10 +71,9 @@ extension Plan {
         guard let packed = d.packedWeight,
               gemmPackedTakesFewRows(m: rows)
                 || gemmPackedPathIsExact(.none, .transposed, m: rows, n: d.outputSize, k: d.inputSize) else { return false }
+        let epilogue = GEMMEpilogue(bias: d.bias.map { UnsafePointer(parameters.pointer($0)) }, activation: d.activation)
         gemm(.none, m: rows, n: d.outputSize, k: d.inputSize, alpha: 1, a: x, lda: d.inputSize,
-             packedB: packed.pointer, beta: 0, c: y, ldc: d.outputSize, pool: pool)
-        biasActivationForward(d.activation, output: y, bias: d.bias.map { UnsafePointer(parameters.pointer($0)) },
-                              rows: rows, width: d.outputSize)
+             packedB: packed.pointer, beta: 0, c: y, ldc: d.outputSize, epilogue: epilogue, pool: pool)
         return true
     }
 }
