@@ -59,9 +59,11 @@ public struct Evaluator {
 
     /// Adds one forward pass's outputs (already computed) to the totals.
     /// `includeLoss: false` skips the loss (training computes it with the gradient).
-    /// `confusion: false` skips the confusion matrix (allocated on first use).
+    /// `confusion: false` skips the confusion matrix (allocated on first use),
+    /// `squaredError: false` the squared error (a training step counts only
+    /// right answers; for an autoencoder's [64, 784] output the error cost 7 % of the step).
     public func accumulate(_ totals: inout Totals, _ data: Dataset, _ indices: ArraySlice<Int>, _ n: Int,
-                           includeLoss: Bool = true, confusion: Bool = true) {
+                           includeLoss: Bool = true, confusion: Bool = true, squaredError: Bool = true) {
         totals.examples += n
         let out = plan.output
         let y = plan.values[out].pointer
@@ -79,6 +81,7 @@ public struct Evaluator {
         // Per-step targets of padded sequences: only the steps with a target count.
         let stepMask = data.targetMask.flatMap { $0.count == data.count * rowsPerExample ? $0 : nil }
         func squared(_ target: UnsafePointer<Float>, _ row: Int, example i: Int? = nil) {
+            guard squaredError else { return }
             for t in 0..<rowsPerExample {
                 if let stepMask, let i, stepMask[i * rowsPerExample + t] == 0 { continue }
                 for j in (t * width)..<((t + 1) * width) {
@@ -89,6 +92,7 @@ public struct Evaluator {
             }
         }
         if targetIsInput {
+            guard squaredError else { return }
             data.inputs.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress, data.inputSize == perExample else { return }
                 for (row, i) in indices.enumerated() { squared(base + i * perExample, row) }
@@ -106,6 +110,7 @@ public struct Evaluator {
                 totals.counted += 1
                 if predicted == truth { totals.correct += 1 }
                 if confusion, truth >= 0, truth < k, predicted >= 0, predicted < k { totals.confusion[truth][predicted] += 1 }
+                guard squaredError else { continue }
                 if width == 1 {
                     let d = Double(y[row]) - Double(truth)
                     totals.squaredError += d * d

@@ -178,7 +178,8 @@ public final class BackpropTrainer {
             throw RunError.diverged(divergenceMessage(what: "the loss is \(loss)"))
         }
         var totals = Evaluator.Totals()
-        evaluator.accumulate(&totals, data.train, indices, n, includeLoss: false, confusion: false)
+        evaluator.accumulate(&totals, data.train, indices, n, includeLoss: false, confusion: false,
+                              squaredError: false)
         state.lossSum += loss * Double(n)
         state.examplesSeen += n
         state.correct += totals.correct
