@@ -552,10 +552,13 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
     if prepackedB == nil { scratch.reserveB(panelWidth * GEMMBlocking.kc) }
     let packedA = scratch.packedA, edgeTile = scratch.edgeTile
     #if NNC_AVX512
-    let readsAInPlace = p.transA == .none && p.alpha == 1   // packA would only copy it
+    // With alpha 1 packA would only copy A: whole 12-row slivers are read where
+    // they are, stored [m, k] (a row's depth contiguous) or [k, m] (a depth's rows contiguous).
+    let readsAInPlace = p.alpha == 1
     #else
     let readsAInPlace = false
     #endif
+    let aRowStride = p.transA == .none ? p.lda : 1, aDepthStride = p.transA == .none ? 1 : p.lda
 
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -575,12 +578,13 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(GEMMBlocking.mc, rows.upperBound - ic)
-                // Whole 12-row slivers of an A stored [m, k] (alpha 1) are read where they
-                // are; only the last rows of the block are packed.
+                // Whole 12-row slivers of A (alpha 1) are read where they are; only the
+                // last rows of the block are packed.
                 let inPlace = readsAInPlace ? mc / mr * mr : 0
                 if inPlace < mc { packA(p, rows: (ic + inPlace)..<(ic + mc), depth: pc..<(pc + kc), into: packedA) }
                 @inline(__always) func aSliver(_ ir: Int) -> UnsafePointer<Float> {
-                    ir < inPlace ? p.a + (ic + ir) * p.lda + pc : UnsafePointer(packedA + (ir - inPlace) * kc)
+                    ir < inPlace ? p.a + (ic + ir) * aRowStride + pc * aDepthStride
+                                 : UnsafePointer(packedA + (ir - inPlace) * kc)
                 }
                 var jr = 0
                 while jr < nc {
@@ -594,7 +598,8 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                             let a = aSliver(ir), b2 = bSliver + nr * kc
                             let c = p.c + (ic + ir) * p.ldc + jc + jr, cols = min(2 * nr, nc - jr)
                             if ir < inPlace {
-                                microKernel12x32(kc: kc, a: a, rowStride: p.lda, depthStride: 1, b: bSliver, b2: b2,
+                                microKernel12x32(kc: kc, a: a, rowStride: aRowStride, depthStride: aDepthStride,
+                                                 b: bSliver, b2: b2,
                                                  c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else if rows <= 4 {
                                 microKernel4x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
@@ -616,7 +621,8 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                     while ir < mc {
                         let c = p.c + (ic + ir) * p.ldc + jc + jr, rows = min(mr, mc - ir), cols = min(nr, nc - jr)
                         if ir < inPlace {
-                            microKernel(kc: kc, a: aSliver(ir), rowStride: p.lda, depthStride: 1, b: bSliver,
+                            microKernel(kc: kc, a: aSliver(ir), rowStride: aRowStride, depthStride: aDepthStride,
+                                        b: bSliver,
                                         c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                         } else {
                             microKernel(kc: kc, a: aSliver(ir), rowStride: 1, depthStride: mr, b: bSliver,

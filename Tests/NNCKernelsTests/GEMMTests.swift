@@ -335,10 +335,10 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    /// With alpha 1, whole 12-row slivers of an A stored [m, k] are read in place
-    /// (not packed): the same bits as the same A stored transposed (always
-    /// packed), for in-place and packed slivers mixed, a padded lda, two depth
-    /// slices, both the two-sliver and one-sliver kernels, and a second row block.
+    /// With alpha 1, whole 12-row slivers of A, stored [m, k] or [k, m], are read
+    /// in place (not packed): the same bits as packed slivers, for in-place and
+    /// packed slivers mixed, a padded lda, two depth slices, both the two-sliver
+    /// and one-sliver kernels, and a second row block.
     func testAInPlaceSameBitsAsPacked() {
         let n = 16 * 5 + 7, k = 300
         for m in [12, 30, 64, 151] {
@@ -347,10 +347,15 @@ final class GEMMTests: XCTestCase {
             var at = [Float](repeating: 0, count: k * m)
             for i in 0..<m { for q in 0..<k { at[q * m + i] = a[i * lda + q] } }
             for beta: Float in [0, 0.5] {
-                var inPlace = c0, packed = c0
+                // alpha 1 reads A in place, stored [m, k] or [k, m]; alpha −1 packs it (negating
+                // exactly): on −C that gives exactly −(the in-place result).
+                var inPlace = c0, inPlaceTransposed = c0, packed = c0.map { -$0 }
                 gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: n, beta: beta, c: &inPlace, ldc: n)
-                gemm(.transposed, .none, m: m, n: n, k: k, alpha: 1, a: at, lda: m, b: b, ldb: n, beta: beta, c: &packed, ldc: n)
-                XCTAssertEqual(inPlace.map(\.bitPattern), packed.map(\.bitPattern), "m \(m), beta \(beta)")
+                gemm(.transposed, .none, m: m, n: n, k: k, alpha: 1, a: at, lda: m, b: b, ldb: n, beta: beta,
+                     c: &inPlaceTransposed, ldc: n)
+                gemm(.none, .none, m: m, n: n, k: k, alpha: -1, a: a, lda: lda, b: b, ldb: n, beta: beta, c: &packed, ldc: n)
+                XCTAssertEqual(inPlace.map(\.bitPattern), packed.map { (-$0).bitPattern }, "m \(m), beta \(beta)")
+                XCTAssertEqual(inPlaceTransposed.map(\.bitPattern), inPlace.map(\.bitPattern), "m \(m), beta \(beta)")
             }
         }
     }
