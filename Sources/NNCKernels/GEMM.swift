@@ -578,9 +578,18 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(GEMMBlocking.mc, rows.upperBound - ic)
-                // Whole 12-row slivers of A (alpha 1) are read where they are; only the
-                // last rows of the block are packed.
-                let inPlace = readsAInPlace ? mc / mr * mr : 0
+                // Whole 12-row slivers of A (alpha 1) are read where they are, and a last
+                // 8 or 4 rows too when every tile of the block takes a two-sliver kernel
+                // (those read exactly their rows; the one-sliver kernel reads 12). The
+                // rest is packed.
+                let whole = readsAInPlace ? mc / mr * mr : 0, tail = mc - whole
+                #if NNC_AVX512
+                let twoSliversOnly = nc % (2 * nr) == 0 || nc % (2 * nr) > nr
+                let tailInPlace = readsAInPlace && (tail == 8 || tail == 4) && twoSliversOnly
+                #else
+                let tailInPlace = false
+                #endif
+                let inPlace = whole + (tailInPlace ? tail : 0)
                 if inPlace < mc { packA(p, rows: (ic + inPlace)..<(ic + mc), depth: pc..<(pc + kc), into: packedA) }
                 @inline(__always) func aSliver(_ ir: Int) -> UnsafePointer<Float> {
                     ir < inPlace ? p.a + (ic + ir) * aRowStride + pc * aDepthStride
@@ -597,16 +606,17 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                             let rows = min(mr, mc - ir)
                             let a = aSliver(ir), b2 = bSliver + nr * kc
                             let c = p.c + (ic + ir) * p.ldc + jc + jr, cols = min(2 * nr, nc - jr)
-                            if ir < inPlace {
-                                microKernel12x32(kc: kc, a: a, rowStride: aRowStride, depthStride: aDepthStride,
-                                                 b: bSliver, b2: b2,
+                            // In place: A's own strides; packed: a sliver [kc][12].
+                            let (rs, ds) = ir < inPlace ? (aRowStride, aDepthStride) : (1, mr)
+                            if ir < inPlace && rows == mr {
+                                microKernel12x32(kc: kc, a: a, rowStride: rs, depthStride: ds, b: bSliver, b2: b2,
                                                  c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else if rows <= 4 {
-                                microKernel4x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
-                                                rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                                microKernel4x32(kc: kc, a: a, rowStride: rs, depthStride: ds, b: bSliver, b2: b2,
+                                                c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else if rows <= 8 {
-                                microKernel8x32(kc: kc, a: a, b: bSliver, b2: b2, c: c, ldc: p.ldc,
-                                                rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
+                                microKernel8x32(kc: kc, a: a, rowStride: rs, depthStride: ds, b: bSliver, b2: b2,
+                                                c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             } else {
                                 microKernel12x32(kc: kc, a: a, rowStride: 1, depthStride: mr, b: bSliver, b2: b2,
                                                  c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
@@ -1058,7 +1068,8 @@ private func microKernel12x32(
 /// the same bits as `microKernel12x32` on the rows both compute.
 @inline(__always)
 private func microKernel8x32(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int,
+    b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
 ) {
@@ -1070,14 +1081,14 @@ private func microKernel8x32(
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
         var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
-        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
-        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
-        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
-        s = V(repeating: ap[4]); c4.addProduct(s, bv); d4.addProduct(s, bw)
-        s = V(repeating: ap[5]); c5.addProduct(s, bv); d5.addProduct(s, bw)
-        s = V(repeating: ap[6]); c6.addProduct(s, bv); d6.addProduct(s, bw)
-        s = V(repeating: ap[7]); c7.addProduct(s, bv); d7.addProduct(s, bw)
-        ap += 12
+        s = V(repeating: ap[1 * rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2 * rs]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3 * rs]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        s = V(repeating: ap[4 * rs]); c4.addProduct(s, bv); d4.addProduct(s, bw)
+        s = V(repeating: ap[5 * rs]); c5.addProduct(s, bv); d5.addProduct(s, bw)
+        s = V(repeating: ap[6 * rs]); c6.addProduct(s, bv); d6.addProduct(s, bw)
+        s = V(repeating: ap[7 * rs]); c7.addProduct(s, bv); d7.addProduct(s, bw)
+        ap += ds
         bp += 64
         bq += 64
     }
@@ -1093,7 +1104,8 @@ private func microKernel8x32(
 /// `microKernel8x32` for at most four rows.
 @inline(__always)
 private func microKernel4x32(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int,
+    b: UnsafePointer<Float>, b2: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     rows: Int, cols: Int, beta: Float, edgeTile: UnsafeMutablePointer<Float>
 ) {
@@ -1105,10 +1117,10 @@ private func microKernel4x32(
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
         var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
-        s = V(repeating: ap[1]); c1.addProduct(s, bv); d1.addProduct(s, bw)
-        s = V(repeating: ap[2]); c2.addProduct(s, bv); d2.addProduct(s, bw)
-        s = V(repeating: ap[3]); c3.addProduct(s, bv); d3.addProduct(s, bw)
-        ap += 12
+        s = V(repeating: ap[1 * rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[2 * rs]); c2.addProduct(s, bv); d2.addProduct(s, bw)
+        s = V(repeating: ap[3 * rs]); c3.addProduct(s, bv); d3.addProduct(s, bw)
+        ap += ds
         bp += 64
         bq += 64
     }

@@ -337,11 +337,13 @@ final class GEMMTests: XCTestCase {
 
     /// With alpha 1, whole 12-row slivers of A, stored [m, k] or [k, m], are read
     /// in place (not packed): the same bits as packed slivers, for in-place and
-    /// packed slivers mixed, a padded lda, two depth slices, both the two-sliver
-    /// and one-sliver kernels, and a second row block.
+    /// packed slivers mixed, a last 8 or 4 rows in place, a padded lda, two depth
+    /// slices, both the two-sliver and one-sliver kernels, and a second row block.
     func testAInPlaceSameBitsAsPacked() {
-        let n = 16 * 5 + 7, k = 300
-        for m in [12, 30, 64, 151] {
+        let k = 300
+        // n = 87 ends on a two-sliver tile (a last 8 or 4 rows are read in place too: m 20,
+        // 64, 40), n = 69 on a one-sliver tile (those rows are packed).
+        for (n, m) in [16 * 5 + 7, 16 * 4 + 5].flatMap({ n in [12, 20, 30, 40, 64, 151].map { (n, $0) } }) {
             let lda = k + 3
             let a = randomFloats(m * lda, seed: 31), b = randomFloats(k * n, seed: 32), c0 = randomFloats(m * n, seed: 33)
             var at = [Float](repeating: 0, count: k * m)
@@ -354,8 +356,8 @@ final class GEMMTests: XCTestCase {
                 gemm(.transposed, .none, m: m, n: n, k: k, alpha: 1, a: at, lda: m, b: b, ldb: n, beta: beta,
                      c: &inPlaceTransposed, ldc: n)
                 gemm(.none, .none, m: m, n: n, k: k, alpha: -1, a: a, lda: lda, b: b, ldb: n, beta: beta, c: &packed, ldc: n)
-                XCTAssertEqual(inPlace.map(\.bitPattern), packed.map { (-$0).bitPattern }, "m \(m), beta \(beta)")
-                XCTAssertEqual(inPlaceTransposed.map(\.bitPattern), inPlace.map(\.bitPattern), "m \(m), beta \(beta)")
+                XCTAssertEqual(inPlace.map(\.bitPattern), packed.map { (-$0).bitPattern }, "m \(m) n \(n) beta \(beta)")
+                XCTAssertEqual(inPlaceTransposed.map(\.bitPattern), inPlace.map(\.bitPattern), "m \(m) n \(n) beta \(beta)")
             }
         }
     }
