@@ -102,7 +102,7 @@ public func gemm(
     case .largerSide:
         splitColumns = n >= m
         span = splitColumns ? GEMMSplit.bandWidth(n, threads: threads)
-                            : roundUp((m + threads - 1) / threads, GEMMBlocking.mr)
+                            : roundUp((m + threads - 1) / threads, GEMMBlocking.rowQuantum)
     case .columns:
         splitColumns = true
         span = GEMMSplit.bandWidth(n, threads: threads)
@@ -125,7 +125,7 @@ public func gemm(
 /// How a product large enough to split is cut over the threads: one band of C
 /// per thread, task t (claimed first by thread t, the caller taking 0).
 public enum GEMMSplit: Sendable {
-    /// The larger of C's sides, at whole register tiles.
+    /// The larger of C's sides, in bands of whole 16-column slivers or of `rowQuantum` rows.
     case largerSide
     /// C's columns, in bands of `bandWidth` (whole 16-column slivers).
     case columns
@@ -232,8 +232,8 @@ public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Floa
 }
 
 /// C[m, n] = alpha · op(A) · op(B) + beta · C with op(B) packed by `gemmPackB`
-/// (same k and n). `pool` splits a large product's rows over threads (whole
-/// register tiles, so the same bits), a few rows' columns (whole slivers);
+/// (same k and n). `pool` splits a large product's rows over threads (bands of
+/// `rowQuantum` rows; a row's sums do not depend on its band), a few rows' columns (whole slivers);
 /// without it, single-threaded (for small products inside parallel work).
 public func gemm(
     _ transA: Transpose,
@@ -257,11 +257,12 @@ public func gemm(
                               b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
     // A few rows split by 16-column slivers (batch-1 inference: task t is claimed
     // first by thread t, the caller taking 0, so each core keeps re-reading its
-    // own part of B from its own L2, call after call); more rows by mr-row tiles.
+    // own part of B from its own L2, call after call); more rows by bands of `rowQuantum` rows.
     // A column's or a row's sums do not depend on the split: the same bits at any
     // thread count.
     let fewRows = m <= GEMMBlocking.fewRows
-    let units = fewRows ? roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr : (m + GEMMBlocking.mr - 1) / GEMMBlocking.mr
+    let rowQuantum = GEMMBlocking.rowQuantum
+    let units = fewRows ? roundUp(n, GEMMBlocking.nr) / GEMMBlocking.nr : (m + rowQuantum - 1) / rowQuantum
     let threads = pool?.threadCount ?? 1
     let worthSplitting = fewRows ? m * n * k >= GEMMBlocking.fewRowsParallelWork && units >= 2 * threads
                                  : m > GEMMBlocking.mr && gemmSplitsAcrossThreads(m: m, n: n, k: k)
@@ -285,7 +286,7 @@ public func gemm(
             let task = context.assumingMemoryBound(to: PackedGEMMTask.self).pointee
             let band = ThreadPool.chunkRange(t, of: task.bands, count: task.units)
             let scratch = GEMMScratch.forCurrentThread()
-            let nr = GEMMBlocking.nr, mr = GEMMBlocking.mr
+            let nr = GEMMBlocking.nr
             let rows: Range<Int>, cols: Range<Int>
             if task.fewRows {
                 gemmFewRowsPacked(task.problem, rows: task.m, n: task.n, slivers: band, packedB: task.packedB,
@@ -293,7 +294,7 @@ public func gemm(
                 rows = 0..<task.m
                 cols = (band.lowerBound * nr)..<min(task.n, band.upperBound * nr)
             } else {
-                rows = (band.lowerBound * mr)..<min(task.m, band.upperBound * mr)
+                rows = (band.lowerBound * GEMMBlocking.rowQuantum)..<min(task.m, band.upperBound * GEMMBlocking.rowQuantum)
                 cols = 0..<task.n
                 gemmBlocked(task.problem, rows: rows, cols: cols, scratch: scratch, prepackedB: task.packedB)
             }
@@ -304,7 +305,7 @@ public func gemm(
 }
 
 /// One thread's band of a product with a prepacked B: band t of `bands` near-equal
-/// bands of `units` — 16-column slivers (few rows) or mr-row register tiles.
+/// bands of `units` — 16-column slivers (few rows) or `rowQuantum`-row groups.
 private struct PackedGEMMTask {
     var problem: GEMMProblem
     var packedB: UnsafePointer<Float>
@@ -411,6 +412,10 @@ enum GEMMBlocking {
     static let mr = 6
     #endif
     static let nr = 16
+    /// Row bands of a split product are multiples of this: 64 rows split 32 + 32
+    /// (not 36 + 28 at whole 12-row tiles), and a band's last 8 or 4 rows run on
+    /// the 8- or 4-row kernel (in place when A is).
+    static let rowQuantum = 4
     /// Depth of a packed slice: one B sliver (KC×16) and one A sliver (6×KC)
     /// take 22 KB and stay in the 32 KB L1 during the micro-kernel.
     static let kc = 256
