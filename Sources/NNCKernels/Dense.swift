@@ -14,7 +14,10 @@
 
 // MARK: - Fast kernels
 
-/// output = act(input·Wᵀ + b).
+/// output = act(input·Wᵀ + b). With `transposeScratch` (at least
+/// `DenseTransposition.scratchCount` floats) and `DenseTransposition.unitsAsRows`,
+/// the product runs with units as rows, yᵀ = W·xᵀ, into the scratch, and each
+/// thread writes its band of units into y transposed: the same bits.
 public func denseForward(
     output: UnsafeMutablePointer<Float>,
     input: UnsafePointer<Float>,
@@ -22,12 +25,71 @@ public func denseForward(
     bias: UnsafePointer<Float>?,
     batch: Int, inputSize: Int, outputSize: Int,
     activation: Activation,
+    transposeScratch: UnsafeMutablePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
-    gemm(.none, .transposed, m: batch, n: outputSize, k: inputSize, alpha: 1,
-         a: input, lda: inputSize, b: weight, ldb: inputSize,
-         beta: 0, c: output, ldc: outputSize, split: denseSplits(outputSize: outputSize, pool: pool).forward,
-         epilogue: GEMMEpilogue(bias: bias, activation: activation), pool: pool)
+    let splits = denseSplits(outputSize: outputSize, pool: pool)
+    guard let scratch = transposeScratch,
+          DenseTransposition(batch: batch, inputSize: inputSize, outputSize: outputSize).unitsAsRows else {
+        gemm(.none, .transposed, m: batch, n: outputSize, k: inputSize, alpha: 1,
+             a: input, lda: inputSize, b: weight, ldb: inputSize,
+             beta: 0, c: output, ldc: outputSize, split: splits.forward,
+             epilogue: GEMMEpilogue(bias: bias, activation: activation), pool: pool)
+        return
+    }
+    // yᵀ [units, batch] = W · xᵀ: W read in place, x packed. Softmax (whole rows
+    // of y) runs after the transposition.
+    let rowWise = activation == .softmax
+    gemm(.none, .transposed, m: outputSize, n: batch, k: inputSize, alpha: 1,
+         a: weight, lda: inputSize, b: input, ldb: inputSize,
+         beta: 0, c: scratch, ldc: batch, split: splits.weightUpdate,
+         epilogue: GEMMEpilogue(bias: bias, activation: rowWise ? .linear : activation,
+                                transposedOutput: output, transposedStride: outputSize), pool: pool)
+    if rowWise { biasActivationForward(.softmax, output: output, bias: nil, rows: batch, width: outputSize) }
+}
+
+/// Whether a dense layer's products run with units as C's rows (yᵀ = W·xᵀ,
+/// dXᵀ = Wᵀ·dZᵀ) instead of examples: W is then read in place and the
+/// examples' side (x, dZ) is packed instead of W, at the price of copying the
+/// result back transposed. That pays when both sides of W outnumber the
+/// examples. nnc bench --gemm, 1 thread, batch 64: the 784→256 forward
+/// 208 → 239 GFLOP/s, 256→784 206 → 250, its input gradient 207 → 238, and
+/// 2048→2048 180 → 241 (forward) and 139 → 245 (input gradient); the copy
+/// back is a few µs (16×16 tiles). With a side of 32 (the autoencoder's
+/// 256→32→256) the copy cost more than the packing saved. Same bits: each
+/// element's sum runs over the same k in the same order.
+public struct DenseTransposition {
+    /// Both products (forward, input gradient) run transposed.
+    public let unitsAsRows: Bool
+    /// Floats of scratch for the transposed results: [batch, max(in, out)].
+    public let scratchCount: Int
+
+    public init(batch: Int, inputSize: Int, outputSize: Int) {
+        // At least two 16-column slivers of examples, two 12-row tiles of units, and
+        // W larger than x and y on both sides.
+        unitsAsRows = batch >= 2 * GEMMBlocking.nr && min(inputSize, outputSize) >= max(batch, 2 * GEMMBlocking.mr)
+        scratchCount = unitsAsRows ? batch * max(inputSize, outputSize) : 0
+    }
+}
+
+/// dInput = dZ·W (ASSIGNED), transposed through the scratch when
+/// `DenseTransposition.unitsAsRows` (dXᵀ = Wᵀ·dZᵀ: Wᵀ read in place).
+func denseInputGradient(
+    _ dInput: UnsafeMutablePointer<Float>, dPreactivation: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    batch: Int, inputSize: Int, outputSize: Int, transposeScratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?
+) {
+    guard let scratch = transposeScratch,
+          DenseTransposition(batch: batch, inputSize: inputSize, outputSize: outputSize).unitsAsRows else {
+        gemm(.none, .none, m: batch, n: inputSize, k: outputSize, alpha: 1,
+             a: dPreactivation, lda: outputSize, b: weight, ldb: inputSize,
+             beta: 0, c: dInput, ldc: inputSize, pool: pool)
+        return
+    }
+    gemm(.transposed, .transposed, m: inputSize, n: batch, k: outputSize, alpha: 1,
+         a: weight, lda: inputSize, b: dPreactivation, ldb: outputSize,
+         beta: 0, c: scratch, ldc: batch,
+         epilogue: GEMMEpilogue(bias: nil, activation: .linear, transposedOutput: dInput, transposedStride: inputSize),
+         pool: pool)
 }
 
 /// How a dense layer's products split over threads. With enough output units,
@@ -102,6 +164,7 @@ public func biasAdd(output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Flo
 /// - dPreactivation: [N, outputSize] workspace; may be the same buffer as
 ///   dOutput (the gradient w.r.t. the output is then overwritten).
 /// - dOutput, output: [N, outputSize]; input: [N, inputSize]; weight: [outputSize, inputSize].
+/// - transposeScratch: nil, or `DenseTransposition.scratchCount` floats (as in `denseForward`).
 public func denseBackward(
     dInput: UnsafeMutablePointer<Float>?,
     dWeight: UnsafeMutablePointer<Float>,
@@ -113,13 +176,14 @@ public func denseBackward(
     weight: UnsafePointer<Float>,
     batch: Int, inputSize: Int, outputSize: Int,
     activation: Activation,
+    transposeScratch: UnsafeMutablePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
     activationBackward(activation, dInput: dPreactivation, dOutput: dOutput, output: output,
                        rows: batch, width: outputSize)
     denseBackwardLinear(dInput: dInput, dWeight: dWeight, dBias: dBias, dPreactivation: dPreactivation,
                         input: input, weight: weight, batch: batch, inputSize: inputSize,
-                        outputSize: outputSize, pool: pool)
+                        outputSize: outputSize, transposeScratch: transposeScratch, pool: pool)
 }
 
 /// The linear part of the backward, from the pre-activation gradient dZ
@@ -134,6 +198,7 @@ public func denseBackwardLinear(
     input: UnsafePointer<Float>,
     weight: UnsafePointer<Float>,
     batch: Int, inputSize: Int, outputSize: Int,
+    transposeScratch: UnsafeMutablePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
     gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: 1,
@@ -142,9 +207,8 @@ public func denseBackwardLinear(
          pool: pool)
     if let dBias { addColumnSums(dBias, dPreactivation, rows: batch, width: outputSize) }
     if let dInput {
-        gemm(.none, .none, m: batch, n: inputSize, k: outputSize, alpha: 1,
-             a: dPreactivation, lda: outputSize, b: weight, ldb: inputSize,
-             beta: 0, c: dInput, ldc: inputSize, pool: pool)
+        denseInputGradient(dInput, dPreactivation: dPreactivation, weight: weight, batch: batch, inputSize: inputSize,
+                           outputSize: outputSize, transposeScratch: transposeScratch, pool: pool)
     }
 }
 
@@ -168,12 +232,12 @@ public func denseBackwardSGD(
     input: UnsafePointer<Float>,
     batch: Int, inputSize: Int, outputSize: Int,
     learningRate: Float,
+    transposeScratch: UnsafeMutablePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
     if let dInput {
-        gemm(.none, .none, m: batch, n: inputSize, k: outputSize, alpha: 1,
-             a: dPreactivation, lda: outputSize, b: weight, ldb: inputSize,
-             beta: 0, c: dInput, ldc: inputSize, pool: pool)
+        denseInputGradient(dInput, dPreactivation: dPreactivation, weight: weight, batch: batch, inputSize: inputSize,
+                           outputSize: outputSize, transposeScratch: transposeScratch, pool: pool)
     }
     gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: -learningRate,
          a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,

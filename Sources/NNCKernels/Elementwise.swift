@@ -263,6 +263,14 @@ func addRowVector(_ m: UnsafeMutablePointer<Float>, _ v: UnsafePointer<Float>, r
     }
 }
 
+/// x[i] += value over `count` floats.
+func addScalar(_ value: Float, to x: UnsafeMutablePointer<Float>, count: Int) {
+    let v = Vec8.V(repeating: value)
+    var i = 0
+    while i + 8 <= count { Vec8.store(Vec8.load(x + i) + v, x + i); i += 8 }
+    while i < count { x[i] += value; i += 1 }
+}
+
 /// Whether every one of `count` floats is finite (no NaN, no ±infinity).
 /// Sixteen lanes at a time, without a branch per element: x·0 is 0 for a
 /// finite x and NaN otherwise, so the sum of those products stays 0 exactly

@@ -50,6 +50,53 @@ final class DenseTests: XCTestCase {
         }
     }
 
+    /// With units as rows (`DenseTransposition`: yᵀ = W·xᵀ and dXᵀ = Wᵀ·dZᵀ
+    /// through the scratch), the forward, the input gradient and the folded SGD
+    /// step give the bits of the direct products: every activation (softmax after
+    /// the copy back), with and without bias, one thread and two; and the rule
+    /// declines a layer with a side smaller than the batch.
+    func testUnitsAsRowsSameBitsAsDirectProducts() {
+        let (rows, inputs, outputs) = (64, 100, 150)
+        XCTAssertTrue(DenseTransposition(batch: rows, inputSize: inputs, outputSize: outputs).unitsAsRows)
+        XCTAssertFalse(DenseTransposition(batch: rows, inputSize: 32, outputSize: outputs).unitsAsRows)
+        XCTAssertFalse(DenseTransposition(batch: 16, inputSize: inputs, outputSize: outputs).unitsAsRows)
+        let count = DenseTransposition(batch: rows, inputSize: inputs, outputSize: outputs).scratchCount
+        XCTAssertEqual(count, rows * outputs)
+        var random = SeededRandom(seed: 77)
+        let x = randomArray(rows * inputs, &random, scale: 1.5), w = randomArray(outputs * inputs, &random, scale: 0.3)
+        let b = randomArray(outputs, &random, scale: 0.5), dz = randomArray(rows * outputs, &random, scale: 1)
+        var scratch = [Float](repeating: .nan, count: count)
+        for pool in [nil, ThreadPool(threads: 2)] {
+            for a in Activation.allCases {
+                for withBias in [true, false] {
+                    var direct = [Float](repeating: .nan, count: rows * outputs), transposed = direct
+                    denseForward(output: &direct, input: x, weight: w, bias: withBias ? b : nil, batch: rows,
+                                 inputSize: inputs, outputSize: outputs, activation: a, pool: pool)
+                    denseForward(output: &transposed, input: x, weight: w, bias: withBias ? b : nil, batch: rows,
+                                 inputSize: inputs, outputSize: outputs, activation: a, transposeScratch: &scratch, pool: pool)
+                    XCTAssertEqual(transposed.map(\.bitPattern), direct.map(\.bitPattern), "\(a) bias \(withBias)")
+                }
+            }
+            var dw = [Float](repeating: 0, count: w.count), dwT = dw
+            var dx = [Float](repeating: .nan, count: x.count), dxT = dx
+            denseBackwardLinear(dInput: &dx, dWeight: &dw, dBias: nil, dPreactivation: dz, input: x, weight: w,
+                                batch: rows, inputSize: inputs, outputSize: outputs, pool: pool)
+            denseBackwardLinear(dInput: &dxT, dWeight: &dwT, dBias: nil, dPreactivation: dz, input: x, weight: w,
+                                batch: rows, inputSize: inputs, outputSize: outputs, transposeScratch: &scratch, pool: pool)
+            XCTAssertEqual(dxT.map(\.bitPattern), dx.map(\.bitPattern))
+            XCTAssertEqual(dwT.map(\.bitPattern), dw.map(\.bitPattern))
+            var wS = w, wST = w, dxS = [Float](repeating: .nan, count: x.count), dxST = dxS
+            denseBackwardSGD(dInput: &dxS, weight: &wS, bias: nil, biasScratch: nil, dPreactivation: dz, input: x,
+                             batch: rows, inputSize: inputs, outputSize: outputs, learningRate: 0.1, pool: pool)
+            denseBackwardSGD(dInput: &dxST, weight: &wST, bias: nil, biasScratch: nil, dPreactivation: dz, input: x,
+                             batch: rows, inputSize: inputs, outputSize: outputs, learningRate: 0.1,
+                             transposeScratch: &scratch, pool: pool)
+            XCTAssertEqual(dxST.map(\.bitPattern), dxS.map(\.bitPattern))
+            XCTAssertEqual(wST.map(\.bitPattern), wS.map(\.bitPattern))
+            XCTAssertEqual(dxS.map(\.bitPattern), dx.map(\.bitPattern))
+        }
+    }
+
     func testFusedBiasActivationPassEqualsSeparatePasses() {
         var random = SeededRandom(seed: 21)
         let rows = 3, width = 19

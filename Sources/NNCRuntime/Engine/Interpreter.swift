@@ -32,7 +32,8 @@ extension Plan {
             let w = parameters.pointer(d.weight), b = d.bias.map { parameters.pointer($0) }
             if !training && denseInferenceForward(d, input: x, output: y, rows: rows) { return 0 }
             denseForward(output: y, input: x, weight: w, bias: b, batch: rows, inputSize: d.inputSize,
-                         outputSize: d.outputSize, activation: d.activation, pool: pool)
+                         outputSize: d.outputSize, activation: d.activation,
+                         transposeScratch: d.transposeScratch?.pointer, pool: pool)
             guard training else { return 0 }
             var omega = 0.0
             let perBatch = Float(1) / Float(n)
@@ -185,11 +186,13 @@ extension Plan {
                 // The trainer's SGD step for this layer, done here (no gradient kept).
                 denseBackwardSGD(dInput: dx, weight: w, bias: d.bias.map { parameters.pointer($0) },
                                  biasScratch: d.sgdBiasScratch?.pointer, dPreactivation: dPre, input: x,
-                                 batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, learningRate: lr, pool: pool)
+                                 batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, learningRate: lr,
+                                 transposeScratch: d.transposeScratch?.pointer, pool: pool)
             } else {
                 if d.penalty.l2 > 0 { l2PenaltyBackward(dValues: dw, values: w, count: d.weight.count, lambda: Float(d.penalty.l2)) }
                 denseBackwardLinear(dInput: dx, dWeight: dw, dBias: db, dPreactivation: dPre, input: x, weight: w,
-                                    batch: rows, inputSize: d.inputSize, outputSize: d.outputSize, pool: pool)
+                                    batch: rows, inputSize: d.inputSize, outputSize: d.outputSize,
+                                    transposeScratch: d.transposeScratch?.pointer, pool: pool)
             }
         case .conv(var c):
             c.geometry.batch = n

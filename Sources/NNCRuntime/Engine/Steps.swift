@@ -44,6 +44,8 @@ public struct Step {
         /// Contractive penalty: ‖W_j‖² per unit, and scratch.
         var rowNorms: FloatBuffer?
         var penaltyScratch: FloatBuffer?
+        /// [rows · max(in, out)] for the products run with units as rows (`DenseTransposition`), else nil.
+        var transposeScratch: FloatBuffer?
         /// Wᵀ packed for the GEMM once by `Plan.freezeWeights` (inference with fixed weights), else nil.
         var packedWeight: FloatBuffer?
         /// Set by `Plan.foldSGDIntoBackward`: while `Plan.sgdLearningRate` is set, backward
@@ -136,6 +138,8 @@ extension Plan {
                                       inputSize: lastDim(input), outputSize: o.units, activation: kernelActivation(o.activation),
                                       dPreactivation: needsBackward ? FloatBuffer(count: rows * o.units) : nil,
                                       penalty: o.penalty, rowNorms: nil, penaltyScratch: nil, packedWeight: nil)
+            let transposition = DenseTransposition(batch: rows, inputSize: step.inputSize, outputSize: o.units)
+            if transposition.scratchCount > 0 { step.transposeScratch = FloatBuffer(count: transposition.scratchCount) }
             if o.penalty.contractive > 0 {
                 step.rowNorms = FloatBuffer(count: o.units)
                 step.penaltyScratch = FloatBuffer(count: o.units)
