@@ -1110,8 +1110,9 @@ private func microKernel12x32(
 
 /// The 12×32 kernel for the last rows of a block (rows <= 8 or <= 4 of the
 /// 12-row sliver): the FMAs on the zero-padded rows are skipped (a batch of 64
-/// is five whole slivers and four rows). Same sum over k in the same order, so
-/// the same bits as `microKernel12x32` on the rows both compute.
+/// is five whole slivers and four rows). A is read with the same strides as
+/// `microKernel12x32` (a packed sliver, or exactly 8 or 4 rows in place). Same
+/// sum over k in the same order, so the same bits on the rows both compute.
 @inline(__always)
 private func microKernel8x32(
     kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, depthStride ds: Int,
@@ -1127,7 +1128,7 @@ private func microKernel8x32(
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
         var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
-        s = V(repeating: ap[1 * rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
         s = V(repeating: ap[2 * rs]); c2.addProduct(s, bv); d2.addProduct(s, bw)
         s = V(repeating: ap[3 * rs]); c3.addProduct(s, bv); d3.addProduct(s, bw)
         s = V(repeating: ap[4 * rs]); c4.addProduct(s, bv); d4.addProduct(s, bw)
@@ -1163,7 +1164,7 @@ private func microKernel4x32(
     for _ in 0..<kc {
         let bv = bp.loadUnaligned(as: V.self), bw = bq.loadUnaligned(as: V.self)
         var s = V(repeating: ap[0]); c0.addProduct(s, bv); d0.addProduct(s, bw)
-        s = V(repeating: ap[1 * rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
+        s = V(repeating: ap[rs]); c1.addProduct(s, bv); d1.addProduct(s, bw)
         s = V(repeating: ap[2 * rs]); c2.addProduct(s, bv); d2.addProduct(s, bw)
         s = V(repeating: ap[3 * rs]); c3.addProduct(s, bv); d3.addProduct(s, bw)
         ap += ds

@@ -37,7 +37,10 @@ public func gemmBenchmark(
                 }
                 let once = max(time(1), 1e-7)
                 let calls = max(1, Int(0.002 / once))
-                _ = time(calls)
+                // Warm up for ~50 ms: a new pool's worker can start queued on the caller's CPU,
+                // and the pool then runs jobs alone for a few ms (ContentionBackOff) until the
+                // scheduler moves it; 7 samples of 2 ms would all fall in that start.
+                for _ in 0..<25 { _ = time(calls) }
                 var perCall = (0..<samples).map { _ in time(calls) / Double(calls) }
                 perCall.sort()
                 return 2.0 * Double(m) * Double(n) * Double(k) / perCall[samples / 2] / 1e9
