@@ -37,8 +37,8 @@ public func denseForward(
              epilogue: GEMMEpilogue(bias: bias, activation: activation), pool: pool)
         return
     }
-    // yᵀ [units, batch] = W · xᵀ: W read in place, x packed. Softmax (whole rows
-    // of y) runs after the transposition.
+    // yᵀ [units, batch] = W · xᵀ: W read in place, x packed, C's rows split by units
+    // in the weight update's bands. Softmax (whole rows of y) runs after the transposition.
     let rowWise = activation == .softmax
     gemm(.none, .transposed, m: outputSize, n: batch, k: inputSize, alpha: 1,
          a: weight, lda: inputSize, b: input, ldb: inputSize,
@@ -89,6 +89,17 @@ func denseInputGradient(
          a: weight, lda: inputSize, b: dPreactivation, ldb: outputSize,
          beta: 0, c: scratch, ldc: batch,
          epilogue: GEMMEpilogue(bias: nil, activation: .linear, transposedOutput: dInput, transposedStride: inputSize),
+         pool: pool)
+}
+
+/// c [outputSize, inputSize] += alpha · dZᵀ·x: the weight gradient (alpha 1 into
+/// dW) or the folded SGD step (alpha −lr into W), split by units like the forward.
+func denseWeightProduct(alpha: Float, dPreactivation: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                        into c: UnsafeMutablePointer<Float>, batch: Int, inputSize: Int, outputSize: Int,
+                        pool: ThreadPool?) {
+    gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: alpha,
+         a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
+         beta: 1, c: c, ldc: inputSize, split: denseSplits(outputSize: outputSize, pool: pool).weightUpdate,
          pool: pool)
 }
 
@@ -201,10 +212,8 @@ public func denseBackwardLinear(
     transposeScratch: UnsafeMutablePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
-    gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: 1,
-         a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
-         beta: 1, c: dWeight, ldc: inputSize, split: denseSplits(outputSize: outputSize, pool: pool).weightUpdate,
-         pool: pool)
+    denseWeightProduct(alpha: 1, dPreactivation: dPreactivation, input: input, into: dWeight,
+                       batch: batch, inputSize: inputSize, outputSize: outputSize, pool: pool)
     if let dBias { addColumnSums(dBias, dPreactivation, rows: batch, width: outputSize) }
     if let dInput {
         denseInputGradient(dInput, dPreactivation: dPreactivation, weight: weight, batch: batch, inputSize: inputSize,
@@ -239,10 +248,8 @@ public func denseBackwardSGD(
         denseInputGradient(dInput, dPreactivation: dPreactivation, weight: weight, batch: batch, inputSize: inputSize,
                            outputSize: outputSize, transposeScratch: transposeScratch, pool: pool)
     }
-    gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, alpha: -learningRate,
-         a: dPreactivation, lda: outputSize, b: input, ldb: inputSize,
-         beta: 1, c: weight, ldc: inputSize, split: denseSplits(outputSize: outputSize, pool: pool).weightUpdate,
-         pool: pool)
+    denseWeightProduct(alpha: -learningRate, dPreactivation: dPreactivation, input: input, into: weight,
+                       batch: batch, inputSize: inputSize, outputSize: outputSize, pool: pool)
     if let bias, let biasScratch {
         biasScratch.update(repeating: 0, count: outputSize)
         addColumnSums(biasScratch, dPreactivation, rows: batch, width: outputSize)
