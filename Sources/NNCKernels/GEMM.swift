@@ -345,6 +345,20 @@ public func gemm(
     if wholeRowsOnly { epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n) }
 }
 
+/// Slivers `slivers` of C[m, n] = alpha · A · B + beta · C (sliver s: columns
+/// 16·s ..< min(n, 16·(s+1))), B packed by `gemmPackB`, A [m, k] stored as is,
+/// m ≤ `GEMMBlocking.fewRows`, k > 0, on this thread: one part of a product
+/// that its caller splits itself (the LSTM's lockstep steps). The same bits as
+/// those columns of the whole product.
+func gemmFewRowsPacked(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                       packedB: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                       slivers: Range<Int>) {
+    precondition(m <= GEMMBlocking.fewRows && k > 0 && gemmCanPackB(n: n), "gemmFewRowsPacked: a few rows, k > 0")
+    let problem = GEMMProblem(transA: .none, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
+                              b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
+    gemmFewRowsPacked(problem, rows: m, n: n, slivers: slivers, packedB: packedB, scratch: GEMMScratch.forCurrentThread())
+}
+
 /// One thread's band of a product with a prepacked B: band t of `bands` near-equal
 /// bands of `units` — 16-column slivers (few rows) or `rowQuantum`-row groups.
 private struct PackedGEMMTask {

@@ -199,10 +199,23 @@ private struct LSTMStepsJob {
     var dOutput: UnsafePointer<Float>?
     var workspace: UnsafeMutablePointer<Float>?
     var truncation: Int
+    /// Bands of examples, each running the whole loop on one thread.
     var bands: Int
+    /// Parts of the units, when every thread shares each forward step instead (`lstmForwardUnitParts`).
+    var unitParts = 1
 }
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
+    if forward, let pool, let parts = lstmForwardUnitParts(job.shape, pool) {
+        job.unitParts = parts
+        withUnsafeMutablePointer(to: &job) { pointer in
+            pool.parallelSteps(pointer.pointee.shape.steps, parts: parts, context: UnsafeMutableRawPointer(pointer)) {
+                context, step, part in
+                lstmForwardStepPart(context.assumingMemoryBound(to: LSTMStepsJob.self).pointee, step: step, part: part)
+            }
+        }
+        return
+    }
     guard job.bands > 1, let pool else {
         let stepPool = recurrentStepPool(pool)
         if forward { lstmForwardSteps(job, rows: 0..<job.shape.batch, pool: stepPool) }
@@ -257,6 +270,43 @@ private func lstmForwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Threa
     }
 }
 
+/// How many parts a forward step splits into by units, so that all threads
+/// share each step (`ThreadPool.parallelSteps`), or nil to split by examples
+/// or not at all. For a batch too small to split into bands of examples (a few
+/// rows, batch-1 inference) whose per-step product is worth sharing, with the
+/// units in whole 16-column slivers of the packed W_hᵀ (H a multiple of 16).
+func lstmForwardUnitParts(_ shape: LSTMShape, _ pool: ThreadPool) -> Int? {
+    let h = shape.hiddenSize, nr = GEMMBlocking.nr
+    guard pool.threadCount > 1, !pool.isBackingOff, shape.packsForward, gemmPackedTakesFewRows(m: shape.batch),
+          h % nr == 0, shape.batch * shape.gateSize * h >= GEMMBlocking.fewRowsParallelWork else { return nil }
+    let parts = min(pool.threadCount, h / nr)
+    return parts > 1 ? parts : nil
+}
+
+/// Part `part` of forward step t when the units split in `job.unitParts` parts:
+/// the four gates' recurrent columns for the part's units, then their cell
+/// pass. Every unit's values are those of `lstmForwardSteps` (a column's
+/// sums do not depend on the slivers computed with it).
+private func lstmForwardStepPart(_ job: LSTMStepsJob, step t: Int, part: Int) {
+    let shape = job.shape, n = shape.batch, h = shape.hiddenSize, g4 = shape.gateSize
+    let nh = n * h, ng = n * g4, nr = GEMMBlocking.nr
+    let slivers = ThreadPool.chunkRange(part, of: job.unitParts, count: h / nr)
+    let gates = job.storage + shape.storageGatesOffset + t * ng
+    let hs = job.storage + shape.storageHiddenOffset, cs = job.storage + shape.storageCellOffset
+    if t > 0 {
+        for gate in 0..<4 {
+            let first = gate * (h / nr)
+            gemmFewRowsPacked(m: n, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h,
+                              packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates, ldc: g4,
+                              slivers: (first + slivers.lowerBound)..<(first + slivers.upperBound))
+        }
+    }
+    lstmCellForward(gates, hNext: hs + (t + 1) * nh, cNext: cs + (t + 1) * nh, hPrevious: hs + t * nh,
+                    cPrevious: cs + t * nh, bias: job.parameters + shape.biasOffset, step: t,
+                    sequenceOutput: shape.returnSequence ? job.output : nil, lengths: job.lengths, shape: shape,
+                    units: (slivers.lowerBound * nr)..<(slivers.upperBound * nr))
+}
+
 /// Backward recurrence for examples `rows`: per step one cell pass and the
 /// product that carries dh to the previous step.
 private func lstmBackwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: ThreadPool?) {
@@ -290,24 +340,28 @@ private func lstmBackwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Thre
 
 /// One step's cell pass. gates: [N, 4H], in: pre-activations without b;
 /// out: i, f, g, o. hNext, cNext, hPrevious, cPrevious: [N, H]; bias: [4H];
-/// sequenceOutput: the layer output [N, T, H] when returning the sequence.
+/// sequenceOutput: the layer output [N, T, H] when returning the sequence;
+/// units: the hidden units to compute (all when nil).
 private func lstmCellForward(
     _ gates: UnsafeMutablePointer<Float>,
     hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>,
     hPrevious: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>,
     bias: UnsafePointer<Float>, step t: Int,
     sequenceOutput: UnsafeMutablePointer<Float>?,
-    lengths: UnsafePointer<Int32>?, shape: LSTMShape
+    lengths: UnsafePointer<Int32>?, shape: LSTMShape, units: Range<Int>? = nil
 ) {
     let h = shape.hiddenSize, steps = shape.steps
+    let units = units ?? 0..<h, u0 = units.lowerBound
     for n in 0..<shape.batch {
-        let g = gates + n * 4 * h
-        let hn = hNext + n * h, cn = cNext + n * h, hp = hPrevious + n * h, cp = cPrevious + n * h
-        let out = sequenceOutput.map { $0 + (n * steps + t) * h }
+        // Pointers start at the first unit: unit u0 + j is at offset j (gate blocks h apart).
+        let g = gates + n * 4 * h + u0
+        let hn = hNext + n * h + u0, cn = cNext + n * h + u0, hp = hPrevious + n * h + u0, cp = cPrevious + n * h + u0
+        let out = sequenceOutput.map { $0 + (n * steps + t) * h + u0 }
+        let bias = bias + u0, count = units.count
         guard t < sequenceLength(lengths, n, steps: steps) else {
-            hn.update(from: hp, count: h)
-            cn.update(from: cp, count: h)
-            out?.update(repeating: 0, count: h)
+            hn.update(from: hp, count: count)
+            cn.update(from: cp, count: count)
+            out?.update(repeating: 0, count: count)
             continue
         }
         // Full vectors with constant lane counts (the partial-load branches
@@ -330,7 +384,7 @@ private func lstmCellForward(
         var j = 0
         #if NNC_AVX512
         // Sixteen lanes at a time (the same bits per lane as the eight-lane cell).
-        while j + 16 <= h {
+        while j + 16 <= count {
             typealias W = Vec16
             let i = W.sigmoid(W.load(g + j) + W.load(bias + j))
             let f = W.sigmoid(W.load(g + h + j) + W.load(bias + h + j))
@@ -345,8 +399,8 @@ private func lstmCellForward(
             j += 16
         }
         #endif
-        while j + 8 <= h { cell(j, 8); j += 8 }
-        if j < h { cell(j, h - j) }
+        while j + 8 <= count { cell(j, 8); j += 8 }
+        if j < count { cell(j, count - j) }
     }
 }
 

@@ -91,6 +91,39 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body(context, step, part)` for every step in 0..<steps and part in
+    /// 0..<parts, each step's parts only after every part of the step before has
+    /// finished: a sequential loop whose steps split into parts (a recurrence at
+    /// batch 1, split by units). One job for the whole loop and one barrier per
+    /// step, instead of one job per step.
+    ///
+    /// Parts are claimed in order from a shared ticket counter, so a thread waits
+    /// only for parts another thread is already running, never for one that no
+    /// thread has taken: a worker that joins late (or never) leaves the caller to
+    /// run every part itself. A wait that shows the worker's core was taken away
+    /// counts as a loss for `ContentionBackOff`. `body(step, part)` must compute
+    /// the same thing whichever thread runs it (the same bits at any thread count).
+    public func parallelSteps(_ steps: Int, parts: Int, context: UnsafeMutableRawPointer,
+                              _ body: @convention(c) (UnsafeMutableRawPointer, Int, Int) -> Void) {
+        #if os(Linux)
+        if threadCount > 1 && parts > 1 && steps > 0 {
+            var job = LockstepJob(context: context, body: body, steps: steps, parts: parts, counters: state.lockstep)
+            let ran = withUnsafeMutablePointer(to: &job) { pointer in
+                state.run(count: threadCount, context: UnsafeMutableRawPointer(pointer), resetsLockstep: true) { context, _ in
+                    context.assumingMemoryBound(to: LockstepJob.self).pointee.participate()
+                }
+            }
+            if ran {
+                if job.counters.lostTime() { state.recordLoss() }
+                return
+            }
+        }
+        #endif
+        for step in 0..<max(0, steps) {
+            for part in 0..<max(0, parts) { body(context, step, part) }
+        }
+    }
+
     /// Whether the pool is running jobs on the caller alone for now, because
     /// sharing them lost time (a worker's core is busy elsewhere; see
     /// `ContentionBackOff`). A caller that can cut its work coarser for one
@@ -154,6 +187,8 @@ private final class PoolState: @unchecked Sendable {
     /// Copies of `generation` and `workersInJob` readable without the mutex, for the brief spins.
     private let publishedGeneration = Atomic<UInt64>(0)
     private let workersInJobMirror = Atomic<Int>(0)
+    /// The tickets of a `parallelSteps` job, reset when one is published.
+    let lockstep = LockstepCounters()
     #endif
 
     init(workerCount: Int) {
@@ -175,7 +210,7 @@ private final class PoolState: @unchecked Sendable {
     /// Publishes a job, takes part in it, and waits for the workers that
     /// joined it. Returns false without running anything if a job is already
     /// in progress.
-    func run(count: Int, context: UnsafeMutableRawPointer,
+    func run(count: Int, context: UnsafeMutableRawPointer, resetsLockstep: Bool = false,
              body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
         if busy || backOff.isBackingOff(at: monotonicNanoseconds()) {
@@ -191,6 +226,7 @@ private final class PoolState: @unchecked Sendable {
         let workersWereAwake = pollingWorkers > 0
         generation &+= 1
         #if os(Linux)
+        if resetsLockstep { lockstep.reset() }
         publishedGeneration.store(generation, ordering: .releasing)
         #endif
         pthread_cond_broadcast(workAvailable)
@@ -217,6 +253,15 @@ private final class PoolState: @unchecked Sendable {
         busy = false
         pthread_mutex_unlock(mutex)
         return true
+    }
+
+    /// Counts a job that lost time in a way `run` cannot see (a `parallelSteps`
+    /// participant waited on a worker whose core was taken): the next jobs run
+    /// on the caller alone for a while.
+    func recordLoss() {
+        pthread_mutex_lock(mutex)
+        backOff.recordLoss(now: monotonicNanoseconds())
+        pthread_mutex_unlock(mutex)
     }
 
     /// Claims and runs indices until none are left; returns how many it ran.
@@ -367,15 +412,92 @@ struct ContentionBackOff {
         let slow = wait - rest > ContentionBackOff.significantLoss
         let absent = workersWereAwake && !workersJoined && ownWork > ContentionBackOff.absentAfter
         if slow || absent {
-            inlineUntil = now + penalty
-            penalty = min(2 * penalty, ContentionBackOff.maximumPenalty)
+            recordLoss(now: now)
         } else if workersJoined {
             // Halved, not reset: under contention good and lost jobs alternate (the
             // worker's core is shared in time slices), and the losses cost the most.
             penalty = max(ContentionBackOff.minimumPenalty, penalty / 2)
         }
     }
+
+    /// Sends the next jobs inline for `penalty`, and doubles it.
+    mutating func recordLoss(now: Int64) {
+        inlineUntil = now + penalty
+        penalty = min(2 * penalty, ContentionBackOff.maximumPenalty)
+    }
 }
+
+#if os(Linux)
+/// The shared counters of a `parallelSteps` job, each on its own cache line:
+/// the next ticket to claim (ticket k is part k % parts of step k / parts), the
+/// parts finished, and the longest time a participant waited for a part.
+private final class LockstepCounters: @unchecked Sendable {
+    // @unchecked Sendable: every field is an atomic.
+    let tickets = Atomic<Int>(0)
+    private let padding0 = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    let finished = Atomic<Int>(0)
+    private let padding1 = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    let longestWait = Atomic<Int64>(0)
+
+    /// Whether a participant waited longer than a busy core's time slice would explain
+    /// otherwise (`ContentionBackOff.significantLoss`): the other part's thread was set aside.
+    func lostTime() -> Bool { longestWait.load(ordering: .relaxed) > ContentionBackOff.significantLoss }
+
+    /// Called with the pool's mutex held, before the job is published (whose
+    /// release makes these stores visible to the workers that join).
+    func reset() {
+        tickets.store(0, ordering: .relaxed)
+        finished.store(0, ordering: .relaxed)
+        longestWait.store(0, ordering: .relaxed)
+    }
+}
+
+/// A `parallelSteps` call as the pool's job: each of the pool's threads runs
+/// `participate` once.
+private struct LockstepJob {
+    let context: UnsafeMutableRawPointer
+    let body: @convention(c) (UnsafeMutableRawPointer, Int, Int) -> Void
+    let steps: Int
+    let parts: Int
+    unowned(unsafe) let counters: LockstepCounters
+
+    /// Claims tickets in order and runs them; before a step's part, waits until
+    /// every part of the steps before has finished (they are all claimed already,
+    /// by threads that wait only on earlier tickets, so the wait always ends).
+    func participate() {
+        let total = steps * parts
+        while true {
+            let ticket = counters.tickets.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard ticket < total else { return }
+            let step = ticket / parts
+            let needed = step * parts
+            if counters.finished.load(ordering: .acquiring) < needed { waitUntilFinished(needed) }
+            body(context, step, ticket - needed)
+            counters.finished.wrappingAdd(1, ordering: .releasing)
+        }
+    }
+
+    /// Spins on `finished` (a part takes about a microsecond), yielding the core
+    /// after the first few thousand polls; records how long it waited.
+    private func waitUntilFinished(_ needed: Int) {
+        var polls = 0
+        var start: Int64 = 0
+        while counters.finished.load(ordering: .acquiring) < needed {
+            polls += 1
+            if polls == LockstepJob.pollsBeforeYielding { start = monotonicNanoseconds() }
+            if polls >= LockstepJob.pollsBeforeYielding { sched_yield() }
+        }
+        if start > 0 {
+            let waited = monotonicNanoseconds() - start
+            if waited > counters.longestWait.load(ordering: .relaxed) {
+                counters.longestWait.store(waited, ordering: .relaxed)
+            }
+        }
+    }
+
+    private static let pollsBeforeYielding = 4096
+}
+#endif
 
 /// CLOCK_MONOTONIC in nanoseconds.
 @inline(__always)

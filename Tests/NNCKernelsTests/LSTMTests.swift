@@ -1,5 +1,5 @@
 import XCTest
-import NNCKernels
+@testable import NNCKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -75,6 +75,38 @@ final class LSTMTests: XCTestCase {
             XCTAssertEqual(one.storage, two.storage)
             let b1 = backward(shape, r, one.storage, p, lengths, truncation: truncation)
             let b2 = backward(shape, r, two.storage, p, lengths, truncation: truncation, pool: pool)
+            XCTAssertEqual(b1.dInput, b2.dInput)
+            XCTAssertEqual(b1.dParameters, b2.dParameters)
+        }
+    }
+
+    /// A few examples, H a multiple of 16: every thread shares each forward step,
+    /// split by units (`parallelSteps`). The same bits as one thread, and the
+    /// backward from that storage too; H = 72 (not whole slivers) and a product
+    /// too small to share take the other paths.
+    func testUnitsSplitOverThreadsGiveTheSameBits() {
+        let pools = [ThreadPool(threads: 2), ThreadPool(threads: 3)]
+        for (shape, lengths, splits) in [
+            (LSTMShape(batch: 1, steps: 6, inputSize: 5, hiddenSize: 128, returnSequence: false), nil as [Int32]?, true),
+            (LSTMShape(batch: 4, steps: 5, inputSize: 3, hiddenSize: 64), [5, 2, 4, 1] as [Int32]?, true),
+            // Five slivers: 3 + 2 parts, or 2 + 2 + 1.
+            (LSTMShape(batch: 3, steps: 4, inputSize: 3, hiddenSize: 80, returnSequence: false), [1, 4, 3] as [Int32]?, true),
+            (LSTMShape(batch: 4, steps: 3, inputSize: 2, hiddenSize: 72), nil as [Int32]?, false),
+            (LSTMShape(batch: 1, steps: 3, inputSize: 2, hiddenSize: 32), nil as [Int32]?, false),
+        ] as [(LSTMShape, [Int32]?, Bool)] {
+            XCTAssertEqual(lstmForwardUnitParts(shape, pools[0]) == 2, splits, "H \(shape.hiddenSize)")
+            XCTAssertEqual(lstmForwardUnitParts(shape, pools[1]) == 3, splits, "H \(shape.hiddenSize)")
+            let (x, p, r) = data(shape, seed: 21)
+            let one = forward(shape, x, p, lengths)
+            for pool in pools {
+                for _ in 0..<3 {   // whichever thread takes which part
+                    let many = forward(shape, x, p, lengths, pool: pool)
+                    XCTAssertEqual(one.output, many.output, "H \(shape.hiddenSize), \(pool.threadCount) threads")
+                    XCTAssertEqual(one.storage, many.storage, "H \(shape.hiddenSize), \(pool.threadCount) threads")
+                }
+            }
+            let b1 = backward(shape, r, one.storage, p, lengths, truncation: 0)
+            let b2 = backward(shape, r, one.storage, p, lengths, truncation: 0, pool: pools[0])
             XCTAssertEqual(b1.dInput, b2.dInput)
             XCTAssertEqual(b1.dParameters, b2.dParameters)
         }

@@ -88,6 +88,57 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(counter.snapshot, [Int](repeating: 1, count: 37))
     }
 
+    /// parallelSteps: every (step, part) runs exactly once, and each step's parts
+    /// start only after every part of the step before has finished — at any
+    /// thread and part count, and when called from inside another job (inline).
+    func testStepsRunEveryPartOnceAfterTheStepBefore() {
+        for threads in [1, 2, 3] {
+            let pool = ThreadPool(threads: threads)
+            for (steps, parts) in [(0, 2), (1, 1), (1, 3), (200, 2), (150, 3), (60, 5)] {
+                var log = StepLog(steps: steps, parts: parts)
+                log.run(on: pool)
+                XCTAssertEqual(log.visits, [Int](repeating: 1, count: steps * parts), "threads \(threads) \(steps)×\(parts)")
+                XCTAssertEqual(log.orderViolations, 0, "threads \(threads) \(steps)×\(parts)")
+                log.free()
+            }
+        }
+        let pool = ThreadPool(threads: 2)
+        let counter = VisitCounter(2)
+        pool.parallelFor(2) { outer in
+            var log = StepLog(steps: 40, parts: 2)
+            log.run(on: pool)   // the pool is busy: runs inline, in order
+            if log.visits == [Int](repeating: 1, count: 80) && log.orderViolations == 0 { counter.visit(outer) }
+            log.free()
+        }
+        XCTAssertEqual(counter.snapshot, [1, 1])
+    }
+
+    /// A part that holds its thread for 20 ms while the other thread waits at
+    /// the next step's barrier: the pool backs off, as after a lost job.
+    func testStepsWaitingOnASlowWorkerSendsThePoolInline() {
+        let pool = ThreadPool(threads: 2)
+        var backedOff = false
+        for _ in 0..<3 where !backedOff {   // retried: the worker may join too late to take a part
+            var slow = SlowStep(caller: pthread_self(), workerStarted: VisitCounter(1))
+            withUnsafeMutablePointer(to: &slow) { pointer in
+                pool.parallelSteps(3, parts: 2, context: UnsafeMutableRawPointer(pointer)) { context, step, _ in
+                    let slow = context.assumingMemoryBound(to: SlowStep.self).pointee
+                    guard step == 0 else { return }
+                    if pthread_equal(pthread_self(), slow.caller) == 0 {
+                        slow.workerStarted.visit(0)
+                        usleep(20_000)
+                    } else {
+                        // Until the worker holds the other part of step 0 (it may be asleep when the job starts).
+                        let deadline = Date().addingTimeInterval(0.5)
+                        while slow.workerStarted.snapshot == [0] && Date() < deadline { sched_yield() }
+                    }
+                }
+            }
+            backedOff = pool.isBackingOff
+        }
+        XCTAssertTrue(backedOff)
+    }
+
     /// Pools created and dropped (workers asleep or just woken) shut down cleanly.
     func testDeinitJoinsWorkers() {
         for threads in [2, 4] {
@@ -100,4 +151,44 @@ final class ThreadPoolTests: XCTestCase {
             }
         }
     }
+}
+
+private struct SlowStep {
+    var caller: pthread_t
+    var workerStarted: VisitCounter
+}
+
+/// What a `parallelSteps` test job saw: visits per (step, part), and how many
+/// parts started before some part of the step before had finished.
+private struct StepLog {
+    let steps: Int, parts: Int
+    let slots: UnsafeMutablePointer<Int>
+    let early: UnsafeMutablePointer<Int>
+
+    init(steps: Int, parts: Int) {
+        self.steps = steps
+        self.parts = parts
+        slots = .allocate(capacity: max(1, steps * parts))
+        slots.initialize(repeating: 0, count: max(1, steps * parts))
+        early = .allocate(capacity: max(1, steps * parts))
+        early.initialize(repeating: 0, count: max(1, steps * parts))
+    }
+
+    mutating func run(on pool: ThreadPool) {
+        let steps = steps, parts = parts
+        withUnsafeMutablePointer(to: &self) { pointer in
+            pool.parallelSteps(steps, parts: parts, context: UnsafeMutableRawPointer(pointer)) { context, step, part in
+                let log = context.assumingMemoryBound(to: StepLog.self).pointee
+                // Each slot is written by the one thread that runs it; the step before is read after the barrier.
+                if step > 0 && (0..<log.parts).contains(where: { log.slots[(step - 1) * log.parts + $0] != 1 }) {
+                    log.early[step * log.parts + part] = 1
+                }
+                log.slots[step * log.parts + part] += 1
+            }
+        }
+    }
+
+    var visits: [Int] { Array(UnsafeBufferPointer(start: slots, count: steps * parts)) }
+    var orderViolations: Int { UnsafeBufferPointer(start: early, count: steps * parts).reduce(0, +) }
+    func free() { slots.deallocate(); early.deallocate() }
 }
