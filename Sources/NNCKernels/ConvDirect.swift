@@ -18,6 +18,15 @@
 /// in as `gemmBlocked` adds it — so for more than `GEMMBlocking.fewRows`
 /// output channels (the blocked GEMM's shapes) the results are bit-identical.
 ///
+/// Many channels on a small image (LeNet's second conv at 64 channels: a
+/// 10-wide output on a 14-wide grid, rounded to 32-position tiles, computes
+/// 160 positions for 100) take the *channel-lane* tile instead: 32 output
+/// channels (two vectors) × up to 12 positions of one output row, the input
+/// broadcast and the weights loaded ([block][k][32]). Its sums land in a
+/// position-major buffer [wide position][channels], transposed once per image
+/// into the wide result; per element the same operations in the same order,
+/// so the same bits (`DirectConvLayout.channelLanes` picks the tiling).
+///
 /// `conv2dFusedForward` adds the epilogue of a fused conv step: the
 /// activation and an optional max pool (pre-activation max; indices only when
 /// training), reading the wide result while it is in cache.
@@ -34,14 +43,50 @@ private enum DirectTile {
     static let nr = 2 * V.scalarCount
 }
 
+/// The channel-lane tile (AVX-512 only: 24 accumulators need 32 registers).
+private enum LaneTile {
+    /// Output channels per tile: two 16-lane vectors.
+    static let channels = 32
+    /// Positions of one output row per tile.
+    static let positions = 12
+}
+
 /// The buffers of a direct convolution, carved from the caller's workspace.
 struct DirectConvLayout {
     let g: Conv2DGeometry
     let chunks: Int
 
+    /// Channel-lane tiles instead of wide ones (see the file comment).
+    let channelLanes: Bool
+
     init(_ g: Conv2DGeometry, threads: Int) {
         self.g = g
         chunks = max(1, min(threads, g.batch))
+        channelLanes = DirectConvLayout.prefersChannelLanes(g)
+    }
+
+    /// Channel lanes when they compute at most 0.8 of the lane-positions of the
+    /// wide grid (outC rounded to 8 × outH·wp rounded to 32, against outC rounded
+    /// to 32 × each row's outW rounded to 12), over a patch deep enough that the
+    /// per-slice stores and the final transpose are small beside the FMAs. (Per
+    /// FMA the lane tile ran at about 0.86 of the wide one: LeNet's second conv
+    /// at 64 channels on 28×28 images, 0.86 of the wide grid's work, timed level.)
+    static func prefersChannelLanes(_ g: Conv2DGeometry) -> Bool {
+        guard hasChannelLaneTile, g.patchSize >= 64 else { return false }
+        let wp = g.inWidth + 2 * g.padW
+        let wide = roundUpDirect(g.outChannels, DirectTile.mr) * roundUpDirect(g.outHeight * wp, DirectTile.nr)
+        let lanes = roundUpDirect(g.outChannels, LaneTile.channels) * g.outHeight
+            * roundUpDirect(g.outWidth, LaneTile.positions)
+        return 5 * lanes <= 4 * wide
+    }
+
+    /// Whether this build has the channel-lane tile (AVX-512).
+    static var hasChannelLaneTile: Bool {
+        #if NNC_AVX512
+        true
+        #else
+        false
+        #endif
     }
 
     var paddedHeight: Int { g.inHeight + 2 * g.padH }
@@ -52,12 +97,22 @@ struct DirectConvLayout {
     var paddedImage: Int { g.inChannels * paddedPlane + g.kernelWidth + DirectTile.nr }
     /// Wide positions per channel, rounded up to whole tiles.
     var widePositions: Int { roundUpDirect(g.outHeight * paddedWidth, DirectTile.nr) }
-    var channelGroups: Int { (g.outChannels + DirectTile.mr - 1) / DirectTile.mr }
-    /// Shared by all chunks: packed weights [group][patch][mr], then the tap offsets [patch] (Int32 bit patterns).
-    var shared: Int { channelGroups * DirectTile.mr * g.patchSize + g.patchSize }
-    /// Per chunk: a padded image, then the wide output [outC][widePositions] and
-    /// slack for the pool epilogue's last 16-wide loads.
-    var perChunk: Int { paddedImage + g.outChannels * widePositions + 2 * DirectTile.nr }
+    /// Output channels per tile: 8 (wide) or 32 (channel lanes).
+    var groupWidth: Int { channelLanes ? LaneTile.channels : DirectTile.mr }
+    var channelGroups: Int { (g.outChannels + groupWidth - 1) / groupWidth }
+    /// The channels of the lanes buffer: outC rounded up to whole groups.
+    var paddedChannels: Int { channelGroups * groupWidth }
+    /// Shared by all chunks: packed weights [group][patch][groupWidth], the tap
+    /// offsets [patch] (Int32 bit patterns), then (channel lanes) the bias padded
+    /// with zeros to `paddedChannels`.
+    var shared: Int { paddedChannels * g.patchSize + g.patchSize + (channelLanes ? paddedChannels : 0) }
+    /// Per chunk: a padded image, the wide output [outC][widePositions], slack for
+    /// the pool epilogue's last 16-wide loads, then (channel lanes) the
+    /// position-major sums [widePositions][paddedChannels].
+    var perChunk: Int {
+        paddedImage + g.outChannels * widePositions + 2 * DirectTile.nr
+            + (channelLanes ? widePositions * paddedChannels : 0)
+    }
     var floats: Int { shared + chunks * perChunk }
 }
 
@@ -113,7 +168,7 @@ private func conv2dDirect(output: UnsafeMutablePointer<Float>, input: UnsafePoin
                           geometry g: Conv2DGeometry, epilogue: DirectEpilogue,
                           workspace base: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
     let layout = DirectConvLayout(g, threads: pool?.threadCount ?? 1)
-    packDirectWeights(weight, layout, into: base)
+    packDirectWeights(weight, bias: bias, layout, into: base)
     var job = DirectJob(layout: layout, input: input, bias: bias, output: output, epilogue: epilogue, base: base)
     guard let pool, layout.chunks > 1 else {
         directImages(job, images: 0..<g.batch, chunk: 0)
@@ -128,11 +183,12 @@ private func conv2dDirect(output: UnsafeMutablePointer<Float>, input: UnsafePoin
     }
 }
 
-/// Packs weight [outC, patch] as [group][q][mr] (zero rows past outC) and the
-/// tap offsets q = (c, kh, kw) → c·hp·wp + kh·wp + kw after it.
-private func packDirectWeights(_ weight: UnsafePointer<Float>, _ layout: DirectConvLayout,
+/// Packs weight [outC, patch] as [group][q][groupWidth] (zero rows past outC),
+/// the tap offsets q = (c, kh, kw) → c·hp·wp + kh·wp + kw after it, and for
+/// channel lanes the bias (or zeros) padded to whole groups.
+private func packDirectWeights(_ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ layout: DirectConvLayout,
                                into dst: UnsafeMutablePointer<Float>) {
-    let g = layout.g, mr = DirectTile.mr, patch = g.patchSize
+    let g = layout.g, mr = layout.groupWidth, patch = g.patchSize
     for group in 0..<layout.channelGroups {
         let out = dst + group * patch * mr
         for r in 0..<mr {
@@ -156,6 +212,10 @@ private func packDirectWeights(_ weight: UnsafePointer<Float>, _ layout: DirectC
             }
         }
     }
+    if layout.channelLanes {
+        let padded = offsets + patch
+        for o in 0..<layout.paddedChannels { padded[o] = o < g.outChannels ? bias?[o] ?? 0 : 0 }
+    }
 }
 
 /// The direct product and the epilogue for `images`, in chunk `chunk`'s scratch.
@@ -163,13 +223,19 @@ private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
     let layout = job.layout, g = layout.g
     let mr = DirectTile.mr, nr = DirectTile.nr, patch = g.patchSize
     let packed = UnsafePointer(job.base)
-    let offsets = packed + layout.channelGroups * mr * patch
+    let offsets = packed + layout.paddedChannels * patch
     let padded = job.base + layout.shared + chunk * layout.perChunk
     let wide = padded + layout.paddedImage
     let positions = layout.widePositions
     let inImage = g.inChannels * g.inHeight * g.inWidth
     for b in images {
         padImage(job.input + b * inImage, layout, into: padded)
+        if layout.channelLanes {
+            laneProduct(job, padded: UnsafePointer(padded), offsets: offsets,
+                        sums: wide + g.outChannels * positions + 2 * nr, into: wide)
+            directEpilogue(job, image: b, wide: UnsafePointer(wide))
+            continue
+        }
         var pc = 0
         while pc < patch {
             let kc = min(GEMMBlocking.kc, patch - pc)
@@ -190,6 +256,90 @@ private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
         directEpilogue(job, image: b, wide: UnsafePointer(wide))
     }
 }
+
+/// One padded image's product on channel-lane tiles: per KC slice, per group of
+/// 32 channels, per output row, tiles of up to 12 positions into `sums`
+/// [widePositions][paddedChannels] (valid positions only); then `sums` is
+/// transposed into the wide result [outC][widePositions].
+private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets: UnsafePointer<Float>,
+                         sums: UnsafeMutablePointer<Float>, into wide: UnsafeMutablePointer<Float>) {
+    #if NNC_AVX512
+    let layout = job.layout, g = layout.g, patch = g.patchSize, width = LaneTile.channels
+    let packed = UnsafePointer(job.base), ldo = layout.paddedChannels, wp = layout.paddedWidth
+    let bias = offsets + patch
+    var pc = 0
+    while pc < patch {
+        let kc = min(GEMMBlocking.kc, patch - pc)
+        for group in 0..<layout.channelGroups {
+            let weights = packed + (group * patch + pc) * width
+            for oh in 0..<g.outHeight {
+                var ow = 0
+                while ow < g.outWidth {
+                    let count = min(LaneTile.positions, g.outWidth - ow)
+                    let p = oh * wp + ow
+                    laneTile(padded + p, offsets: offsets + pc, weights: weights, kc: kc,
+                             out: sums + p * ldo + group * width, ldo: ldo, count: count,
+                             first: pc == 0, bias: bias + group * width)
+                    ow += count
+                }
+            }
+        }
+        pc += kc
+    }
+    transposeBlock(UnsafePointer(sums), ldc: ldo, rows: 0..<(g.outHeight * wp), cols: 0..<g.outChannels,
+                   to: wide, ldt: layout.widePositions)
+    #endif
+}
+
+#if NNC_AVX512
+/// One channel-lane tile: 32 channels × `count` (≤ 12) positions of a row from
+/// a KC-deep slice. x: the padded image at the first position; weights: the
+/// slice's packed [kc][32]; out: the first position's 32 sums (position stride
+/// ldo). first: out = sum + bias, as the wide tile's first slice; else out =
+/// sum + out. Positions past `count` are computed from in-bounds reads (the
+/// row's wide columns, the next row, or the slack) and not stored.
+@inline(__always)
+private func laneTile(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                      kc: Int, out: UnsafeMutablePointer<Float>, ldo: Int, count: Int, first: Bool,
+                      bias: UnsafePointer<Float>) {
+    typealias V = SIMD16<Float>
+    let half = V.scalarCount * MemoryLayout<Float>.stride
+    var a0 = V(), b0 = V(), a1 = V(), b1 = V(), a2 = V(), b2 = V(), a3 = V(), b3 = V()
+    var a4 = V(), b4 = V(), a5 = V(), b5 = V(), a6 = V(), b6 = V(), a7 = V(), b7 = V()
+    var a8 = V(), b8 = V(), a9 = V(), b9 = V(), a10 = V(), b10 = V(), a11 = V(), b11 = V()
+    var w = UnsafeRawPointer(weights)
+    for q in 0..<kc {
+        let xq = x + Int(Int32(bitPattern: offsets[q].bitPattern))
+        let lo = w.loadUnaligned(as: V.self), hi = w.loadUnaligned(fromByteOffset: half, as: V.self)
+        var s = V(repeating: xq[0]); a0.addProduct(s, lo); b0.addProduct(s, hi)
+        s = V(repeating: xq[1]); a1.addProduct(s, lo); b1.addProduct(s, hi)
+        s = V(repeating: xq[2]); a2.addProduct(s, lo); b2.addProduct(s, hi)
+        s = V(repeating: xq[3]); a3.addProduct(s, lo); b3.addProduct(s, hi)
+        s = V(repeating: xq[4]); a4.addProduct(s, lo); b4.addProduct(s, hi)
+        s = V(repeating: xq[5]); a5.addProduct(s, lo); b5.addProduct(s, hi)
+        s = V(repeating: xq[6]); a6.addProduct(s, lo); b6.addProduct(s, hi)
+        s = V(repeating: xq[7]); a7.addProduct(s, lo); b7.addProduct(s, hi)
+        s = V(repeating: xq[8]); a8.addProduct(s, lo); b8.addProduct(s, hi)
+        s = V(repeating: xq[9]); a9.addProduct(s, lo); b9.addProduct(s, hi)
+        s = V(repeating: xq[10]); a10.addProduct(s, lo); b10.addProduct(s, hi)
+        s = V(repeating: xq[11]); a11.addProduct(s, lo); b11.addProduct(s, hi)
+        w += 2 * half
+    }
+    let biasLo = UnsafeRawPointer(bias).loadUnaligned(as: V.self)
+    let biasHi = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: half, as: V.self)
+    @inline(__always) func put(_ lo: V, _ hi: V, _ i: Int) {
+        guard i < count else { return }
+        let d = UnsafeMutableRawPointer(out + i * ldo)
+        let previousLo = first ? biasLo : UnsafeRawPointer(d).loadUnaligned(as: V.self)
+        let previousHi = first ? biasHi : UnsafeRawPointer(d).loadUnaligned(fromByteOffset: half, as: V.self)
+        d.storeBytes(of: lo + previousLo, as: V.self)
+        d.storeBytes(of: hi + previousHi, toByteOffset: half, as: V.self)
+    }
+    put(a0, b0, 0); put(a1, b1, 1); put(a2, b2, 2); put(a3, b3, 3)
+    put(a4, b4, 4); put(a5, b5, 5); put(a6, b6, 6); put(a7, b7, 7)
+    put(a8, b8, 8); put(a9, b9, 9); put(a10, b10, 10); put(a11, b11, 11)
+}
+#endif
 
 /// Copies image [inC, inH, inW] into the zero-padded [inC, hp, wp] (+ zero slack).
 private func padImage(_ x: UnsafePointer<Float>, _ layout: DirectConvLayout, into dst: UnsafeMutablePointer<Float>) {

@@ -1,5 +1,5 @@
 import XCTest
-import NNCKernels
+@testable import NNCKernels
 
 /// The direct (implicit-GEMM) stride-1 convolution against the im2col path it
 /// replaces (bit for bit), and the fused epilogue against the separate conv,
@@ -20,7 +20,21 @@ final class ConvDirectTests: XCTestCase {
                        kernelHeight: 2, kernelWidth: 3, padH: 0, padW: 1),
         Conv2DGeometry(batch: 1, inChannels: 2, inHeight: 12, inWidth: 40, outChannels: 9,
                        kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1),
+        // Channel-lane tiles (AVX-512): 64 channels on a 10-wide output, two k slices (12·25 = 300);
+        // 48 channels (a partial group of 32) on 12-wide rows with a rectangular kernel and padding.
+        Conv2DGeometry(batch: 2, inChannels: 12, inHeight: 14, inWidth: 14, outChannels: 64,
+                       kernelHeight: 5, kernelWidth: 5),
+        Conv2DGeometry(batch: 2, inChannels: 3, inHeight: 6, inWidth: 20, outChannels: 48,
+                       kernelHeight: 4, kernelWidth: 9, padH: 1, padW: 0),
     ]
+
+    /// Which geometries take the channel-lane tiles: the last two (with AVX-512),
+    /// none of LeNet's own.
+    func testChannelLanesWhereTheWideGridWastesMost() {
+        let lanes = DirectConvLayout.hasChannelLaneTile
+        let expected = [false, false, false, false, false, lanes, lanes]
+        XCTAssertEqual(geometries.map(DirectConvLayout.prefersChannelLanes), expected)
+    }
 
     private func workspace(_ g: Conv2DGeometry, _ pool: ThreadPool?) -> [Float] {
         [Float](repeating: .nan, count: conv2dWorkspaceSize(geometry: g, threads: pool?.threadCount ?? 1))
