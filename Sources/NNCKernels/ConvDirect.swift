@@ -157,6 +157,9 @@ private struct DirectJob {
     var bias: UnsafePointer<Float>?
     var output: UnsafeMutablePointer<Float>
     var epilogue: DirectEpilogue
+    /// The packed weights, tap offsets and padded bias (`layout.shared` floats):
+    /// packed by this call at the start of the workspace, or once by the caller.
+    var packed: UnsafePointer<Float>
     /// Workspace: `layout.shared` floats, then `chunks` blocks of `perChunk`.
     var base: UnsafeMutablePointer<Float>
 }
@@ -165,11 +168,12 @@ private struct DirectJob {
 /// `conv2dDirectApplies` and the workspace size).
 private func conv2dDirect(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                          geometry g: Conv2DGeometry, epilogue: DirectEpilogue,
+                          geometry g: Conv2DGeometry, epilogue: DirectEpilogue, packedWeights: UnsafePointer<Float>?,
                           workspace base: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
     let layout = DirectConvLayout(g, threads: pool?.threadCount ?? 1)
-    packDirectWeights(weight, bias: bias, layout, into: base)
-    var job = DirectJob(layout: layout, input: input, bias: bias, output: output, epilogue: epilogue, base: base)
+    if packedWeights == nil { packDirectWeights(weight, bias: bias, layout, into: base) }
+    var job = DirectJob(layout: layout, input: input, bias: bias, output: output, epilogue: epilogue,
+                        packed: packedWeights ?? UnsafePointer(base), base: base)
     guard let pool, layout.chunks > 1 else {
         directImages(job, images: 0..<g.batch, chunk: 0)
         return
@@ -222,7 +226,7 @@ private func packDirectWeights(_ weight: UnsafePointer<Float>, bias: UnsafePoint
 private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
     let layout = job.layout, g = layout.g
     let mr = DirectTile.mr, nr = DirectTile.nr, patch = g.patchSize
-    let packed = UnsafePointer(job.base)
+    let packed = job.packed
     let offsets = packed + layout.paddedChannels * patch
     let padded = job.base + layout.shared + chunk * layout.perChunk
     let wide = padded + layout.paddedImage
@@ -265,7 +269,7 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
                          sums: UnsafeMutablePointer<Float>, into wide: UnsafeMutablePointer<Float>) {
     #if NNC_AVX512
     let layout = job.layout, g = layout.g, patch = g.patchSize, width = LaneTile.channels
-    let packed = UnsafePointer(job.base), ldo = layout.paddedChannels, wp = layout.paddedWidth
+    let packed = job.packed, ldo = layout.paddedChannels, wp = layout.paddedWidth
     let bias = offsets + patch
     var pc = 0
     while pc < patch {
@@ -508,8 +512,23 @@ func conv2dForwardDirect(output: UnsafeMutablePointer<Float>, input: UnsafePoint
     guard conv2dDirectApplies(g, threads: threads), let base = workspace.baseAddress,
           workspace.count >= DirectConvLayout(g, threads: threads).floats else { return false }
     conv2dDirect(output: output, input: input, weight: weight, bias: bias, geometry: g, epilogue: .plain,
-                 workspace: base, pool: pool)
+                 packedWeights: nil, workspace: base, pool: pool)
     return true
+}
+
+/// Floats of `conv2dPackDirectWeights`'s output for this geometry (any batch).
+public func conv2dPackedDirectWeightsSize(geometry g: Conv2DGeometry) -> Int {
+    DirectConvLayout(g, threads: 1).shared
+}
+
+/// Packs weight [outC, patch] (and bias [outC] or nil) once in the direct
+/// path's layout, for `conv2dFusedForward(packedWeights:)` while they do not
+/// change (inference with fixed weights): a call then skips its packing (at
+/// batch 1, 64 channels × 1600 taps, a third of the call). into:
+/// `conv2dPackedDirectWeightsSize` floats.
+public func conv2dPackDirectWeights(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                    geometry g: Conv2DGeometry, into dst: UnsafeMutablePointer<Float>) {
+    packDirectWeights(weight, bias: bias, DirectConvLayout(g, threads: 1), into: dst)
 }
 
 /// A conv step with its epilogue in one pass:
@@ -521,11 +540,14 @@ func conv2dForwardDirect(output: UnsafeMutablePointer<Float>, input: UnsafePoint
 /// pool's backward needs them), when given, receives `maxPool2dForward`'s
 /// indices; the conv output itself is never written. Returns false, doing
 /// nothing, when the direct path does not apply (the caller runs the separate
-/// kernels). `workspace`: `conv2dWorkspaceSize`.
+/// kernels). `workspace`: `conv2dWorkspaceSize`. `packedWeights`: weight and
+/// bias packed by `conv2dPackDirectWeights` for this geometry, or nil to pack
+/// them here.
 public func conv2dFusedForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                geometry g: Conv2DGeometry, activation: Activation, maxPool: Pool2DGeometry?,
                                poolIndices: UnsafeMutablePointer<Int32>? = nil,
+                               packedWeights: UnsafePointer<Float>? = nil,
                                workspace: UnsafeMutableBufferPointer<Float>, pool: ThreadPool?) -> Bool {
     let threads = pool?.threadCount ?? 1
     guard activation != .softmax, conv2dDirectApplies(g, threads: threads), let base = workspace.baseAddress,
@@ -537,6 +559,6 @@ public func conv2dFusedForward(output: UnsafeMutablePointer<Float>, input: Unsaf
         epilogue = .maxPool(p, activation, indices: poolIndices)
     }
     conv2dDirect(output: output, input: input, weight: weight, bias: bias, geometry: g, epilogue: epilogue,
-                 workspace: base, pool: pool)
+                 packedWeights: packedWeights, workspace: base, pool: pool)
     return true
 }

@@ -88,4 +88,49 @@ final class InferencePathTests: XCTestCase {
         }
         XCTAssertEqual(fewRowsFrozen[0], fewRowsFrozen[1], "batch 4: 1 and 2 threads")
     }
+
+    /// 64 filters on 10-wide outputs (the direct kernel's channel-lane tiles) and
+    /// 6 filters (its wide tiles).
+    static let convs = """
+        nnc: 1
+        model:
+          input: [4, 14, 14]
+          layers:
+            - conv2d: {filters: 64, kernel: 5, activation: relu}
+            - maxpool: {size: 2}
+            - conv2d: {filters: 6, kernel: 3, padding: 1, activation: tanh}
+            - flatten
+            - dense: {units: 3}
+        """
+
+    /// Frozen conv weights and biases (packed once for the direct kernel): the
+    /// same bits as packing them per call, at 1 and 2 threads; the packed copies
+    /// are what the pass reads until `thawWeights`, the bias included.
+    func testFrozenConvWeightsSameBitsAndThawSeesNewWeights() throws {
+        for (n, threads) in [(3, 1), (3, 2), (1, 1)] {
+            let plan = try RuntimeTest.plan(text: Self.convs, batch: n, fuse: true)
+            let pooled = try Plan(graph: plan.graph, parameters: plan.parameters, batch: n, bindings: [:], training: false,
+                                  pool: threads > 1 ? ThreadPool(threads: threads) : nil, random: SeededRandom(seed: 1))
+            RuntimeTest.fillInput(pooled, seed: 5)
+            // The last conv's output [n, 6, 5, 5] (the dense layer after it takes the packed
+            // few-rows kernel at batch 1 when frozen: other bits, see above).
+            let output = { () -> [UInt32] in
+                pooled.forward(n, training: false)
+                return Array(UnsafeBufferPointer(start: pooled.values[3].pointer, count: n * 150)).map(\.bitPattern)
+            }
+            let plain = output()
+            pooled.freezeWeights()
+            XCTAssertEqual(output(), plain, "batch \(n), \(threads) threads")
+            for role in [ParameterRole.weight, .bias] {
+                let entry = try XCTUnwrap(plan.parameters.entry(node: 1, role: role))
+                let original = plan.parameters.pointer(entry).pointee
+                plan.parameters.pointer(entry).pointee += 0.5
+                XCTAssertEqual(output(), plain, "\(role) changed after freezing: the frozen copy in use")
+                pooled.thawWeights()
+                XCTAssertNotEqual(output(), plain, "\(role) changed and thawed: the change reaches the output")
+                plan.parameters.pointer(entry).pointee = original
+                pooled.freezeWeights()
+            }
+        }
+    }
 }

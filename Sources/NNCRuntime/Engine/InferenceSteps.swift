@@ -27,34 +27,47 @@ extension Plan {
         return conv2dFusedForward(output: output, input: x, weight: parameters.pointer(c.weight),
                                   bias: c.bias.map { UnsafePointer(parameters.pointer($0)) }, geometry: c.geometry,
                                   activation: c.activation, maxPool: maxPool, poolIndices: indices,
+                                  packedWeights: training ? nil : c.packedWeights.map { UnsafePointer($0.pointer) },
                                   workspace: c.workspace.buffer, pool: pool)
     }
 }
 
 extension Plan {
-    /// Packs every dense layer's Wᵀ in the GEMM's layout once, for inference
-    /// passes with weights that no longer change (`nnc bench`'s inference, a
-    /// deployed model): the forward GEMMs then skip packing their weights
-    /// (where that gives the same bits; other shapes run as before). The caller
-    /// must not change the parameters while the plan is used for inference:
+    /// Packs every dense layer's Wᵀ in the GEMM's layout, and every conv layer's
+    /// weight and bias in the direct kernel's, once, for inference passes with
+    /// weights that no longer change (`nnc bench`'s inference, a deployed
+    /// model): the forward kernels then skip packing their weights (where that
+    /// gives the same bits; other shapes run as before). The caller must not
+    /// change the parameters while the plan is used for inference:
     /// `thawWeights()` drops the copies. Training passes never use them.
     public func freezeWeights() {
         for (i, step) in steps.enumerated() {
-            guard case .dense(var d) = step.kind, gemmCanPackB(n: d.outputSize) else { continue }
-            let packed = FloatBuffer(count: gemmPackedBSize(k: d.inputSize, n: d.outputSize))
-            gemmPackB(.transposed, k: d.inputSize, n: d.outputSize, b: parameters.pointer(d.weight), ldb: d.inputSize,
-                      into: packed.pointer)
-            d.packedWeight = packed
-            steps[i].kind = .dense(d)
+            if case .dense(var d) = step.kind, gemmCanPackB(n: d.outputSize) {
+                let packed = FloatBuffer(count: gemmPackedBSize(k: d.inputSize, n: d.outputSize))
+                gemmPackB(.transposed, k: d.inputSize, n: d.outputSize, b: parameters.pointer(d.weight), ldb: d.inputSize,
+                          into: packed.pointer)
+                d.packedWeight = packed
+                steps[i].kind = .dense(d)
+            } else if case .conv(var c) = step.kind {
+                let packed = FloatBuffer(count: conv2dPackedDirectWeightsSize(geometry: c.geometry))
+                conv2dPackDirectWeights(weight: parameters.pointer(c.weight), bias: c.bias.map { UnsafePointer(parameters.pointer($0)) },
+                                        geometry: c.geometry, into: packed.pointer)
+                c.packedWeights = packed
+                steps[i].kind = .conv(c)
+            }
         }
     }
 
     /// Drops the packed copies of `freezeWeights` (the parameters may change again).
     public func thawWeights() {
         for (i, step) in steps.enumerated() {
-            guard case .dense(var d) = step.kind, d.packedWeight != nil else { continue }
-            d.packedWeight = nil
-            steps[i].kind = .dense(d)
+            if case .dense(var d) = step.kind, d.packedWeight != nil {
+                d.packedWeight = nil
+                steps[i].kind = .dense(d)
+            } else if case .conv(var c) = step.kind, c.packedWeights != nil {
+                c.packedWeights = nil
+                steps[i].kind = .conv(c)
+            }
         }
     }
 

@@ -62,6 +62,8 @@ public struct Step {
         var workspace: FloatBuffer
         /// A pooling layer fused after it: (its node, the step).
         var pool: (node: Int, step: PoolStep)?
+        /// Weight and bias packed for the direct kernel once by `Plan.freezeWeights`, else nil.
+        var packedWeights: FloatBuffer? = nil
     }
 
     struct PoolStep {
