@@ -428,14 +428,20 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
         let square2 = p.windowHeight == 2 && p.windowWidth == 2 && p.strideH == 2 && p.strideW == 2
         for o in 0..<g.outChannels {
             let src = wide + o * layout.widePositions
+            if square2 {
+                // Pooled rows, then the activation over the channel's whole pooled plane.
+                let plane = (b * g.outChannels + o) * pooledPlane
+                for ph in 0..<pooledH {
+                    let offset = plane + ph * pooledW
+                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
+                                      pooledWidth: pooledW, into: job.output + offset, indices: indices.map { $0 + offset })
+                }
+                applyActivation(activation, job.output + plane, job.output + plane, count: pooledPlane)
+                continue
+            }
             for ph in 0..<pooledH {
                 let offset = (b * g.outChannels + o) * pooledPlane + ph * pooledW
                 let row = job.output + offset, at = indices.map { $0 + offset }
-                if square2 {
-                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
-                                      pooledWidth: pooledW, activation: activation, into: row, indices: at)
-                    continue
-                }
                 for pw in 0..<pooledW {
                     // The general loop of maxPool2dForward: the first maximum, a NaN wins.
                     let start = ph * p.strideH * wp + pw * p.strideW
@@ -460,42 +466,61 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
 }
 
 /// One pooled row of a 2×2/2 max pool over two wide rows (top at x, bottom at
-/// x + rowStride), then the activation: 8 pooled values at a time with
+/// x + rowStride), before the activation: 8 pooled values at a time with
 /// `maxPool2x2Row`'s comparisons (the first maximum; a NaN wins), and, with
 /// `indices`, the offset of each maximum in the conv output plane (the top row
 /// is plane row `planeRow`/planeWidth). The last group's lanes past
 /// `pooledWidth` read the wide grid's garbage columns (or the slack) and are not stored.
 @inline(__always)
 private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeRow: Int, planeWidth: Int, pooledWidth: Int,
-                               activation: Activation, into y: UnsafeMutablePointer<Float>,
-                               indices: UnsafeMutablePointer<Int32>?) {
+                               into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
     typealias V = SIMD8<Float>
     typealias I = SIMD8<Int32>
+    /// The even and odd positions of 16 floats at p (explicit lanes: one shuffle each).
+    @inline(__always) func deinterleave(_ p: UnsafePointer<Float>) -> (even: V, odd: V) {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        return (V(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]), V(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15]))
+    }
+    /// Whether v replaces best: greater, or a NaN over a number.
+    @inline(__always) func takes(_ v: V, _ best: V) -> SIMDMask<I> { (v .> best) .| ((v .!= v) .& (best .== best)) }
+    @inline(__always) func store(_ value: V, _ pw: Int) {
+        let count = min(8, pooledWidth - pw)
+        if count == 8 { UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self) } else { Vec8.storePartial(value, y + pw, count) }
+    }
+    var pw = 0
+    guard let indices else {
+        while pw < pooledWidth {
+            let top = deinterleave(x + 2 * pw), bottom = deinterleave(x + rowStride + 2 * pw)
+            var best = top.even
+            best.replace(with: top.odd, where: takes(top.odd, best))
+            best.replace(with: bottom.even, where: takes(bottom.even, best))
+            best.replace(with: bottom.odd, where: takes(bottom.odd, best))
+            store(best, pw)
+            pw += 8
+        }
+        return
+    }
     let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
     let right = I(repeating: 1), below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
-    var pw = 0
     while pw < pooledWidth {
-        let top = UnsafeRawPointer(x + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
-        let bottom = UnsafeRawPointer(x + rowStride + 2 * pw).loadUnaligned(as: SIMD16<Float>.self)
+        let top = deinterleave(x + 2 * pw), bottom = deinterleave(x + rowStride + 2 * pw)
         let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
-        var best = top.evenHalf
+        var best = top.even
         var at = base
         @inline(__always) func consider(_ v: V, _ offset: I) {
-            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            let take = takes(v, best)
             best.replace(with: v, where: take)
             at.replace(with: base &+ offset, where: take)
         }
-        consider(top.oddHalf, right)
-        consider(bottom.evenHalf, below)
-        consider(bottom.oddHalf, below &+ right)
-        let value = activationValue(activation, best)
+        consider(top.odd, right)
+        consider(bottom.even, below)
+        consider(bottom.odd, below &+ right)
+        store(best, pw)
         let count = min(8, pooledWidth - pw)
         if count == 8 {
-            UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self)
-            if let indices { UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self) }
+            UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self)
         } else {
-            Vec8.storePartial(value, y + pw, count)
-            if let indices { for l in 0..<count { indices[pw + l] = at[l] } }
+            for l in 0..<count { indices[pw + l] = at[l] }
         }
         pw += 8
     }
