@@ -476,13 +476,6 @@ private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeR
                                into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
     typealias V = SIMD8<Float>
     typealias I = SIMD8<Int32>
-    /// The even and odd positions of 16 floats at p (explicit lanes: one shuffle each).
-    @inline(__always) func deinterleave(_ p: UnsafePointer<Float>) -> (even: V, odd: V) {
-        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-        return (V(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]), V(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15]))
-    }
-    /// Whether v replaces best: greater, or a NaN over a number.
-    @inline(__always) func takes(_ v: V, _ best: V) -> SIMDMask<I> { (v .> best) .| ((v .!= v) .& (best .== best)) }
     @inline(__always) func store(_ value: V, _ pw: Int) {
         let count = min(8, pooledWidth - pw)
         if count == 8 { UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self) } else { Vec8.storePartial(value, y + pw, count) }
@@ -490,11 +483,12 @@ private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeR
     var pw = 0
     guard let indices else {
         while pw < pooledWidth {
-            let top = deinterleave(x + 2 * pw), bottom = deinterleave(x + rowStride + 2 * pw)
+            let top: (even: V, odd: V) = evenOddLanes(x + 2 * pw)
+            let bottom: (even: V, odd: V) = evenOddLanes(x + rowStride + 2 * pw)
             var best = top.even
-            best.replace(with: top.odd, where: takes(top.odd, best))
-            best.replace(with: bottom.even, where: takes(bottom.even, best))
-            best.replace(with: bottom.odd, where: takes(bottom.odd, best))
+            best.replace(with: top.odd, where: maxPoolTakes(top.odd, over: best))
+            best.replace(with: bottom.even, where: maxPoolTakes(bottom.even, over: best))
+            best.replace(with: bottom.odd, where: maxPoolTakes(bottom.odd, over: best))
             store(best, pw)
             pw += 8
         }
@@ -503,12 +497,13 @@ private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeR
     let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
     let right = I(repeating: 1), below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
     while pw < pooledWidth {
-        let top = deinterleave(x + 2 * pw), bottom = deinterleave(x + rowStride + 2 * pw)
+        let top: (even: V, odd: V) = evenOddLanes(x + 2 * pw)
+        let bottom: (even: V, odd: V) = evenOddLanes(x + rowStride + 2 * pw)
         let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
         var best = top.even
         var at = base
         @inline(__always) func consider(_ v: V, _ offset: I) {
-            let take = takes(v, best)
+            let take = maxPoolTakes(v, over: best)
             best.replace(with: v, where: take)
             at.replace(with: base &+ offset, where: take)
         }

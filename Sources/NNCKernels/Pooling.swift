@@ -164,6 +164,33 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
 
 // MARK: - Max pooling
 
+/// The even and odd lanes of the 16 floats at p, or of the 8 (explicit lanes:
+/// one shuffle each, where `SIMD16.evenHalf` and `oddHalf` were calls).
+@inline(__always)
+func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    return (SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]), SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15]))
+}
+
+@inline(__always)
+func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD4<Float>, odd: SIMD4<Float>) {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    return (SIMD4(v[0], v[2], v[4], v[6]), SIMD4(v[1], v[3], v[5], v[7]))
+}
+
+/// Where a window value v replaces the running maximum: greater, or a NaN over
+/// a number (the first maximum wins ties; NaN propagates).
+/// (Concrete overloads: a generic form ran through witness tables, 15× slower.)
+@inline(__always)
+func maxPoolTakes(_ v: SIMD8<Float>, over best: SIMD8<Float>) -> SIMDMask<SIMD8<Int32>> {
+    (v .> best) .| ((v .!= v) .& (best .== best))
+}
+
+@inline(__always)
+func maxPoolTakes(_ v: SIMD4<Float>, over best: SIMD4<Float>) -> SIMDMask<SIMD4<Int32>> {
+    (v .> best) .| ((v .!= v) .& (best .== best))
+}
+
 /// Output row `oh` of a 2×2, stride-2 max pool of one plane, 8 outputs at a
 /// time, then 4: the same comparisons in the same window order as the general loop
 /// (so the same values and indices, NaN included). Returns the first output
@@ -179,19 +206,18 @@ private func maxPool2x2Row(_ x: UnsafePointer<Float>, _ g: Pool2DGeometry, oh: I
     var ow = 0
     while ow + 8 <= outW {   // reads x[2·oh·w + 2·ow ..< +16] and the row below: inside the plane
         let start = 2 * oh * w + 2 * ow
-        let top = UnsafeRawPointer(x + start).loadUnaligned(as: SIMD16<Float>.self)
-        let bottom = UnsafeRawPointer(x + start + w).loadUnaligned(as: SIMD16<Float>.self)
+        let top: (even: V, odd: V) = evenOddLanes(x + start), bottom: (even: V, odd: V) = evenOddLanes(x + start + w)
         let base = I(repeating: Int32(truncatingIfNeeded: start)) &+ lanes
-        var best = top.evenHalf
+        var best = top.even
         var at = base
         @inline(__always) func consider(_ v: V, _ offset: Int32) {
-            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            let take = maxPoolTakes(v, over: best)
             best.replace(with: v, where: take)
             at.replace(with: base &+ I(repeating: offset), where: take)
         }
-        consider(top.oddHalf, 1)
-        consider(bottom.evenHalf, Int32(truncatingIfNeeded: w))
-        consider(bottom.oddHalf, Int32(truncatingIfNeeded: w + 1))
+        consider(top.odd, 1)
+        consider(bottom.even, Int32(truncatingIfNeeded: w))
+        consider(bottom.odd, Int32(truncatingIfNeeded: w + 1))
         UnsafeMutableRawPointer(y + ow).storeBytes(of: best, as: V.self)
         UnsafeMutableRawPointer(index + ow).storeBytes(of: at, as: I.self)
         ow += 8
@@ -200,19 +226,18 @@ private func maxPool2x2Row(_ x: UnsafePointer<Float>, _ g: Pool2DGeometry, oh: I
         typealias V4 = SIMD4<Float>
         typealias I4 = SIMD4<Int32>
         let start = 2 * oh * w + 2 * ow
-        let top = UnsafeRawPointer(x + start).loadUnaligned(as: V.self)
-        let bottom = UnsafeRawPointer(x + start + w).loadUnaligned(as: V.self)
+        let top: (even: V4, odd: V4) = evenOddLanes(x + start), bottom: (even: V4, odd: V4) = evenOddLanes(x + start + w)
         let base = I4(repeating: Int32(truncatingIfNeeded: start)) &+ I4(0, 2, 4, 6)
-        var best = top.evenHalf
+        var best = top.even
         var at = base
         @inline(__always) func consider(_ v: V4, _ offset: Int32) {
-            let take = (v .> best) .| ((v .!= v) .& (best .== best))
+            let take = maxPoolTakes(v, over: best)
             best.replace(with: v, where: take)
             at.replace(with: base &+ I4(repeating: offset), where: take)
         }
-        consider(top.oddHalf, 1)
-        consider(bottom.evenHalf, Int32(truncatingIfNeeded: w))
-        consider(bottom.oddHalf, Int32(truncatingIfNeeded: w + 1))
+        consider(top.odd, 1)
+        consider(bottom.even, Int32(truncatingIfNeeded: w))
+        consider(bottom.odd, Int32(truncatingIfNeeded: w + 1))
         UnsafeMutableRawPointer(y + ow).storeBytes(of: best, as: V4.self)
         UnsafeMutableRawPointer(index + ow).storeBytes(of: at, as: I4.self)
         ow += 4
