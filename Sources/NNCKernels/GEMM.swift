@@ -253,14 +253,14 @@ private func runGEMMTask(_ context: UnsafeMutableRawPointer, _ t: Int) {
 public func gemmPackedBSize(k: Int, n: Int) -> Int { roundUp(n, GEMMBlocking.nr) * k }
 
 /// Whether op(B) with n columns can be packed once for `gemm(…packedB:…)` (one panel).
-public func gemmCanPackB(n: Int) -> Bool { n > 0 && n <= GEMMBlocking.nc }
+public func gemmCanPackB(n: Int) -> Bool { n > 0 && n <= GEMMBlocking.prepackedColumns }
 
 /// Packs op(B) [k, n] (B stored [k, n], or [n, k] when transposed) in the
 /// micro-kernel's layout, once, for many products with it — a recurrent
 /// weight matrix used at every time step. dst: `gemmPackedBSize(k:n:)` floats.
 public func gemmPackB(_ transB: Transpose, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
                       into dst: UnsafeMutablePointer<Float>) {
-    precondition(gemmCanPackB(n: n) && k >= 0, "gemmPackB: n must be in 1...\(GEMMBlocking.nc)")
+    precondition(gemmCanPackB(n: n) && k >= 0, "gemmPackB: n must be in 1...\(GEMMBlocking.prepackedColumns)")
     let p = GEMMProblem(transA: .none, transB: transB, k: k, alpha: 1, a: b, lda: 0, b: b, ldb: ldb,
                         beta: 0, c: dst, ldc: 0)
     let panelWidth = roundUp(n, GEMMBlocking.nr)
@@ -293,7 +293,7 @@ public func gemm(
         epilogue?.apply(c, ldc: ldc, rows: 0..<m, cols: 0..<n)
         return
     }
-    precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.nc)")
+    precondition(gemmCanPackB(n: n), "gemm(packedB:): n must be in 1...\(GEMMBlocking.prepackedColumns)")
     let problem = GEMMProblem(transA: transA, transB: .none, k: k, alpha: alpha, a: a, lda: lda,
                               b: packedB, ldb: n, beta: beta, c: c, ldc: ldc)
     // A few rows split by 16-column slivers (batch-1 inference: task t is claimed
@@ -471,13 +471,19 @@ enum GEMMBlocking {
     /// (not 36 + 28 at whole 12-row tiles), and a band's last 8 or 4 rows run on
     /// the 8- or 4-row kernel (in place when A is).
     static let rowQuantum = 4
-    /// Depth of a packed slice: one B sliver (KC×16) and one A sliver (6×KC)
-    /// take 22 KB and stay in the 32 KB L1 during the micro-kernel.
+    /// Depth of a packed slice: an A sliver (mr×KC, 12 KB at mr = 12) stays in
+    /// L1 across a row of tiles, while each tile streams its B slivers (16 KB
+    /// each) from the panel in L2.
     static let kc = 256
     /// Rows of A per packed block: MC×KC floats = 144 KB, resident in L2.
     static let mc = 144
-    /// Columns of B per packed panel: KC×NC floats = 4 MB, in L3.
-    static let nc = 4096
+    /// Columns of B per panel: KC×NC floats = 512 KB, half of L2, where the
+    /// tiles re-read it for each 12-row sliver of A (they run row by row).
+    /// nnc bench --gemm 2048, 1 thread: 179–191 GFLOP/s with 4096-column
+    /// panels (2 MB, back to L3 for each row block), 206–219 with these.
+    static let nc = 512
+    /// The widest op(B) `gemmPackB` packs once (its slices walked NC columns at a time).
+    static let prepackedColumns = 4096
     /// m·n·k below which (≈ 50 µs of work) a second thread costs more
     /// (hand-off, duplicate packing, cache traffic) than it saves; measured
     /// with `gemmBenchmark` on 2 cores.
@@ -542,7 +548,7 @@ private final class GEMMScratch {
 
     init() {
         packedA = GEMMScratch.allocateFloats(roundUp(GEMMBlocking.mc, GEMMBlocking.mr) * GEMMBlocking.kc)
-        // The largest panel any call packs (KC×NC, 4 MB), so the buffer never grows mid-training.
+        // The largest panel any call packs (KC×NC, 512 KB), so the buffer never grows mid-training.
         packedBCapacity = GEMMBlocking.kc * GEMMBlocking.nc
         packedB = GEMMScratch.allocateFloats(packedBCapacity)
         edgeTile = GEMMScratch.allocateFloats(GEMMBlocking.mr * GEMMBlocking.nr)
@@ -604,12 +610,13 @@ private let scratchKey: pthread_key_t = {
 // MARK: - Blocked driver
 
 /// Computes the block rows × cols of C on the calling thread.
-/// `prepackedB`: op(B) already packed by `gemmPackB` (one panel: cols is all of n ≤ NC).
+/// `prepackedB`: op(B) already packed by `gemmPackB` (cols is all of its n ≤
+/// `prepackedColumns`; each KC slice is `roundUp(n, 16)` columns wide).
 private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, scratch: GEMMScratch,
                          prepackedB: UnsafePointer<Float>? = nil) {
     let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
-    let panelWidth = min(GEMMBlocking.nc, roundUp(cols.count, nr))
-    if prepackedB == nil { scratch.reserveB(panelWidth * GEMMBlocking.kc) }
+    let prepackedWidth = roundUp(cols.count, nr)
+    if prepackedB == nil { scratch.reserveB(min(GEMMBlocking.nc, prepackedWidth) * GEMMBlocking.kc) }
     let packedA = scratch.packedA, edgeTile = scratch.edgeTile
     #if NNC_AVX512
     // With alpha 1 packA would only copy A: whole 12-row slivers are read where
@@ -628,7 +635,8 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
             let kc = min(GEMMBlocking.kc, p.k - pc)
             let packedB: UnsafePointer<Float>
             if let prepackedB {
-                packedB = prepackedB + pc * panelWidth
+                // Slivers of 16 columns, each [kc][16]: this panel's start within the slice.
+                packedB = prepackedB + pc * prepackedWidth + (jc - cols.lowerBound) * kc
             } else {
                 packB(p, depth: pc..<(pc + kc), cols: jc..<(jc + nc), into: scratch.packedB)
                 packedB = UnsafePointer(scratch.packedB)
@@ -655,17 +663,22 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                     ir < inPlace ? p.a + (ic + ir) * aRowStride + pc * aDepthStride
                                  : UnsafePointer(packedA + (ir - inPlace) * kc)
                 }
-                var jr = 0
-                while jr < nc {
-                    let bSliver = packedB + jr * kc
-                    #if NNC_AVX512
-                    if nc - jr > nr {
-                        // Two slivers at once: 12×32, half the A broadcasts per FMA.
-                        var ir = 0
-                        while ir < mc {
-                            let rows = min(mr, mc - ir)
-                            let a = aSliver(ir), b2 = bSliver + nr * kc
-                            let c = p.c + (ic + ir) * p.ldc + jc + jr, cols = min(2 * nr, nc - jr)
+                // Row by row: each A sliver stays in L1 across the panel, the panel (L2) is
+                // re-read per sliver, and C is swept along its rows, which the hardware
+                // prefetches. (Down the columns, a beta ≠ 0 pass over a C with rows 8 KB
+                // apart — a 2048-wide weight update — stalled on every tile's C lines:
+                // 2048×2048×64 TN at beta 1 ran at 110 GFLOP/s, by rows 197.)
+                var ir = 0
+                while ir < mc {
+                    let rows = min(mr, mc - ir)
+                    var jr = 0
+                    while jr < nc {
+                        let bSliver = packedB + jr * kc
+                        let c = p.c + (ic + ir) * p.ldc + jc + jr
+                        #if NNC_AVX512
+                        if nc - jr > nr {
+                            // Two slivers at once: 12×32, half the A broadcasts per FMA.
+                            let a = aSliver(ir), b2 = bSliver + nr * kc, cols = min(2 * nr, nc - jr)
                             // In place: A's own strides; packed: a sliver [kc][12].
                             let (rs, ds) = ir < inPlace ? (aRowStride, aDepthStride) : (1, mr)
                             if ir < inPlace && rows == mr {
@@ -681,15 +694,11 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                                 microKernel12x32(kc: kc, a: a, rowStride: 1, depthStride: mr, b: bSliver, b2: b2,
                                                  c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                             }
-                            ir += mr
+                            jr += 2 * nr
+                            continue
                         }
-                        jr += 2 * nr
-                        continue
-                    }
-                    #endif
-                    var ir = 0
-                    while ir < mc {
-                        let c = p.c + (ic + ir) * p.ldc + jc + jr, rows = min(mr, mc - ir), cols = min(nr, nc - jr)
+                        #endif
+                        let cols = min(nr, nc - jr)
                         if ir < inPlace {
                             microKernel(kc: kc, a: aSliver(ir), rowStride: aRowStride, depthStride: aDepthStride,
                                         b: bSliver,
@@ -698,9 +707,9 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
                             microKernel(kc: kc, a: aSliver(ir), rowStride: 1, depthStride: mr, b: bSliver,
                                         c: c, ldc: p.ldc, rows: rows, cols: cols, beta: beta, edgeTile: edgeTile)
                         }
-                        ir += mr
+                        jr += nr
                     }
-                    jr += nr
+                    ir += mr
                 }
                 ic += mc
             }

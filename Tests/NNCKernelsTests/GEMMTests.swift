@@ -46,10 +46,10 @@ final class GEMMTests: XCTestCase {
     }
 
     /// A right operand packed once (gemmPackB) gives the product of the reference:
-    /// every transposition, several depth slices, edge tiles. (Against gemm itself
+    /// every transposition, several depth slices and 512-column panels, edge tiles. (Against gemm itself
     /// the bits may differ where gemm picks its dot-product path.)
     func testPrepackedRightOperand() {
-        for (m, n, k) in [(1, 1, 1), (7, 17, 33), (32, 512, 128), (32, 128, 512), (13, 40, 300), (6, 4096, 9),
+        for (m, n, k) in [(1, 1, 1), (7, 17, 33), (32, 512, 128), (32, 128, 512), (13, 40, 300), (6, 4096, 9), (20, 1100, 600),
                           (1, 512, 128), (3, 40, 300), (4, 70, 260)] {   // the last three: the few-rows path
             for transA in [Transpose.none, .transposed] {
                 for transB in [Transpose.none, .transposed] {
@@ -141,20 +141,23 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    /// Sizes that cross the KC (256) and MC (144) block edges and have edge tiles
-    /// in both directions, with padded leading dimensions, alpha and beta.
+    /// Sizes that cross the KC (256), MC (144) and NC (512: 1100 columns are two
+    /// whole panels and one of 76) block edges and have edge tiles in both
+    /// directions, with padded leading dimensions, alpha and beta.
     func testBlockEdgesAlphaBetaPaddedStrides() {
         let pool = ThreadPool(threads: 2)
         var seed: UInt64 = 100
-        for transA in [Transpose.none, .transposed] {
-            for transB in [Transpose.none, .transposed] {
-                for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-1.5, 0.25), (2, -1)] {
-                    for threads in [nil, pool] {
-                        seed += 3
-                        let result = compare(transA, transB, m: 151, n: 129, k: 263, alpha: alpha, beta: beta,
-                                             pad: 5, pool: threads, seed: seed)
-                        XCTAssertLessThan(result.error, 1e-6, "\(transA) \(transB) alpha=\(alpha) beta=\(beta)")
-                        XCTAssertTrue(result.paddingIntact, "gemm wrote outside the n columns of C")
+        for (m, n, k) in [(151, 129, 263), (151, 1100, 263)] {
+            for transA in [Transpose.none, .transposed] {
+                for transB in [Transpose.none, .transposed] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-1.5, 0.25), (2, -1)] {
+                        for threads in [nil, pool] {
+                            seed += 3
+                            let result = compare(transA, transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                                 pad: 5, pool: threads, seed: seed)
+                            XCTAssertLessThan(result.error, 1e-6, "n=\(n) \(transA) \(transB) alpha=\(alpha) beta=\(beta)")
+                            XCTAssertTrue(result.paddingIntact, "gemm wrote outside the n columns of C")
+                        }
                     }
                 }
             }
