@@ -21,11 +21,13 @@
 /// Many channels on a small image (LeNet's second conv at 64 channels: a
 /// 10-wide output on a 14-wide grid, rounded to 32-position tiles, computes
 /// 160 positions for 100) take the *channel-lane* tile instead: 32 output
-/// channels (two vectors) × up to 12 positions of one output row, the input
-/// broadcast and the weights loaded ([block][k][32]). Its sums land in a
-/// position-major buffer [wide position][channels], transposed once per image
-/// into the wide result; per element the same operations in the same order,
-/// so the same bits (`DirectConvLayout.channelLanes` picks the tiling).
+/// channels (two vectors) × up to 12 consecutive outputs, the input broadcast
+/// and the weights loaded ([block][k][32]). A tile runs on across a row end
+/// (the positions after it are `wp − outW` further in the padded image), so a
+/// 10-wide output takes 9 tiles per image, not 10 rows of 12. Its sums land
+/// in a position-major buffer [wide position][channels], transposed once per
+/// image into the wide result; per element the same operations in the same
+/// order, so the same bits (`DirectConvLayout.channelLanes` picks the tiling).
 ///
 /// `conv2dFusedForward` adds the epilogue of a fused conv step: the
 /// activation and an optional max pool (pre-activation max; indices only when
@@ -47,8 +49,14 @@ private enum DirectTile {
 private enum LaneTile {
     /// Output channels per tile: two 16-lane vectors.
     static let channels = 32
-    /// Positions of one output row per tile.
+    /// Consecutive outputs (row-major) per tile, across at most one row end.
     static let positions = 12
+
+    /// The outputs of the tile that starts at output t: up to 12, and not past
+    /// the end of the row after t's.
+    static func count(at t: Int, outputs: Int, outWidth: Int) -> Int {
+        min(positions, outputs - t, outWidth - t % outWidth + outWidth)
+    }
 }
 
 /// The buffers of a direct convolution, carved from the caller's workspace.
@@ -67,7 +75,7 @@ struct DirectConvLayout {
 
     /// Channel lanes when they compute at most 0.8 of the lane-positions of the
     /// wide grid (outC rounded to 8 × outH·wp rounded to 32, against outC rounded
-    /// to 32 × each row's outW rounded to 12), over a patch deep enough that the
+    /// to 32 × 12 per lane tile), over a patch deep enough that the
     /// per-slice stores and the final transpose are small beside the FMAs. (Per
     /// FMA the lane tile ran at about 0.86 of the wide one: LeNet's second conv
     /// at 64 channels on 28×28 images, 0.86 of the wide grid's work, timed level.)
@@ -75,9 +83,19 @@ struct DirectConvLayout {
         guard hasChannelLaneTile, g.patchSize >= 64 else { return false }
         let wp = g.inWidth + 2 * g.padW
         let wide = roundUpDirect(g.outChannels, DirectTile.mr) * roundUpDirect(g.outHeight * wp, DirectTile.nr)
-        let lanes = roundUpDirect(g.outChannels, LaneTile.channels) * g.outHeight
-            * roundUpDirect(g.outWidth, LaneTile.positions)
+        let lanes = roundUpDirect(g.outChannels, LaneTile.channels) * LaneTile.positions * laneTiles(g)
         return 5 * lanes <= 4 * wide
+    }
+
+    /// How many lane tiles cover one image's outputs (`laneProduct`'s walk).
+    static func laneTiles(_ g: Conv2DGeometry) -> Int {
+        let outputs = g.outHeight * g.outWidth
+        var t = 0, tiles = 0
+        while t < outputs {
+            t += LaneTile.count(at: t, outputs: outputs, outWidth: g.outWidth)
+            tiles += 1
+        }
+        return tiles
     }
 
     /// Whether this build has the channel-lane tile (AVX-512).
@@ -271,21 +289,38 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
     let layout = job.layout, g = layout.g, patch = g.patchSize, width = LaneTile.channels
     let packed = job.packed, ldo = layout.paddedChannels, wp = layout.paddedWidth
     let bias = offsets + patch
+    let outW = g.outWidth, outputs = g.outHeight * outW, gap = wp - outW
     var pc = 0
     while pc < patch {
         let kc = min(GEMMBlocking.kc, patch - pc)
         for group in 0..<layout.channelGroups {
             let weights = packed + (group * patch + pc) * width
-            for oh in 0..<g.outHeight {
-                var ow = 0
-                while ow < g.outWidth {
-                    let count = min(LaneTile.positions, g.outWidth - ow)
-                    let p = oh * wp + ow
-                    laneTile(padded + p, offsets: offsets + pc, weights: weights, kc: kc,
-                             out: sums + p * ldo + group * width, ldo: ldo, count: count,
-                             first: pc == 0, bias: bias + group * width)
-                    ow += count
+            // Tiles of up to 12 consecutive outputs t (row-major), across at most one
+            // row end: the first `split` in output row t / outW, the rest at the start of the next.
+            var t = 0
+            while t < outputs {
+                let split = outW - t % outW, count = LaneTile.count(at: t, outputs: outputs, outWidth: outW)
+                let p = t / outW * wp + t % outW
+                let tile = LaneTileArguments(x: padded + p, offsets: offsets + pc, weights: weights, kc: kc,
+                                             out: sums + p * ldo + group * width, ldo: ldo, count: count, gap: gap,
+                                             first: pc == 0, bias: bias + group * width)
+                // `split` as a type: each case is the kernel with its row end resolved when
+                // compiled (a split read at run time cost a select per broadcast).
+                switch min(split, LaneTile.positions) {
+                case 1: laneTile(tile, RowSplit<1>())
+                case 2: laneTile(tile, RowSplit<2>())
+                case 3: laneTile(tile, RowSplit<3>())
+                case 4: laneTile(tile, RowSplit<4>())
+                case 5: laneTile(tile, RowSplit<5>())
+                case 6: laneTile(tile, RowSplit<6>())
+                case 7: laneTile(tile, RowSplit<7>())
+                case 8: laneTile(tile, RowSplit<8>())
+                case 9: laneTile(tile, RowSplit<9>())
+                case 10: laneTile(tile, RowSplit<10>())
+                case 11: laneTile(tile, RowSplit<11>())
+                default: laneTile(tile, RowSplit<12>())
                 }
+                t += count
             }
         }
         pc += kc
@@ -295,17 +330,30 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
     #endif
 }
 
+/// A tile's row end as a type: the first `n` positions lie in this output row.
+private struct RowSplit<let n: Int> {}
+
+/// The operands of one `laneTile` call (see there).
+private struct LaneTileArguments {
+    let x: UnsafePointer<Float>, offsets: UnsafePointer<Float>, weights: UnsafePointer<Float>, kc: Int
+    let out: UnsafeMutablePointer<Float>, ldo: Int, count: Int, gap: Int
+    let first: Bool, bias: UnsafePointer<Float>
+}
+
 #if NNC_AVX512
-/// One channel-lane tile: 32 channels × `count` (≤ 12) positions of a row from
-/// a KC-deep slice. x: the padded image at the first position; weights: the
-/// slice's packed [kc][32]; out: the first position's 32 sums (position stride
-/// ldo). first: out = sum + bias, as the wide tile's first slice; else out =
-/// sum + out. Positions past `count` are computed from in-bounds reads (the
-/// row's wide columns, the next row, or the slack) and not stored.
+/// One channel-lane tile: 32 channels × `count` (≤ 12) consecutive outputs from
+/// a KC-deep slice, the first `split` of them in one output row and the rest in
+/// the next, `gap` (wp − outW) further in the padded image. x: the padded image
+/// at the first output; weights: the slice's packed [kc][32]; out: the first
+/// output's 32 sums (wide-position stride ldo). first: out = sum + bias, as the
+/// wide tile's first slice; else out = sum + out. Positions past `count` are
+/// computed from in-bounds reads and not stored (the last tile's reach is at
+/// most outH·wp + 10 past the image start plus a tap offset, inside the slack).
 @inline(__always)
-private func laneTile(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                      kc: Int, out: UnsafeMutablePointer<Float>, ldo: Int, count: Int, first: Bool,
-                      bias: UnsafePointer<Float>) {
+private func laneTile<let split: Int>(_ arguments: LaneTileArguments, _: RowSplit<split>) {
+    let (x, offsets, weights, kc) = (arguments.x, arguments.offsets, arguments.weights, arguments.kc)
+    let (out, ldo, count, gap) = (arguments.out, arguments.ldo, arguments.count, arguments.gap)
+    let (first, bias) = (arguments.first, arguments.bias)
     typealias V = SIMD16<Float>
     let half = V.scalarCount * MemoryLayout<Float>.stride
     var a0 = V(), b0 = V(), a1 = V(), b1 = V(), a2 = V(), b2 = V(), a3 = V(), b3 = V()
@@ -313,27 +361,29 @@ private func laneTile(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Float>, 
     var a8 = V(), b8 = V(), a9 = V(), b9 = V(), a10 = V(), b10 = V(), a11 = V(), b11 = V()
     var w = UnsafeRawPointer(weights)
     for q in 0..<kc {
-        let xq = x + Int(Int32(bitPattern: offsets[q].bitPattern))
+        let xq = x + Int(Int32(bitPattern: offsets[q].bitPattern)), xr = xq + gap
         let lo = w.loadUnaligned(as: V.self), hi = w.loadUnaligned(fromByteOffset: half, as: V.self)
-        var s = V(repeating: xq[0]); a0.addProduct(s, lo); b0.addProduct(s, hi)
-        s = V(repeating: xq[1]); a1.addProduct(s, lo); b1.addProduct(s, hi)
-        s = V(repeating: xq[2]); a2.addProduct(s, lo); b2.addProduct(s, hi)
-        s = V(repeating: xq[3]); a3.addProduct(s, lo); b3.addProduct(s, hi)
-        s = V(repeating: xq[4]); a4.addProduct(s, lo); b4.addProduct(s, hi)
-        s = V(repeating: xq[5]); a5.addProduct(s, lo); b5.addProduct(s, hi)
-        s = V(repeating: xq[6]); a6.addProduct(s, lo); b6.addProduct(s, hi)
-        s = V(repeating: xq[7]); a7.addProduct(s, lo); b7.addProduct(s, hi)
-        s = V(repeating: xq[8]); a8.addProduct(s, lo); b8.addProduct(s, hi)
-        s = V(repeating: xq[9]); a9.addProduct(s, lo); b9.addProduct(s, hi)
-        s = V(repeating: xq[10]); a10.addProduct(s, lo); b10.addProduct(s, hi)
-        s = V(repeating: xq[11]); a11.addProduct(s, lo); b11.addProduct(s, hi)
+        // Position j: xq[j] in this row, xr[j] (gap further) past the row end.
+        @inline(__always) func at(_ j: Int) -> V { V(repeating: j < split ? xq[j] : xr[j]) }
+        var s = at(0); a0.addProduct(s, lo); b0.addProduct(s, hi)
+        s = at(1); a1.addProduct(s, lo); b1.addProduct(s, hi)
+        s = at(2); a2.addProduct(s, lo); b2.addProduct(s, hi)
+        s = at(3); a3.addProduct(s, lo); b3.addProduct(s, hi)
+        s = at(4); a4.addProduct(s, lo); b4.addProduct(s, hi)
+        s = at(5); a5.addProduct(s, lo); b5.addProduct(s, hi)
+        s = at(6); a6.addProduct(s, lo); b6.addProduct(s, hi)
+        s = at(7); a7.addProduct(s, lo); b7.addProduct(s, hi)
+        s = at(8); a8.addProduct(s, lo); b8.addProduct(s, hi)
+        s = at(9); a9.addProduct(s, lo); b9.addProduct(s, hi)
+        s = at(10); a10.addProduct(s, lo); b10.addProduct(s, hi)
+        s = at(11); a11.addProduct(s, lo); b11.addProduct(s, hi)
         w += 2 * half
     }
     let biasLo = UnsafeRawPointer(bias).loadUnaligned(as: V.self)
     let biasHi = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: half, as: V.self)
     @inline(__always) func put(_ lo: V, _ hi: V, _ i: Int) {
         guard i < count else { return }
-        let d = UnsafeMutableRawPointer(out + i * ldo)
+        let d = UnsafeMutableRawPointer(out + (i < split ? i : i + gap) * ldo)
         let previousLo = first ? biasLo : UnsafeRawPointer(d).loadUnaligned(as: V.self)
         let previousHi = first ? biasHi : UnsafeRawPointer(d).loadUnaligned(fromByteOffset: half, as: V.self)
         d.storeBytes(of: lo + previousLo, as: V.self)

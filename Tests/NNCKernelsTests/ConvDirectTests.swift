@@ -20,19 +20,25 @@ final class ConvDirectTests: XCTestCase {
                        kernelHeight: 2, kernelWidth: 3, padH: 0, padW: 1),
         Conv2DGeometry(batch: 1, inChannels: 2, inHeight: 12, inWidth: 40, outChannels: 9,
                        kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1),
-        // Channel-lane tiles (AVX-512): 64 channels on a 10-wide output, two k slices (12·25 = 300);
-        // 48 channels (a partial group of 32) on 12-wide rows with a rectangular kernel and padding.
+        // Channel-lane tiles (AVX-512): 64 channels on a 10-wide output, two k slices (12·25 = 300),
+        // tiles across row ends; 48 channels (a partial group of 32) on 12-wide rows with a
+        // rectangular kernel and padding; a 7-wide output (tiles cut short at the second row
+        // end); a 13-wide one (tiles start at every column: every split of a tile, 1 to 12).
         Conv2DGeometry(batch: 2, inChannels: 12, inHeight: 14, inWidth: 14, outChannels: 64,
                        kernelHeight: 5, kernelWidth: 5),
         Conv2DGeometry(batch: 2, inChannels: 3, inHeight: 6, inWidth: 20, outChannels: 48,
                        kernelHeight: 4, kernelWidth: 9, padH: 1, padW: 0),
+        Conv2DGeometry(batch: 2, inChannels: 8, inHeight: 11, inWidth: 11, outChannels: 64,
+                       kernelHeight: 5, kernelWidth: 5),
+        Conv2DGeometry(batch: 2, inChannels: 3, inHeight: 17, inWidth: 19, outChannels: 64,
+                       kernelHeight: 5, kernelWidth: 7),
     ]
 
-    /// Which geometries take the channel-lane tiles: the last two (with AVX-512),
+    /// Which geometries take the channel-lane tiles: the last four (with AVX-512),
     /// none of LeNet's own.
     func testChannelLanesWhereTheWideGridWastesMost() {
         let lanes = DirectConvLayout.hasChannelLaneTile
-        let expected = [false, false, false, false, false, lanes, lanes]
+        let expected = [false, false, false, false, false, lanes, lanes, lanes, lanes]
         XCTAssertEqual(geometries.map(DirectConvLayout.prefersChannelLanes), expected)
     }
 
