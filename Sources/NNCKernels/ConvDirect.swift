@@ -480,11 +480,12 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
             let src = wide + o * layout.widePositions
             if square2 {
                 // Pooled rows, then the activation over the channel's whole pooled plane.
-                let plane = (b * g.outChannels + o) * pooledPlane
+                let plane = (b * g.outChannels + o) * pooledPlane, imageEnd = (b + 1) * g.outChannels * pooledPlane
                 for ph in 0..<pooledH {
                     let offset = plane + ph * pooledW
                     maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
-                                      pooledWidth: pooledW, into: job.output + offset, indices: indices.map { $0 + offset })
+                                      pooledWidth: pooledW, writable: imageEnd - offset,
+                                      into: job.output + offset, indices: indices.map { $0 + offset })
                 }
                 applyActivation(activation, job.output + plane, job.output + plane, count: pooledPlane)
                 continue
@@ -520,15 +521,22 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
 /// `maxPool2x2Row`'s comparisons (the first maximum; a NaN wins), and, with
 /// `indices`, the offset of each maximum in the conv output plane (the top row
 /// is plane row `planeRow`/planeWidth). The last group's lanes past
-/// `pooledWidth` read the wide grid's garbage columns (or the slack) and are not stored.
+/// `pooledWidth` read the wide grid's garbage columns (or the slack); their
+/// stores run on into the next pooled row (rewritten after this one, on this
+/// thread) while `writable` (floats from y to the end of the image's pooled
+/// output) leaves room, else stop at `pooledWidth` (a lane-by-lane store cost
+/// as much as the row's comparisons).
 @inline(__always)
 private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeRow: Int, planeWidth: Int, pooledWidth: Int,
-                               into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
+                               writable: Int, into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
     typealias V = SIMD8<Float>
     typealias I = SIMD8<Int32>
     @inline(__always) func store(_ value: V, _ pw: Int) {
-        let count = min(8, pooledWidth - pw)
-        if count == 8 { UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self) } else { Vec8.storePartial(value, y + pw, count) }
+        if pw + 8 <= writable {
+            UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self)
+        } else {
+            Vec8.storePartial(value, y + pw, min(8, pooledWidth - pw))
+        }
     }
     var pw = 0
     guard let indices else {
@@ -561,11 +569,10 @@ private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeR
         consider(bottom.even, below)
         consider(bottom.odd, below &+ right)
         store(best, pw)
-        let count = min(8, pooledWidth - pw)
-        if count == 8 {
+        if pw + 8 <= writable {
             UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self)
         } else {
-            for l in 0..<count { indices[pw + l] = at[l] }
+            for l in 0..<min(8, pooledWidth - pw) { indices[pw + l] = at[l] }
         }
         pw += 8
     }
