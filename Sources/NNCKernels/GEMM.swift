@@ -252,7 +252,7 @@ private func runGEMMTask(_ context: UnsafeMutableRawPointer, _ t: Int) {
 /// Floats `gemmPackB` writes for op(B) [k, n].
 public func gemmPackedBSize(k: Int, n: Int) -> Int { roundUp(n, GEMMBlocking.nr) * k }
 
-/// Whether op(B) with n columns can be packed once for `gemm(…packedB:…)` (one panel).
+/// Whether op(B) with n columns can be packed once for `gemm(…packedB:…)` (n ≤ `prepackedColumns`).
 public func gemmCanPackB(n: Int) -> Bool { n > 0 && n <= GEMMBlocking.prepackedColumns }
 
 /// Packs op(B) [k, n] (B stored [k, n], or [n, k] when transposed) in the
