@@ -479,8 +479,9 @@ enum GEMMBlocking {
     static let mc = 144
     /// Columns of B per panel: KC×NC floats = 512 KB, half of L2, where the
     /// tiles re-read it for each 12-row sliver of A (they run row by row).
-    /// nnc bench --gemm 2048, 1 thread: 179–191 GFLOP/s with 4096-column
-    /// panels (2 MB, back to L3 for each row block), 206–219 with these.
+    /// nnc bench --gemm 2048, 1 thread, medians of 5 alternated rounds: 177
+    /// GFLOP/s with 4096-column panels (2 MB, back to L3 for each row block)
+    /// run down the columns, 210 with these.
     static let nc = 512
     /// The widest op(B) `gemmPackB` packs once (its slices walked NC columns at a time).
     static let prepackedColumns = 4096
