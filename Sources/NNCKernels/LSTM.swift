@@ -448,6 +448,25 @@ private func lstmCellBackward(
             Vec8.store(Vec8.V(), dhn + j, count: lanes)
         }
         var j = 0
+        #if NNC_AVX512
+        // Sixteen lanes at a time (the same operations per lane as the eight-lane cell).
+        let keepCell16 = Vec16.V(repeating: cut ? 0 : 1)
+        while j + 16 <= h {
+            typealias W = Vec16
+            var dh = W.load(dhn + j)
+            if let dOut { dh += W.load(dOut + j) }
+            let i = W.load(g + j), f = W.load(g + h + j), c̃ = W.load(g + 2 * h + j), o = W.load(g + 3 * h + j)
+            let tc = W.tanh(W.load(c + j))
+            let dc = W.load(dcn + j).addingProduct(dh * o, 1 - tc * tc)
+            W.store(dc * i * (1 - i) * c̃, dg + j)
+            W.store(dc * W.load(cp + j) * f * (1 - f), dg + h + j)
+            W.store(dc * i * (1 - c̃ * c̃), dg + 2 * h + j)
+            W.store(dh * tc * o * (1 - o), dg + 3 * h + j)
+            W.store(dc * f * keepCell16, dcn + j)
+            W.store(W.V(), dhn + j)
+            j += 16
+        }
+        #endif
         while j + 8 <= h { cell(j, 8); j += 8 }
         if j < h { cell(j, h - j) }
     }

@@ -24,6 +24,9 @@ final class LSTMTests: XCTestCase {
         // 16 + 8 + 3 units: the sixteen-lane cell, the eight-lane one and a tail.
         Case(name: "sequence, 27 units, lengths", shape: LSTMShape(batch: 2, steps: 4, inputSize: 3, hiddenSize: 27),
              lengths: [4, 3], truncation: 0),
+        // The sixteen-lane backward cell where truncation cuts dC (windows of 2).
+        Case(name: "sequence, 19 units, lengths, truncated 2",
+             shape: LSTMShape(batch: 2, steps: 5, inputSize: 3, hiddenSize: 19), lengths: [5, 3], truncation: 2),
     ]
 
     private func data(_ shape: LSTMShape, seed: UInt64) -> (x: [Float], p: [Float], r: [Float]) {
