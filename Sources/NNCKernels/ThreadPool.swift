@@ -126,9 +126,25 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Whether the pool is running jobs on the caller alone for now, because
     /// sharing them lost time (a worker's core is busy elsewhere; see
-    /// `ContentionBackOff`). A caller that can cut its work coarser for one
-    /// thread (fewer, larger pieces) does so while this is true.
+    /// `ContentionBackOff`), or the current step runs inline (`beginStep`). A
+    /// caller that can cut its work coarser for one thread (fewer, larger
+    /// pieces) does so while this is true.
     public var isBackingOff: Bool { threadCount > 1 && state.isBackingOff }
+
+    /// Starts one of a repeated kind of step (a training batch, an inference
+    /// call): until `endStep`, its jobs are shared or all run on the caller as
+    /// `governor` says (see `StepGovernor`). Returns the start time for `endStep`.
+    public func beginStep(_ governor: StepGovernor) -> Int64 {
+        if threadCount > 1 { state.setStepsInline(!governor.sharesNextStep) }
+        return monotonicNanoseconds()
+    }
+
+    /// Ends the step `beginStep` started at `started`: `governor` records its time
+    /// per unit of `work` (its examples), and jobs are shared again.
+    public func endStep(_ governor: inout StepGovernor, started: Int64, work: Int) {
+        governor.record(nanoseconds: monotonicNanoseconds() - started, work: work)
+        if threadCount > 1 { state.setStepsInline(false) }
+    }
 
     /// Splits 0..<count into `chunks` contiguous ranges (see `chunkRange`) and
     /// runs `body(range)` for each in parallel. `chunks` defaults to the
@@ -177,6 +193,8 @@ private final class PoolState: @unchecked Sendable {
     /// Workers that took part in the current job (one that wakes after the caller drained it does not).
     private var joinedInJob = 0
     private var backOff = ContentionBackOff()
+    /// The current step runs its jobs on the caller (`ThreadPool.beginStep`).
+    private var stepsInline = false
     /// Workers polling for a job (awake, or runnable but set aside by the scheduler), not asleep.
     private var pollingWorkers = 0
     private var busy = false
@@ -213,7 +231,7 @@ private final class PoolState: @unchecked Sendable {
     func run(count: Int, context: UnsafeMutableRawPointer, resetsLockstep: Bool = false,
              body: @convention(c) (UnsafeMutableRawPointer, Int) -> Void) -> Bool {
         pthread_mutex_lock(mutex)
-        if busy || backOff.isBackingOff(at: monotonicNanoseconds()) {
+        if busy || stepsInline || backOff.isBackingOff(at: monotonicNanoseconds()) {
             pthread_mutex_unlock(mutex)
             return false
         }
@@ -344,11 +362,17 @@ private final class PoolState: @unchecked Sendable {
 
     private static let spinNanoseconds = 50_000
 
-    /// Whether jobs currently run on the caller alone (see `ContentionBackOff`).
+    /// Whether jobs currently run on the caller alone (see `ContentionBackOff`, `beginStep`).
     var isBackingOff: Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return backOff.isBackingOff(at: monotonicNanoseconds())
+        return stepsInline || backOff.isBackingOff(at: monotonicNanoseconds())
+    }
+
+    func setStepsInline(_ inline: Bool) {
+        pthread_mutex_lock(mutex)
+        stepsInline = inline
+        pthread_mutex_unlock(mutex)
     }
 
     /// Blocks until every worker thread has entered its loop.

@@ -11,12 +11,15 @@ extension Plan {
     /// Runs every step on the first `n` examples of the input buffer.
     /// Training runs `trainingSteps`: dropout and noise on, and the loss last
     /// (in `lastLoss`). Returns the sum of the layers' penalties Ω (0 outside training).
+    /// An inference call is one step of its plan's `inferenceStepGovernor`.
     @discardableResult
     public func forward(_ n: Int, training: Bool) -> Double {
+        let inferenceStep = training ? nil : pool.map { ($0, $0.beginStep(inferenceStepGovernor)) }
         var penalty = 0.0
         for step in training ? trainingSteps : steps {
             penalty += forward(step, n, training: training)
         }
+        if let (pool, started) = inferenceStep { pool.endStep(&inferenceStepGovernor, started: started, work: n) }
         return penalty
     }
 

@@ -37,6 +37,9 @@ public final class Plan: @unchecked Sendable {
     /// While set (by the trainer, around one backward pass), dense steps marked by
     /// `foldSGDIntoBackward` apply the plain SGD step with this rate themselves.
     var sgdLearningRate: Float?
+    /// Whether a training step (`BackpropTrainer.step`) and an inference call
+    /// (`forward(_:training: false)`) share their jobs over the pool: each kind timed both ways.
+    var trainingStepGovernor = StepGovernor(), inferenceStepGovernor = StepGovernor()
     /// Readers of each node, to accumulate gradients where a node fans out.
     let readers: [[Int]]
     let scratchGradient: [FloatBuffer?]

@@ -167,9 +167,12 @@ public final class BackpropTrainer {
     }
 
     /// One batch: forward, loss (+ penalties), backward, clip, update. Returns the batch loss.
+    /// Shares its jobs over the pool or not as the plan's `trainingStepGovernor` says.
     func step(_ indices: ArraySlice<Int>, learningRate: Float) throws -> Double {
         guard let head = plan.head else { throw RunError.bug("training without a loss") }
         let n = indices.count
+        let started = plan.pool?.beginStep(plan.trainingStepGovernor)
+        defer { if let started { plan.pool?.endStep(&plan.trainingStepGovernor, started: started, work: n) } }
         plan.loadInputs(data.train, indices)
         head.loadTargets(data.train, indices, targetIsInput: train.targetIsInput)
         let penalty = plan.forward(n, training: true)   // ends with the loss step
