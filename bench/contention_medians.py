@@ -2,7 +2,7 @@
 each BINARY:THREADS config in turn, ROUNDS rounds; prints each cell's median samples/s per config.
   python3 bench/contention_medians.py bench/rnn.yaml 5 /tmp/nnc-old:1 /tmp/nnc-old:2 /tmp/nnc-new:2 /tmp/nnc-new:1
 (bench/contention.sh runs each config once, with torch beside; this one repeats nnc alone.)"""
-import subprocess, json, sys, statistics, os, signal
+import subprocess, json, sys, statistics, os
 spec, rounds, configs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 busy = subprocess.Popen(["taskset", "-c", str((os.cpu_count() or 2) - 1), "sh", "-c", "while :; do :; done"]) if os.environ.get("BUSY", "1") == "1" else None
 res = {}

@@ -40,7 +40,7 @@ public struct StepGovernor: Sendable {
     static let maximumRunTime: Int64 = 1_000_000_000
 
     /// The chosen mode: true shares the jobs, false runs them on the caller.
-    private(set) var shares = true
+    private var shares = true
     private var probing = false
     /// The next step is the first after a change of mode: not counted.
     private var warmingUp = true
