@@ -40,6 +40,14 @@ final class ConvDirectTests: XCTestCase {
         let lanes = DirectConvLayout.hasChannelLaneTile
         let expected = [false, false, false, false, false, lanes, lanes, lanes, lanes]
         XCTAssertEqual(geometries.map(DirectConvLayout.prefersChannelLanes), expected)
+        // The scaling sweep's second conv on 56×56 images: a 24-wide output on a 28-wide grid (the
+        // lane tiles do 0.86 of its work) at 32 and 64 channels; at 16 channels a lane tile's 32
+        // channels would double it.
+        let sweep = [64, 32, 16].map {
+            Conv2DGeometry(batch: 64, inChannels: $0, inHeight: 28, inWidth: 28, outChannels: $0,
+                           kernelHeight: 5, kernelWidth: 5)
+        }
+        XCTAssertEqual(sweep.map(DirectConvLayout.prefersChannelLanes), [lanes, lanes, false])
     }
 
     private func workspace(_ g: Conv2DGeometry, _ pool: ThreadPool?) -> [Float] {
