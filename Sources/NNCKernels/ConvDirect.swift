@@ -129,11 +129,14 @@ struct DirectConvLayout {
     var shared: Int { paddedChannels * g.patchSize + g.patchSize + (channelLanes ? paddedChannels : 0) }
     /// Per chunk: a padded image, the wide output [outC][widePositions], slack for
     /// the pool epilogue's last 16-wide loads, then (channel lanes) the
-    /// position-major sums [widePositions][paddedChannels].
+    /// position-major sums [widePositions][paddedChannels] and a 2×2 pool's
+    /// position-major maxima and their offsets (`lanePooled` floats each).
     var perChunk: Int {
         paddedImage + g.outChannels * widePositions + 2 * DirectTile.nr
-            + (channelLanes ? widePositions * paddedChannels : 0)
+            + (channelLanes ? widePositions * paddedChannels + 2 * lanePooled : 0)
     }
+    /// Floats of a 2×2/2 pool's output of one image, position-major: [pooled position][paddedChannels].
+    var lanePooled: Int { (g.outHeight / 2) * (g.outWidth / 2) * paddedChannels }
     var floats: Int { shared + chunks * perChunk }
 }
 
@@ -256,9 +259,20 @@ private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
     for b in images {
         padImage(job.input + b * inImage, layout, into: padded)
         if layout.channelLanes {
-            laneProduct(job, padded: UnsafePointer(padded), offsets: offsets,
-                        sums: wide + g.outChannels * positions + 2 * nr, into: wide)
-            directEpilogue(job, image: b, wide: UnsafePointer(wide))
+            let sums = wide + g.outChannels * positions + 2 * nr
+            laneProduct(job, padded: UnsafePointer(padded), offsets: offsets, sums: sums)
+            if case .maxPool(let p, let activation, let indices) = job.epilogue, p.isSquare2 {
+                // Pooled from the position-major sums (16 channels per vector), then only the
+                // pooled quarter is transposed.
+                let pooled = sums + positions * layout.paddedChannels
+                laneMaxPool2x2(job, image: b, sums: UnsafePointer(sums), pooled: pooled,
+                               offsets: UnsafeMutableRawPointer(pooled + layout.lanePooled).assumingMemoryBound(to: Int32.self),
+                               activation: activation, indices: indices)
+            } else {
+                transposeBlock(UnsafePointer(sums), ldc: layout.paddedChannels, rows: 0..<(g.outHeight * layout.paddedWidth),
+                               cols: 0..<g.outChannels, to: wide, ldt: positions)
+                directEpilogue(job, image: b, wide: UnsafePointer(wide), channels: 0..<g.outChannels)
+            }
             continue
         }
         var pc = 0
@@ -275,19 +289,23 @@ private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
                                out: out + p, ldo: positions, rows: rows, first: pc == 0, bias: bias)
                     p += nr
                 }
+                // The group's channels are done after the last slice: their epilogue runs
+                // now, while their wide rows are in cache (a 64-channel image's wide result
+                // is 860 KB at 56 × 56; a group's, 107 KB).
+                if pc + kc == patch {
+                    directEpilogue(job, image: b, wide: UnsafePointer(wide), channels: (group * mr)..<(group * mr + rows))
+                }
             }
             pc += kc
         }
-        directEpilogue(job, image: b, wide: UnsafePointer(wide))
     }
 }
 
 /// One padded image's product on channel-lane tiles: per KC slice, per group of
 /// 32 channels, per output row, tiles of up to 12 positions into `sums`
-/// [widePositions][paddedChannels] (valid positions only); then `sums` is
-/// transposed into the wide result [outC][widePositions].
+/// [widePositions][paddedChannels] (valid positions only).
 private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets: UnsafePointer<Float>,
-                         sums: UnsafeMutablePointer<Float>, into wide: UnsafeMutablePointer<Float>) {
+                         sums: UnsafeMutablePointer<Float>) {
     #if NNC_AVX512
     let layout = job.layout, g = layout.g, patch = g.patchSize, width = LaneTile.channels
     let packed = job.packed, ldo = layout.paddedChannels, wp = layout.paddedWidth
@@ -328,8 +346,57 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
         }
         pc += kc
     }
-    transposeBlock(UnsafePointer(sums), ldc: ldo, rows: 0..<(g.outHeight * wp), cols: 0..<g.outChannels,
-                   to: wide, ldt: layout.widePositions)
+    #endif
+}
+
+/// Image b's 2×2/2 max pool (then the activation) from the lane tiles' sums
+/// [wide position][paddedChannels]: per pooled position, 16 channels at a time,
+/// the window in `maxPool2x2WideRow`'s order (top left, top right, bottom left,
+/// bottom right; the first maximum, a NaN wins) into `pooled` [pooled
+/// position][paddedChannels], the maxima's offsets in the conv output plane
+/// into `offsets` (same layout) when training; both are then transposed into
+/// the image's [outC][pooledH·pooledW] output and indices.
+private func laneMaxPool2x2(_ job: DirectJob, image b: Int, sums: UnsafePointer<Float>, pooled: UnsafeMutablePointer<Float>,
+                            offsets: UnsafeMutablePointer<Int32>, activation: Activation,
+                            indices: UnsafeMutablePointer<Int32>?) {
+    #if NNC_AVX512
+    typealias V = SIMD16<Float>
+    typealias I = SIMD16<Int32>
+    let layout = job.layout, g = layout.g, ldo = layout.paddedChannels, wp = layout.paddedWidth, outW = g.outWidth
+    let pooledH = g.outHeight / 2, pooledW = outW / 2, pooledPlane = pooledH * pooledW
+    let vectors = ldo / V.scalarCount, stride = V.scalarCount * MemoryLayout<Float>.stride
+    for ph in 0..<pooledH {
+        for pw in 0..<pooledW {
+            let topLeft = UnsafeRawPointer(sums + (2 * ph * wp + 2 * pw) * ldo)
+            let topRight = topLeft + ldo * MemoryLayout<Float>.stride
+            let bottomLeft = topLeft + wp * ldo * MemoryLayout<Float>.stride
+            let bottomRight = bottomLeft + ldo * MemoryLayout<Float>.stride
+            let out = UnsafeMutableRawPointer(pooled + (ph * pooledW + pw) * ldo)
+            let argmaxOut = UnsafeMutableRawPointer(offsets + (ph * pooledW + pw) * ldo)
+            let base = Int32(truncatingIfNeeded: 2 * ph * outW + 2 * pw)
+            for v in 0..<vectors {
+                let offset = v * stride
+                var best = topLeft.loadUnaligned(fromByteOffset: offset, as: V.self)
+                var argmax = I(repeating: base)
+                laneMaxPoolConsider(topRight.loadUnaligned(fromByteOffset: offset, as: V.self), base &+ 1,
+                                    &best, &argmax)
+                laneMaxPoolConsider(bottomLeft.loadUnaligned(fromByteOffset: offset, as: V.self),
+                                    base &+ Int32(truncatingIfNeeded: outW), &best, &argmax)
+                laneMaxPoolConsider(bottomRight.loadUnaligned(fromByteOffset: offset, as: V.self),
+                                    base &+ Int32(truncatingIfNeeded: outW + 1), &best, &argmax)
+                out.storeBytes(of: best, toByteOffset: offset, as: V.self)
+                if indices != nil { argmaxOut.storeBytes(of: argmax, toByteOffset: offset, as: I.self) }
+            }
+        }
+    }
+    let plane = b * g.outChannels * pooledPlane
+    transposeBlock(UnsafePointer(pooled), ldc: ldo, rows: 0..<pooledPlane, cols: 0..<g.outChannels,
+                   to: job.output + plane, ldt: pooledPlane)
+    if let indices {
+        transposeBlock(UnsafePointer(offsets), ldc: ldo, rows: 0..<pooledPlane, cols: 0..<g.outChannels,
+                       to: indices + plane, ldt: pooledPlane)
+    }
+    applyActivation(activation, job.output + plane, job.output + plane, count: g.outChannels * pooledPlane)
     #endif
 }
 
@@ -398,6 +465,18 @@ private func laneTile<let split: Int>(_ arguments: LaneTileArguments, _: RowSpli
 }
 #endif
 
+#if NNC_AVX512
+/// One window value of `laneMaxPool2x2`: where it takes over the running
+/// maximum, it and its offset `at` replace `best` and `argmax`.
+@inline(__always)
+private func laneMaxPoolConsider(_ value: SIMD16<Float>, _ at: Int32, _ best: inout SIMD16<Float>,
+                                 _ argmax: inout SIMD16<Int32>) {
+    let take = maxPoolTakes(value, over: best)
+    best.replace(with: value, where: take)
+    argmax.replace(with: SIMD16(repeating: at), where: take)
+}
+#endif
+
 /// Copies image [inC, inH, inW] into the zero-padded [inC, hp, wp] (+ zero slack).
 private func padImage(_ x: UnsafePointer<Float>, _ layout: DirectConvLayout, into dst: UnsafeMutablePointer<Float>) {
     let g = layout.g, wp = layout.paddedWidth
@@ -461,8 +540,10 @@ private func directTile(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Float>
     put(a4, b4, 4); put(a5, b5, 5); put(a6, b6, 6); put(a7, b7, 7)
 }
 
-/// Writes image b's output from its wide result [outC][widePositions].
-private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<Float>) {
+/// Writes image b's output of `channels` from its wide result [outC][widePositions].
+/// Channels run in ascending order (within a call and from call to call): a pooled
+/// row's vector stores may run on into the next channel's plane, which is written later.
+private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<Float>, channels: Range<Int>) {
     let layout = job.layout, g = layout.g
     let wp = layout.paddedWidth, outH = g.outHeight, outW = g.outWidth
     switch job.epilogue {
@@ -470,7 +551,7 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
         var activation = Activation.linear
         if case .activation(let a) = job.epilogue { activation = a }
         let y = job.output + b * g.outChannels * g.outPlane
-        for o in 0..<g.outChannels {
+        for o in channels {
             let src = wide + o * layout.widePositions
             for oh in 0..<outH {
                 applyActivation(activation, y + (o * outH + oh) * outW, src + oh * wp, count: outW)
@@ -478,19 +559,13 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
         }
     case .maxPool(let p, let activation, let indices):
         let pooledH = p.outHeight, pooledW = p.outWidth, pooledPlane = pooledH * pooledW
-        let square2 = p.windowHeight == 2 && p.windowWidth == 2 && p.strideH == 2 && p.strideW == 2
-        for o in 0..<g.outChannels {
+        for o in channels {
             let src = wide + o * layout.widePositions
-            if square2 {
-                // Pooled rows, then the activation over the channel's whole pooled plane.
+            if p.isSquare2 {
                 let plane = (b * g.outChannels + o) * pooledPlane, imageEnd = (b + 1) * g.outChannels * pooledPlane
-                for ph in 0..<pooledH {
-                    let offset = plane + ph * pooledW
-                    maxPool2x2WideRow(src + 2 * ph * wp, rowStride: wp, planeRow: 2 * ph * outW, planeWidth: outW,
-                                      pooledWidth: pooledW, writable: imageEnd - offset,
-                                      into: job.output + offset, indices: indices.map { $0 + offset })
-                }
-                applyActivation(activation, job.output + plane, job.output + plane, count: pooledPlane)
+                maxPool2x2WidePlane(src, rowStride: wp, planeWidth: outW, pooledHeight: pooledH, pooledWidth: pooledW,
+                                    activation: activation, writable: imageEnd - plane, into: job.output + plane,
+                                    indices: indices.map { $0 + plane })
                 continue
             }
             for ph in 0..<pooledH {
@@ -519,66 +594,92 @@ private func directEpilogue(_ job: DirectJob, image b: Int, wide: UnsafePointer<
     }
 }
 
-/// One pooled row of a 2×2/2 max pool over two wide rows (top at x, bottom at
-/// x + rowStride), before the activation: 8 pooled values at a time with
-/// `maxPool2x2Row`'s comparisons (the first maximum; a NaN wins), and, with
-/// `indices`, the offset of each maximum in the conv output plane (the top row
-/// is plane row `planeRow`/planeWidth). The last group's lanes past
-/// `pooledWidth` read the wide grid's garbage columns (or the slack); their
-/// stores run on into the next pooled row (rewritten after this one, on this
-/// thread) while `writable` (floats from y to the end of the image's pooled
-/// output) leaves room, else stop at `pooledWidth` (a lane-by-lane store cost
-/// as much as the row's comparisons).
-@inline(__always)
-private func maxPool2x2WideRow(_ x: UnsafePointer<Float>, rowStride: Int, planeRow: Int, planeWidth: Int, pooledWidth: Int,
-                               writable: Int, into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
+/// One channel's 2×2/2 max pool over its wide rows (`rowStride` apart, the
+/// first at x), then the activation, into the pooled plane y
+/// [pooledHeight][pooledWidth]: per pooled row, 16 values at a time (AVX2: 8)
+/// with `maxPool2x2Row`'s result (the first maximum in window order; a NaN
+/// wins), and, with `indices`, the offset of each maximum in the conv output
+/// plane [outH][planeWidth].
+///
+/// The window is reduced as a tree, each row's pair and then the rows (the
+/// same choice as the chain: a NaN or a strictly greater value from the bottom
+/// pair replaces the top pair's), two dependent compares instead of three.
+/// The last group's lanes past `pooledWidth` read the wide grid's garbage
+/// columns (or the slack); their stores run on into the next pooled row
+/// (rewritten after this one, on this thread) while `writable` (floats from y
+/// to the end of the image's pooled output) leaves room, else stop at
+/// `pooledWidth` (a lane-by-lane store cost as much as the row's comparisons).
+/// One call per plane, and (inference) the activation on each vector before
+/// its store: per row, a call and a separate activation pass cost as much as
+/// the row's vector steps.
+private func maxPool2x2WidePlane(_ x: UnsafePointer<Float>, rowStride: Int, planeWidth: Int, pooledHeight: Int,
+                                 pooledWidth: Int, activation: Activation, writable: Int,
+                                 into y: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
+    #if NNC_AVX512
+    typealias V = SIMD16<Float>
+    typealias I = SIMD16<Int32>
+    #else
     typealias V = SIMD8<Float>
     typealias I = SIMD8<Int32>
-    @inline(__always) func store(_ value: V, _ pw: Int) {
-        if pw + 8 <= writable {
-            UnsafeMutableRawPointer(y + pw).storeBytes(of: value, as: V.self)
+    #endif
+    let width = V.scalarCount
+    // `room`: floats from the row's start to the end of the image's pooled output.
+    @inline(__always) func store<T: SIMD>(_ value: T, _ pw: Int, _ row: UnsafeMutablePointer<T.Scalar>, _ room: Int) {
+        if pw + width <= room {
+            UnsafeMutableRawPointer(row + pw).storeBytes(of: value, as: T.self)
         } else {
-            Vec8.storePartial(value, y + pw, min(8, pooledWidth - pw))
+            for l in 0..<min(width, pooledWidth - pw) { row[pw + l] = value[l] }
         }
     }
-    var pw = 0
     guard let indices else {
-        while pw < pooledWidth {
-            let top: (even: V, odd: V) = evenOddLanes(x + 2 * pw)
-            let bottom: (even: V, odd: V) = evenOddLanes(x + rowStride + 2 * pw)
-            var best = top.even
-            best.replace(with: top.odd, where: maxPoolTakes(top.odd, over: best))
-            best.replace(with: bottom.even, where: maxPoolTakes(bottom.even, over: best))
-            best.replace(with: bottom.odd, where: maxPoolTakes(bottom.odd, over: best))
-            store(best, pw)
-            pw += 8
+        for ph in 0..<pooledHeight {
+            let top = x + 2 * ph * rowStride, bottom = top + rowStride
+            let row = y + ph * pooledWidth, room = writable - ph * pooledWidth
+            var pw = 0
+            while pw < pooledWidth {
+                let t: (even: V, odd: V) = evenOddLanes(top + 2 * pw)
+                let u: (even: V, odd: V) = evenOddLanes(bottom + 2 * pw)
+                var upper = t.even, lower = u.even
+                upper.replace(with: t.odd, where: maxPoolTakes(t.odd, over: upper))
+                lower.replace(with: u.odd, where: maxPoolTakes(u.odd, over: lower))
+                upper.replace(with: lower, where: maxPoolTakes(lower, over: upper))
+                store(activationValue(activation, upper), pw, row, room)
+                pw += width
+            }
         }
         return
     }
-    let lanes = I(0, 2, 4, 6, 8, 10, 12, 14)
-    let right = I(repeating: 1), below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
-    while pw < pooledWidth {
-        let top: (even: V, odd: V) = evenOddLanes(x + 2 * pw)
-        let bottom: (even: V, odd: V) = evenOddLanes(x + rowStride + 2 * pw)
-        let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
-        var best = top.even
-        var at = base
-        @inline(__always) func consider(_ v: V, _ offset: I) {
-            let take = maxPoolTakes(v, over: best)
-            best.replace(with: v, where: take)
-            at.replace(with: base &+ offset, where: take)
+    var lanes = I()
+    for l in 0..<width { lanes[l] = Int32(truncatingIfNeeded: 2 * l) }
+    let below = I(repeating: Int32(truncatingIfNeeded: planeWidth))
+    for ph in 0..<pooledHeight {
+        let top = x + 2 * ph * rowStride, bottom = top + rowStride
+        let row = y + ph * pooledWidth, rowIndices = indices + ph * pooledWidth, room = writable - ph * pooledWidth
+        let planeRow = 2 * ph * planeWidth
+        var pw = 0
+        while pw < pooledWidth {
+            let t: (even: V, odd: V) = evenOddLanes(top + 2 * pw)
+            let u: (even: V, odd: V) = evenOddLanes(bottom + 2 * pw)
+            let base = I(repeating: Int32(truncatingIfNeeded: planeRow + 2 * pw)) &+ lanes
+            var upper = t.even, lower = u.even
+            var upperAt = base, lowerAt = base &+ below
+            var take = maxPoolTakes(t.odd, over: upper)
+            upper.replace(with: t.odd, where: take)
+            upperAt.replace(with: base &+ 1, where: take)
+            take = maxPoolTakes(u.odd, over: lower)
+            lower.replace(with: u.odd, where: take)
+            lowerAt.replace(with: lowerAt &+ 1, where: take)
+            take = maxPoolTakes(lower, over: upper)
+            upper.replace(with: lower, where: take)
+            upperAt.replace(with: lowerAt, where: take)
+            store(upper, pw, row, room)
+            store(upperAt, pw, rowIndices, room)
+            pw += width
         }
-        consider(top.odd, right)
-        consider(bottom.even, below)
-        consider(bottom.odd, below &+ right)
-        store(best, pw)
-        if pw + 8 <= writable {
-            UnsafeMutableRawPointer(indices + pw).storeBytes(of: at, as: I.self)
-        } else {
-            for l in 0..<min(8, pooledWidth - pw) { indices[pw + l] = at[l] }
-        }
-        pw += 8
     }
+    // Training: the activation as a pass over the plane (in the loop above, the switch and
+    // the index blends spilled registers).
+    applyActivation(activation, y, y, count: pooledHeight * pooledWidth)
 }
 
 // MARK: - Entry points

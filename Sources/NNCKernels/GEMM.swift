@@ -189,8 +189,8 @@ public struct GEMMEpilogue {
 /// C and 16 of T, so strides that are powers of two (a row of 256 floats is
 /// 1 KB) do not evict each other from L1's few sets, as a row-at-a-time copy
 /// measured (4× slower).
-func transposeBlock(_ c: UnsafePointer<Float>, ldc: Int, rows: Range<Int>, cols: Range<Int>,
-                    to t: UnsafeMutablePointer<Float>, ldt: Int) {
+func transposeBlock<Element>(_ c: UnsafePointer<Element>, ldc: Int, rows: Range<Int>, cols: Range<Int>,
+                             to t: UnsafeMutablePointer<Element>, ldt: Int) {
     var i0 = rows.lowerBound
     while i0 < rows.upperBound {
         let i1 = min(i0 + 16, rows.upperBound)

@@ -43,6 +43,8 @@ public struct Pool2DGeometry: Sendable, Equatable {
     public var outHeight: Int { (inHeight - windowHeight) / strideH + 1 }
     /// floor((inW − windowW) / strideW) + 1
     public var outWidth: Int { (inWidth - windowWidth) / strideW + 1 }
+    /// A 2×2 window moved by 2: the vector paths' case.
+    public var isSquare2: Bool { windowHeight == 2 && windowWidth == 2 && strideH == 2 && strideW == 2 }
     /// Planes: one per channel of each image.
     public var planes: Int { batch * channels }
     /// Floats in input [N, C, inH, inW].
@@ -101,10 +103,9 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
             let x = job.input + plane * inPlane
             let y = job.output + plane * outPlane
             let index = indices + plane * outPlane
-            let square2 = g.windowHeight == 2 && g.windowWidth == 2 && g.strideH == 2 && g.strideW == 2
             for oh in 0..<outH {
                 // LeNet's 2×2/2 pool: 8 outputs at a time, then the general loop for the rest.
-                let vectorEnd = square2 ? maxPool2x2Row(x, g, oh: oh, y + oh * outW, index + oh * outW) : 0
+                let vectorEnd = g.isSquare2 ? maxPool2x2Row(x, g, oh: oh, y + oh * outW, index + oh * outW) : 0
                 for ow in vectorEnd..<outW {
                     let start = oh * g.strideH * g.inWidth + ow * g.strideW
                     var best = x[start]
@@ -173,22 +174,37 @@ func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD8<Float>, odd: SIMD8<
 }
 
 @inline(__always)
+func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+    let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    let b = UnsafeRawPointer(p + 16).loadUnaligned(as: SIMD16<Float>.self)
+    return (SIMD16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]),
+            SIMD16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15]))
+}
+
+@inline(__always)
 func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD4<Float>, odd: SIMD4<Float>) {
     let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     return (SIMD4(v[0], v[2], v[4], v[6]), SIMD4(v[1], v[3], v[5], v[7]))
 }
 
 /// Where a window value v replaces the running maximum: greater, or a NaN over
-/// a number (the first maximum wins ties; NaN propagates).
+/// a number (the first maximum wins ties; NaN propagates). As two compares:
+/// not (v ≤ best) is v > best or either one NaN; best == best drops the cases
+/// where best is NaN.
 /// (Concrete overloads: a generic form ran through witness tables, 15× slower.)
 @inline(__always)
 func maxPoolTakes(_ v: SIMD8<Float>, over best: SIMD8<Float>) -> SIMDMask<SIMD8<Int32>> {
-    (v .> best) .| ((v .!= v) .& (best .== best))
+    .!(v .<= best) .& (best .== best)
 }
 
 @inline(__always)
 func maxPoolTakes(_ v: SIMD4<Float>, over best: SIMD4<Float>) -> SIMDMask<SIMD4<Int32>> {
-    (v .> best) .| ((v .!= v) .& (best .== best))
+    .!(v .<= best) .& (best .== best)
+}
+
+@inline(__always)
+func maxPoolTakes(_ v: SIMD16<Float>, over best: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
+    .!(v .<= best) .& (best .== best)
 }
 
 /// Output row `oh` of a 2×2, stride-2 max pool of one plane, 8 outputs at a
