@@ -351,7 +351,7 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
 
 /// Image b's 2×2/2 max pool (then the activation) from the lane tiles' sums
 /// [wide position][paddedChannels]: per pooled position, 16 channels at a time,
-/// the window in `maxPool2x2WideRow`'s order (top left, top right, bottom left,
+/// the window in `maxPool2dForward`'s order (top left, top right, bottom left,
 /// bottom right; the first maximum, a NaN wins) into `pooled` [pooled
 /// position][paddedChannels], the maxima's offsets in the conv output plane
 /// into `offsets` (same layout) when training; both are then transposed into
