@@ -421,24 +421,19 @@ struct ContentionBackOff {
 
     func isBackingOff(at now: Int64) -> Bool { now < inlineUntil }
 
-    /// A shared job is a loss only when a worker was polling for work when it
-    /// was published (not asleep: a sleeping worker wakes late, which is no sign
-    /// of contention), and then either the caller, having run `ownIndices` of the
-    /// `count` indices in `ownWork` ns, waited for the workers clearly longer
-    /// (`significantLoss`) than the rest would have taken it at its own pace (it
-    /// would have finished sooner alone), or the worker still had not joined
-    /// after `absentAfter` of the caller's work (the scheduler gave its core to
-    /// someone else).
+    /// A shared job is a loss when the caller, having run `ownIndices` of the
+    /// `count` indices in `ownWork` ns, then waited for the workers clearly longer
+    /// (`significantLoss`) than the rest would have taken it at its own pace: it
+    /// would have finished sooner alone.
     ///
-    /// (Until d6575cc a slow job counted with sleeping workers too. Logged in a
-    /// slow 2-thread training run: one real loss (a worker 1.1 ms late), then 30
-    /// in 50 ms, each the first job after an inline period, whose worker had
-    /// gone to sleep and took 35–45 µs longer than the caller's half (65 µs):
-    /// every wake-up sent the jobs inline again, and the workers slept again.)
+    /// It is also a loss when a worker was polling for work when the job was
+    /// published (not asleep: a sleeping worker wakes late, which is no sign of
+    /// contention) and still had not joined after `absentAfter` of the caller's
+    /// work: the scheduler gave its core to someone else.
     mutating func record(ownWork: Int64, ownIndices: Int, of count: Int, wait: Int64, workersJoined: Bool,
                          workersWereAwake: Bool, now: Int64) {
         let rest = ownIndices > 0 ? ownWork * Int64(count - ownIndices) / Int64(ownIndices) : 0
-        let slow = workersWereAwake && wait - rest > ContentionBackOff.significantLoss
+        let slow = wait - rest > ContentionBackOff.significantLoss
         let absent = workersWereAwake && !workersJoined && ownWork > ContentionBackOff.absentAfter
         if slow || absent {
             recordLoss(now: now)

@@ -70,18 +70,6 @@ final class ContentionBackOffTests: XCTestCase {
         XCTAssertTrue(b.isBackingOff(at: 1))
     }
 
-    /// The first shared job after an inline period waits for a worker to wake
-    /// (35–45 µs): not a loss, or every wake-up sends the next jobs inline again,
-    /// the worker sleeps again, and 2 threads run at the 1-thread speed. The same
-    /// wait for a worker that was polling is one.
-    func testWaitForASleepingWorkerIsNoLoss() {
-        var b = ContentionBackOff()
-        b.record(ownWork: 65_000, ownIndices: 1, of: 2, wait: 105_000, workersJoined: true, workersWereAwake: false, now: 0)
-        XCTAssertFalse(b.isBackingOff(at: 1))
-        b.record(ownWork: 65_000, ownIndices: 1, of: 2, wait: 105_000, workersJoined: true, workersWereAwake: true, now: 0)
-        XCTAssertTrue(b.isBackingOff(at: 1))
-    }
-
     /// A batch-1 product: halves of 4 µs, the worker's done 10 µs after the caller's.
     /// Sharing lost 6 µs, too little to run every product alone for it.
     func testSmallLossesAreNoise() {
