@@ -266,7 +266,7 @@ private func directImages(_ job: DirectJob, images: Range<Int>, chunk: Int) {
                 // pooled quarter is transposed.
                 let pooled = sums + positions * layout.paddedChannels
                 laneMaxPool2x2(job, image: b, sums: UnsafePointer(sums), pooled: pooled,
-                               offsets: UnsafeMutableRawPointer(pooled + layout.lanePooled).assumingMemoryBound(to: Int32.self),
+                               offsets: pooled + layout.lanePooled,
                                activation: activation, indices: indices)
             } else {
                 transposeBlock(UnsafePointer(sums), ldc: layout.paddedChannels, rows: 0..<(g.outHeight * layout.paddedWidth),
@@ -357,7 +357,7 @@ private func laneProduct(_ job: DirectJob, padded: UnsafePointer<Float>, offsets
 /// into `offsets` (same layout) when training; both are then transposed into
 /// the image's [outC][pooledH·pooledW] output and indices.
 private func laneMaxPool2x2(_ job: DirectJob, image b: Int, sums: UnsafePointer<Float>, pooled: UnsafeMutablePointer<Float>,
-                            offsets: UnsafeMutablePointer<Int32>, activation: Activation,
+                            offsets: UnsafeMutablePointer<Float>, activation: Activation,
                             indices: UnsafeMutablePointer<Int32>?) {
     #if NNC_AVX512
     typealias V = SIMD16<Float>
@@ -393,8 +393,11 @@ private func laneMaxPool2x2(_ job: DirectJob, image b: Int, sums: UnsafePointer<
     transposeBlock(UnsafePointer(pooled), ldc: ldo, rows: 0..<pooledPlane, cols: 0..<g.outChannels,
                    to: job.output + plane, ldt: pooledPlane)
     if let indices {
-        transposeBlock(UnsafePointer(offsets), ldc: ldo, rows: 0..<pooledPlane, cols: 0..<g.outChannels,
-                       to: indices + plane, ldt: pooledPlane)
+        // The offsets were stored as Int32 bytes into this Float workspace: read them as Int32.
+        offsets.withMemoryRebound(to: Int32.self, capacity: layout.lanePooled) { offsets in
+            transposeBlock(UnsafePointer(offsets), ldc: ldo, rows: 0..<pooledPlane, cols: 0..<g.outChannels,
+                           to: indices + plane, ldt: pooledPlane)
+        }
     }
     applyActivation(activation, job.output + plane, job.output + plane, count: g.outChannels * pooledPlane)
     #endif

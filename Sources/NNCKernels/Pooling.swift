@@ -165,8 +165,9 @@ private func poolPlanes(_ job: PoolJob, _ planes: Range<Int>) {
 
 // MARK: - Max pooling
 
-/// The even and odd lanes of the 16 floats at p, or of the 8 (explicit lanes:
-/// one shuffle each, where `SIMD16.evenHalf` and `oddHalf` were calls).
+/// The even and odd lanes of the 16 floats at p, or of the 32 or the 8
+/// (explicit lanes: one shuffle each, where `SIMD16.evenHalf` and `oddHalf`
+/// were calls).
 @inline(__always)
 func evenOddLanes(_ p: UnsafePointer<Float>) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
     let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
