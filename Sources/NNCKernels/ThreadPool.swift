@@ -416,6 +416,13 @@ struct ContentionBackOff {
     /// a few µs of hand-off there is not worth running every product alone, while a
     /// worker whose core is taken costs milliseconds.
     static let significantLoss: Int64 = 20_000
+    /// A sleeping worker takes ~45 µs to wake on this kind of VM, a worker whose
+    /// core is taken a time slice (milliseconds): the first is no sign of
+    /// contention (ns). Logged in a slow 2-thread training run at d6575cc, when
+    /// this was not allowed for: one real loss (a worker 1.1 ms late), then 30 in
+    /// 50 ms, each the first job after an inline stretch, its worker asleep and
+    /// 35–45 µs late; each sent the jobs inline again, and the workers slept again.
+    static let wakeUpAllowance: Int64 = 100_000
     /// A polling worker on a free core joins a job within a few µs (ns).
     static let absentAfter: Int64 = 20_000
 
@@ -424,7 +431,8 @@ struct ContentionBackOff {
     /// A shared job is a loss when the caller, having run `ownIndices` of the
     /// `count` indices in `ownWork` ns, then waited for the workers clearly longer
     /// (`significantLoss`) than the rest would have taken it at its own pace: it
-    /// would have finished sooner alone.
+    /// would have finished sooner alone. If every worker was asleep when the job
+    /// was published, their wake-up (`wakeUpAllowance`) is allowed for too.
     ///
     /// It is also a loss when a worker was polling for work when the job was
     /// published (not asleep: a sleeping worker wakes late, which is no sign of
@@ -433,7 +441,8 @@ struct ContentionBackOff {
     mutating func record(ownWork: Int64, ownIndices: Int, of count: Int, wait: Int64, workersJoined: Bool,
                          workersWereAwake: Bool, now: Int64) {
         let rest = ownIndices > 0 ? ownWork * Int64(count - ownIndices) / Int64(ownIndices) : 0
-        let slow = wait - rest > ContentionBackOff.significantLoss
+        let allowance = workersWereAwake ? 0 : ContentionBackOff.wakeUpAllowance
+        let slow = wait - rest > ContentionBackOff.significantLoss + allowance
         let absent = workersWereAwake && !workersJoined && ownWork > ContentionBackOff.absentAfter
         if slow || absent {
             recordLoss(now: now)

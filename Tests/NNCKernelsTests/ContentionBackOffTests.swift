@@ -70,6 +70,20 @@ final class ContentionBackOffTests: XCTestCase {
         XCTAssertTrue(b.isBackingOff(at: 1))
     }
 
+    /// The first job after an inline stretch: the caller ran its half in 65 µs and
+    /// the asleep worker finished 45 µs after it (its wake-up), which is no loss;
+    /// 1 ms late is (its core was taken).
+    func testASleepingWorkersWakeUpIsNoLossATimeSliceIs() {
+        var b = ContentionBackOff()
+        b.record(ownWork: 65_000, ownIndices: 1, of: 2, wait: 110_000, workersJoined: true, workersWereAwake: false, now: 0)
+        XCTAssertFalse(b.isBackingOff(at: 1))
+        b.record(ownWork: 65_000, ownIndices: 1, of: 2, wait: 110_000, workersJoined: true, workersWereAwake: true, now: 0)
+        XCTAssertTrue(b.isBackingOff(at: 1), "the same wait for a polling worker is a loss")
+        var c = ContentionBackOff()
+        c.record(ownWork: 65_000, ownIndices: 1, of: 2, wait: 1_000_000, workersJoined: true, workersWereAwake: false, now: 0)
+        XCTAssertTrue(c.isBackingOff(at: 1))
+    }
+
     /// A batch-1 product: halves of 4 µs, the worker's done 10 µs after the caller's.
     /// Sharing lost 6 µs, too little to run every product alone for it.
     func testSmallLossesAreNoise() {
