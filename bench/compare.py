@@ -16,6 +16,7 @@ Only samples/s from the same run are compared. --install creates/updates the ven
 given by --venv with the peers' packages (../shared/peers/README.md: what installs here).
 """
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -123,11 +124,16 @@ def install(args):
 
 
 def fma_peak(args, threads, wide=False):
-    """The measured FMA peak (GFLOP/s, median of 3 runs of 1 s) at `threads`: AVX2
-    (../shared/peers/fma_peak.c) or, wide, AVX-512 (bench/fma_peak512.c); None if it cannot run."""
-    name, src, flags = (("fma_peak512", os.path.join(ROOT, "bench", "fma_peak512.c"), ["-mavx512f"]) if wide
-                        else ("fma_peak", os.path.join(args.peers, "fma_peak.c"), ["-mavx2", "-mfma"]))
-    exe = os.path.join(tempfile.gettempdir(), "nnc-compare-" + name)
+    """The measured FMA peak (GFLOP/s, median of 3 runs of 1 s) at `threads`: bench/fma_peak.c
+    built for AVX2 or, wide, AVX-512; None if it cannot run. (Not ../shared/peers/fma_peak.c:
+    GCC merges its ten equal chains into one and it reports 1.25-2.5x the real peak; the header
+    of bench/fma_peak.c says why.)"""
+    src = os.path.join(ROOT, "bench", "fma_peak.c")
+    name, flags = ("fma_peak512", ["-mavx512f"]) if wide else ("fma_peak", ["-mavx2", "-mfma"])
+    # The executable's name carries the source's digest: an edited source is never timed stale.
+    with open(src, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    exe = os.path.join(tempfile.gettempdir(), "nnc-compare-%s-%s" % (name, digest))
     if not os.path.exists(exe):
         if subprocess.run(["gcc", "-O2"] + flags + [src, "-o", exe, "-lpthread"]).returncode != 0:
             return None

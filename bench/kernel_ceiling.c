@@ -1,6 +1,6 @@
 // The in-core ceiling of register-tiled SGEMM micro-kernels on this CPU: four
 // tile shapes, each 24 zmm accumulators, with A and B in L1/L2 (no packing, no
-// C traffic beyond one store per call), against `fma_peak512.c` (FMAs only).
+// C traffic beyond one store per call), against `fma_peak.c` built for AVX-512 (FMAs only).
 // Where a goal needs more of the FMA peak than these loops reach, no blocking
 // or packing can meet it with this kind of kernel.
 //

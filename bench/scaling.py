@@ -20,7 +20,7 @@ for training and ORT for inference. The sweeps:
   batch    the mlp at batch 1 .. 256
 
 At the end: sgemm GFLOP/s of nnc and NumPy/OpenBLAS at n = 512 .. 2048 and the measured
-FMA peak (bench/fma_peak512.c, the AVX2 ../shared/peers/fma_peak.c without AVX-512), as
+FMA peak (bench/fma_peak.c built for AVX-512, or for AVX2 without it), as
 shares of that peak. Prints a markdown table and writes an SVG plot (no plotting library).
 """
 import argparse
