@@ -17,7 +17,8 @@ import Darwin
 /// `SIMD16<Float>`). For each KC-deep slice of k, a panel of op(B) is packed
 /// into 16-column slivers and blocks of op(A) into mr-row slivers (alpha folded in), both zero-padded to whole tiles, so one
 /// micro-kernel serves every transposition and every edge. (AVX-512, alpha 1, A stored [m, k]: whole
-/// 12-row slivers are read in place, row stride lda, and only a block's last rows are packed.) The sum for each
+/// 12-row slivers are read in place, row stride lda, and only a block's last rows are packed, unless
+/// the slivers' lines alias in L1: `aSliverThrashesL1`.) The sum for each
 /// C element runs over k in the same order whatever the blocking of m and n,
 /// so results are bit-identical for any thread count.
 ///
@@ -610,6 +611,26 @@ private let scratchKey: pthread_key_t = {
 
 // MARK: - Blocked driver
 
+/// Whether an A sliver read in place (not packed) would evict itself from L1
+/// while a row of tiles re-reads it. L1 here is 32 KB, 8-way, 64-byte lines
+/// (Zen 4, Zen 5, most Intel cores): addresses 4 KB apart share a set. With A
+/// [m, k] and a row stride a multiple of 4 KB, a sliver's 12 rows fall in one
+/// set (12 lines at each depth, 8 ways); with A [k, m] and a depth stride a
+/// multiple of 2 KB, its kc depths fall in two. Only a panel wider than one
+/// 32-column tile re-reads the sliver, so narrower ones stay in place.
+/// Measured on Zen 4 (nnc bench --gemm SHAPE --threads 1, medians of 6
+/// alternated rounds, GFLOP/s in place → packed): 1024³ 77.2 → 91.2, 2048³
+/// 83.7 → 91.5, 512x128x1568:TN (an LSTM's dW_h) 70.7 → 87.2; and where the
+/// rule keeps A in place, packing lost: 32x128x512:NN (row stride 2 KB) 14 %,
+/// 64-deep TN products (depth stride 1 KB) 2-3 %. Packed or not, the kernel
+/// and its summation order are the same, so the bits are too.
+private func aSliverThrashesL1(_ p: GEMMProblem, panelColumns: Int) -> Bool {
+    guard panelColumns > 2 * GEMMBlocking.nr else { return false }
+    let strideBytes = p.lda * MemoryLayout<Float>.stride
+    return p.transA == .none ? strideBytes % 4096 == 0 : strideBytes % 2048 == 0
+}
+
+
 /// Computes the block rows × cols of C on the calling thread.
 /// `prepackedB`: op(B) already packed by `gemmPackB` (cols is all of its n ≤
 /// `prepackedColumns`; each KC slice is `roundUp(n, 16)` columns wide).
@@ -621,8 +642,9 @@ private func gemmBlocked(_ p: GEMMProblem, rows: Range<Int>, cols: Range<Int>, s
     let packedA = scratch.packedA, edgeTile = scratch.edgeTile
     #if NNC_AVX512
     // With alpha 1 packA would only copy A: whole 12-row slivers are read where
-    // they are, stored [m, k] (a row's depth contiguous) or [k, m] (a depth's rows contiguous).
-    let readsAInPlace = p.alpha == 1
+    // they are, stored [m, k] (a row's depth contiguous) or [k, m] (a depth's rows
+    // contiguous), unless their lines alias in L1 and a row of tiles re-reads them.
+    let readsAInPlace = p.alpha == 1 && !aSliverThrashesL1(p, panelColumns: cols.count)
     #else
     let readsAInPlace = false
     #endif

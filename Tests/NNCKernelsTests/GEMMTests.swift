@@ -365,6 +365,40 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// An A whose stride aliases in L1 (rows 4 KB apart stored [m, k], depths
+    /// 2 KB apart stored [k, m]) is packed, not read in place, when a panel is
+    /// wider than one 32-column tile: the same bits as the same matrix at a
+    /// stride that does not alias (read in place), and the reference's product.
+    func testAliasingStrideOfASameBitsAsInPlace() {
+        let k = 300
+        for (m, n) in [(40, 87), (64, 32), (151, 100)] {
+            let b = randomFloats(k * n, seed: 42), c0 = randomFloats(m * n, seed: 43)
+            // (stored, aliasing stride, rows × columns as stored)
+            for (transA, aliasing, rows, cols) in [(Transpose.none, 1024, m, k), (.transposed, 512, k, m)] {
+                let dense = randomFloats(rows * cols, seed: 41)
+                func stored(lda: Int) -> [Float] {
+                    var a = [Float](repeating: .nan, count: rows * lda)
+                    for r in 0..<rows { for q in 0..<cols { a[r * lda + q] = dense[r * cols + q] } }
+                    return a
+                }
+                let aliased = stored(lda: aliasing), unaliased = stored(lda: aliasing + 1)
+                for beta: Float in [0, 0.5] {
+                    var packed = c0, inPlace = c0, reference = c0
+                    gemm(transA, .none, m: m, n: n, k: k, alpha: 1, a: aliased, lda: aliasing, b: b, ldb: n,
+                         beta: beta, c: &packed, ldc: n)
+                    gemm(transA, .none, m: m, n: n, k: k, alpha: 1, a: unaliased, lda: aliasing + 1, b: b, ldb: n,
+                         beta: beta, c: &inPlace, ldc: n)
+                    gemmReference(transA, .none, m: m, n: n, k: k, alpha: 1, a: aliased, lda: aliasing, b: b, ldb: n,
+                                  beta: beta, c: &reference, ldc: n)
+                    let context = "\(transA) m \(m) n \(n) beta \(beta)"
+                    XCTAssertEqual(packed.map(\.bitPattern), inPlace.map(\.bitPattern), context)
+                    let worst = zip(packed, reference).map { abs($0 - $1) }.max() ?? .infinity
+                    XCTAssertLessThan(worst, 1e-4 * Float(k), context)
+                }
+            }
+        }
+    }
+
     func testDeterministicAcrossRunsAndThreadCounts() {
         let m = 130, n = 300, k = 270
         let a = randomFloats(m * k, seed: 11), b = randomFloats(k * n, seed: 12)
