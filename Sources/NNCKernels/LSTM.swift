@@ -93,10 +93,32 @@ public struct LSTMShape: Sendable, Equatable {
 
 // MARK: - Fused kernels
 
+/// Floats of `lstmPackWeights`' copy: W_xᵀ then W_hᵀ in the GEMM's packed
+/// layout; nil where the gates do not fit one packed panel (forward packs nothing then).
+public func lstmPackedWeightsCount(_ shape: LSTMShape) -> Int? {
+    guard shape.packsForward else { return nil }
+    return gemmPackedBSize(k: shape.inputSize, n: shape.gateSize) + gemmPackedBSize(k: shape.hiddenSize, n: shape.gateSize)
+}
+
+/// Packs W_xᵀ and W_hᵀ once for forward passes with fixed weights (a frozen
+/// inference plan), so that `lstmForward(…packedWeights:)` packs nothing per call.
+/// into: [lstmPackedWeightsCount(shape)] floats; the batch in `shape` does not matter.
+public func lstmPackWeights(parameters: UnsafePointer<Float>, shape: LSTMShape, into: UnsafeMutablePointer<Float>) {
+    guard shape.packsForward else { return }
+    let f = shape.inputSize, h = shape.hiddenSize, g4 = shape.gateSize
+    gemmPackB(.transposed, k: f, n: g4, b: parameters + shape.inputWeightOffset, ldb: f, into: into)
+    gemmPackB(.transposed, k: h, n: g4, b: parameters + shape.recurrentWeightOffset, ldb: h,
+              into: into + gemmPackedBSize(k: f, n: g4))
+}
+
 /// Forward over the batch of sequences.
 /// - output: [N, T, H] (sequence) or [N, H] (last).
 /// - storage: [shape.storageCount], written here, read by `lstmBackward`.
 /// - input: [N, T, F]; parameters: [shape.parameterCount]; lengths: [N] or nil.
+/// - packedWeights: `lstmPackWeights`' copy of these parameters, or nil to pack
+///   W_hᵀ into storage on this call. The same bits either way: W_hᵀ is used
+///   packed in both, and the packed W_xᵀ only where the GEMM gives the bits of
+///   the unpacked product (`gemmPackedPathIsExact`).
 public func lstmForward(
     output: UnsafeMutablePointer<Float>,
     storage: UnsafeMutablePointer<Float>,
@@ -104,6 +126,7 @@ public func lstmForward(
     parameters: UnsafePointer<Float>,
     lengths: UnsafePointer<Int32>?,
     shape: LSTMShape,
+    packedWeights: UnsafePointer<Float>? = nil,
     pool: ThreadPool? = nil
 ) {
     let n = shape.batch, steps = shape.steps, f = shape.inputSize, h = shape.hiddenSize
@@ -112,17 +135,28 @@ public func lstmForward(
     let hs = storage + shape.storageHiddenOffset, cs = storage + shape.storageCellOffset
     let wx = parameters + shape.inputWeightOffset
 
+    let packed = shape.packsForward ? packedWeights : nil
     batchToTimeMajor(xs, input, batch: n, steps: steps, width: f)
-    gemm(.none, .transposed, m: steps * n, n: g4, k: f, alpha: 1, a: xs, lda: f, b: wx, ldb: f,
-         beta: 0, c: gates, ldc: g4, pool: pool)
+    if let packed, gemmPackedPathIsExact(.none, .transposed, m: steps * n, n: g4, k: f) {
+        gemm(.none, m: steps * n, n: g4, k: f, alpha: 1, a: xs, lda: f, packedB: packed,
+             beta: 0, c: gates, ldc: g4, pool: pool)
+    } else {
+        gemm(.none, .transposed, m: steps * n, n: g4, k: f, alpha: 1, a: xs, lda: f, b: wx, ldb: f,
+             beta: 0, c: gates, ldc: g4, pool: pool)
+    }
     hs.update(repeating: 0, count: nh)
     cs.update(repeating: 0, count: nh)
-    if shape.packsForward {
+    var packedRecurrent: UnsafePointer<Float>?
+    if let packed {
+        packedRecurrent = packed + gemmPackedBSize(k: f, n: g4)
+    } else if shape.packsForward {
         gemmPackB(.transposed, k: h, n: g4, b: parameters + shape.recurrentWeightOffset, ldb: h,
                   into: storage + shape.storagePackedOffset)
+        packedRecurrent = UnsafePointer(storage + shape.storagePackedOffset)
     }
     var job = LSTMStepsJob(shape: shape, storage: storage, parameters: parameters, lengths: lengths, output: output,
-                           dOutput: nil, workspace: nil, truncation: 0, bands: recurrentBands(batch: shape.batch, pool))
+                           dOutput: nil, workspace: nil, truncation: 0, bands: recurrentBands(batch: shape.batch, pool),
+                           packedRecurrent: packedRecurrent)
     runLSTMSteps(&job, pool: pool, forward: true)
     if !shape.returnSequence {
         writeRecurrentOutput(output, states: hs, width: h, batch: n, steps: steps, returnSequence: false,
@@ -203,10 +237,12 @@ private struct LSTMStepsJob {
     var bands: Int
     /// Parts of the units, when every thread shares each forward step instead (`lstmForwardUnitParts`).
     var unitParts = 1
+    /// Forward: W_hᵀ packed for the per-step products (in storage, or a frozen copy); nil: unpacked.
+    var packedRecurrent: UnsafePointer<Float>? = nil
 }
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
-    if forward, let pool, let parts = lstmForwardUnitParts(job.shape, pool) {
+    if forward, job.packedRecurrent != nil, let pool, let parts = lstmForwardUnitParts(job.shape, pool) {
         job.unitParts = parts
         withUnsafeMutablePointer(to: &job) { pointer in
             pool.parallelSteps(pointer.pointee.shape.steps, parts: parts, context: UnsafeMutableRawPointer(pointer)) {
@@ -257,9 +293,9 @@ private func lstmForwardSteps(_ job: LSTMStepsJob, rows: Range<Int>, pool: Threa
     let output = shape.returnSequence ? job.output.map { $0 + outputOffset(shape, r0) } : nil
     let lengths = job.lengths.map { $0 + r0 }
     for t in 0..<shape.steps {
-        if t > 0 && shape.packsForward {
+        if t > 0, let packed = job.packedRecurrent {
             gemm(.none, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h,
-                 packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
+                 packedB: packed, beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
         } else if t > 0 {
             gemm(.none, .transposed, m: band.batch, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h, b: wh, ldb: h,
                  beta: 1, c: gates + t * ng, ldc: g4, pool: pool)
@@ -293,11 +329,11 @@ private func lstmForwardStepPart(_ job: LSTMStepsJob, step t: Int, part: Int) {
     let slivers = ThreadPool.chunkRange(part, of: job.unitParts, count: h / nr)
     let gates = job.storage + shape.storageGatesOffset + t * ng
     let hs = job.storage + shape.storageHiddenOffset, cs = job.storage + shape.storageCellOffset
-    if t > 0 {
+    if t > 0, let packed = job.packedRecurrent {
         for gate in 0..<4 {
             let first = gate * (h / nr)
             gemmFewRowsPacked(m: n, n: g4, k: h, alpha: 1, a: hs + t * nh, lda: h,
-                              packedB: job.storage + shape.storagePackedOffset, beta: 1, c: gates, ldc: g4,
+                              packedB: packed, beta: 1, c: gates, ldc: g4,
                               slivers: (first + slivers.lowerBound)..<(first + slivers.upperBound))
         }
     }

@@ -133,4 +133,47 @@ final class InferencePathTests: XCTestCase {
             }
         }
     }
+
+    /// H = 128: at batch 1 with 2 threads the step is split by units (`lstmForwardUnitParts`).
+    static let lstm = """
+        nnc: 1
+        model:
+          input: [7, 5]
+          layers:
+            - lstm: {units: 128, return: last}
+            - dense: {units: 3}
+        """
+
+    /// Frozen LSTM weights (W_xᵀ and W_hᵀ packed once): the same bits as packing per
+    /// call, at the plan's batch and a smaller one, at 1 and 2 threads, batch 1 included;
+    /// both packed copies are what the pass reads until `thawWeights`.
+    func testFrozenLSTMWeightsSameBitsAndThawSeesNewWeights() throws {
+        for (n, threads) in [(6, 1), (6, 2), (1, 1), (1, 2)] {
+            let plan = try RuntimeTest.plan(text: Self.lstm, batch: n, fuse: true)
+            let pooled = try Plan(graph: plan.graph, parameters: plan.parameters, batch: n, bindings: [:], training: false,
+                                  pool: threads > 1 ? ThreadPool(threads: threads) : nil, random: SeededRandom(seed: 1))
+            RuntimeTest.fillInput(pooled, seed: 6)
+            let output = { (rows: Int) -> [UInt32] in   // the lstm's last h [rows, 128]
+                pooled.forward(rows, training: false)
+                return Array(UnsafeBufferPointer(start: pooled.values[1].pointer, count: rows * 128)).map(\.bitPattern)
+            }
+            let plain = output(n), plainFewer = output(max(1, n - 1))
+            pooled.freezeWeights()
+            XCTAssertEqual(output(n), plain, "batch \(n), \(threads) threads")
+            XCTAssertEqual(output(max(1, n - 1)), plainFewer, "batch \(n - 1) of \(n), \(threads) threads")
+            XCTAssertGreaterThan(Set(plain).count, n * 100, "distinct outputs: the inputs reached them")
+            let block = try XCTUnwrap(plan.parameters.entry(node: 1, role: .inputWeight))
+            let shape = LSTMShape(batch: n, steps: 7, inputSize: 5, hiddenSize: 128)
+            for (name, offset) in [("W_x", shape.inputWeightOffset + 3), ("W_h", shape.recurrentWeightOffset + 300)] {
+                let weight = plan.parameters.pointer(block) + offset
+                let original = weight.pointee
+                weight.pointee += 0.5
+                XCTAssertEqual(output(n), plain, "\(name) changed after freezing: the frozen copy in use")
+                pooled.thawWeights()
+                XCTAssertNotEqual(output(n), plain, "\(name) changed and thawed: the change reaches the output")
+                weight.pointee = original
+                pooled.freezeWeights()
+            }
+        }
+    }
 }

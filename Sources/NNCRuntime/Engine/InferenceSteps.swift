@@ -33,8 +33,8 @@ extension Plan {
 }
 
 extension Plan {
-    /// Packs every dense layer's Wᵀ in the GEMM's layout, and every conv layer's
-    /// weight and bias in the direct kernel's, once, for inference passes with
+    /// Packs every dense layer's Wᵀ in the GEMM's layout, every LSTM's W_xᵀ and
+    /// W_hᵀ too, and every conv layer's weight and bias in the direct kernel's, once, for inference passes with
     /// weights that no longer change (`nnc bench`'s inference, a deployed
     /// model): the forward kernels then skip packing their weights (where that
     /// gives the same bits; other shapes run as before). The caller must not
@@ -54,6 +54,11 @@ extension Plan {
                                         geometry: c.geometry, into: packed.pointer)
                 c.packedWeights = packed
                 steps[i].kind = .conv(c)
+            } else if case .lstm(var l) = step.kind, let count = lstmPackedWeightsCount(l.shape) {
+                let packed = FloatBuffer(count: count)
+                lstmPackWeights(parameters: parameters.values.pointer + l.parameters.offset, shape: l.shape, into: packed.pointer)
+                l.packedWeights = packed
+                steps[i].kind = .lstm(l)
             }
         }
     }
@@ -67,6 +72,9 @@ extension Plan {
             } else if case .conv(var c) = step.kind, c.packedWeights != nil {
                 c.packedWeights = nil
                 steps[i].kind = .conv(c)
+            } else if case .lstm(var l) = step.kind, l.packedWeights != nil {
+                l.packedWeights = nil
+                steps[i].kind = .lstm(l)
             }
         }
     }

@@ -131,7 +131,8 @@ extension Plan {
             l.shape.batch = n
             let params = parameters.values.pointer + l.parameters.offset
             lstmForward(output: y, storage: l.storage.pointer, input: x, parameters: params,
-                        lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil, shape: l.shape, pool: pool)
+                        lengths: hasLengths ? UnsafePointer(lengths.pointer) : nil, shape: l.shape,
+                        packedWeights: training ? nil : l.packedWeights.map { UnsafePointer($0.pointer) }, pool: pool)
         case .loss:
             lastLoss = head?.compute(n, training: training) ?? 0
         }

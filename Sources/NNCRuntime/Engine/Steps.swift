@@ -118,6 +118,8 @@ public struct Step {
         var parameterCount: Int
         var storage: FloatBuffer
         var workspace: FloatBuffer?
+        /// W_xᵀ and W_hᵀ packed once for inference with frozen weights (`freezeWeights`).
+        var packedWeights: FloatBuffer? = nil
     }
 }
 
