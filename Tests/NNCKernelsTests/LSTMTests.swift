@@ -88,7 +88,6 @@ final class LSTMTests: XCTestCase {
     /// backward from that storage too; H = 72 (not whole slivers) and a product
     /// too small to share take the other paths.
     func testUnitsSplitOverThreadsGiveTheSameBits() {
-        let pools = [ThreadPool(threads: 2), ThreadPool(threads: 3)]
         for (shape, lengths, splits) in [
             (LSTMShape(batch: 1, steps: 6, inputSize: 5, hiddenSize: 128, returnSequence: false), nil as [Int32]?, true),
             (LSTMShape(batch: 4, steps: 5, inputSize: 3, hiddenSize: 64), [5, 2, 4, 1] as [Int32]?, true),
@@ -97,6 +96,9 @@ final class LSTMTests: XCTestCase {
             (LSTMShape(batch: 4, steps: 3, inputSize: 2, hiddenSize: 72), nil as [Int32]?, false),
             (LSTMShape(batch: 1, steps: 3, inputSize: 2, hiddenSize: 32), nil as [Int32]?, false),
         ] as [(LSTMShape, [Int32]?, Bool)] {
+            // Fresh pools: a loss timed in an earlier shape's jobs (a loaded machine) would
+            // send a reused pool inline and take the split off (`isBackingOff`).
+            let pools = [ThreadPool(threads: 2), ThreadPool(threads: 3)]
             XCTAssertEqual(lstmForwardUnitParts(shape, pools[0]) == 2, splits, "H \(shape.hiddenSize)")
             XCTAssertEqual(lstmForwardUnitParts(shape, pools[1]) == 3, splits, "H \(shape.hiddenSize)")
             let (x, p, r) = data(shape, seed: 21)
