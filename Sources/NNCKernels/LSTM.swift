@@ -73,6 +73,8 @@ public struct LSTMShape: Sendable, Equatable {
     /// W_hᵀ packed once per forward call for the per-step products (when it fits one GEMM panel).
     var storagePackedOffset: Int { storageCellOffset + (steps + 1) * batch * hiddenSize }
     var packsForward: Bool { gemmCanPackB(n: gateSize) }
+    /// Where W_hᵀ starts in `lstmPackWeights`' copy (after the packed W_xᵀ).
+    var packedRecurrentOffset: Int { gemmPackedBSize(k: inputSize, n: gateSize) }
     /// Floats forward stores for backward: T·N·F + T·N·4H + 2·(T+1)·N·H, plus the packed W_hᵀ (H·4H).
     public var storageCount: Int {
         storagePackedOffset + (packsForward ? gemmPackedBSize(k: hiddenSize, n: gateSize) : 0)
@@ -97,7 +99,7 @@ public struct LSTMShape: Sendable, Equatable {
 /// layout; nil where the gates do not fit one packed panel (forward packs nothing then).
 public func lstmPackedWeightsCount(_ shape: LSTMShape) -> Int? {
     guard shape.packsForward else { return nil }
-    return gemmPackedBSize(k: shape.inputSize, n: shape.gateSize) + gemmPackedBSize(k: shape.hiddenSize, n: shape.gateSize)
+    return shape.packedRecurrentOffset + gemmPackedBSize(k: shape.hiddenSize, n: shape.gateSize)
 }
 
 /// Packs W_xᵀ and W_hᵀ once for forward passes with fixed weights (a frozen
@@ -108,7 +110,7 @@ public func lstmPackWeights(parameters: UnsafePointer<Float>, shape: LSTMShape, 
     let f = shape.inputSize, h = shape.hiddenSize, g4 = shape.gateSize
     gemmPackB(.transposed, k: f, n: g4, b: parameters + shape.inputWeightOffset, ldb: f, into: into)
     gemmPackB(.transposed, k: h, n: g4, b: parameters + shape.recurrentWeightOffset, ldb: h,
-              into: into + gemmPackedBSize(k: f, n: g4))
+              into: into + shape.packedRecurrentOffset)
 }
 
 /// Forward over the batch of sequences.
@@ -148,7 +150,7 @@ public func lstmForward(
     cs.update(repeating: 0, count: nh)
     var packedRecurrent: UnsafePointer<Float>?
     if let packed {
-        packedRecurrent = packed + gemmPackedBSize(k: f, n: g4)
+        packedRecurrent = packed + shape.packedRecurrentOffset
     } else if shape.packsForward {
         gemmPackB(.transposed, k: h, n: g4, b: parameters + shape.recurrentWeightOffset, ldb: h,
                   into: storage + shape.storagePackedOffset)
@@ -242,7 +244,7 @@ private struct LSTMStepsJob {
 }
 
 private func runLSTMSteps(_ job: inout LSTMStepsJob, pool: ThreadPool?, forward: Bool) {
-    if forward, job.packedRecurrent != nil, let pool, let parts = lstmForwardUnitParts(job.shape, pool) {
+    if forward, let pool, let parts = lstmForwardUnitParts(job.shape, pool) {
         job.unitParts = parts
         withUnsafeMutablePointer(to: &job) { pointer in
             pool.parallelSteps(pointer.pointee.shape.steps, parts: parts, context: UnsafeMutableRawPointer(pointer)) {
@@ -329,6 +331,7 @@ private func lstmForwardStepPart(_ job: LSTMStepsJob, step t: Int, part: Int) {
     let slivers = ThreadPool.chunkRange(part, of: job.unitParts, count: h / nr)
     let gates = job.storage + shape.storageGatesOffset + t * ng
     let hs = job.storage + shape.storageHiddenOffset, cs = job.storage + shape.storageCellOffset
+    // packedRecurrent is set: lstmForwardUnitParts splits only shapes that pack forward.
     if t > 0, let packed = job.packedRecurrent {
         for gate in 0..<4 {
             let first = gate * (h / nr)

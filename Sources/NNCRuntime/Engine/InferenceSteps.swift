@@ -33,11 +33,12 @@ extension Plan {
 }
 
 extension Plan {
-    /// Packs every dense layer's Wᵀ in the GEMM's layout, every LSTM's W_xᵀ and
-    /// W_hᵀ too, and every conv layer's weight and bias in the direct kernel's, once, for inference passes with
-    /// weights that no longer change (`nnc bench`'s inference, a deployed
-    /// model): the forward kernels then skip packing their weights (where that
-    /// gives the same bits; other shapes run as before). The caller must not
+    /// Packs every dense layer's Wᵀ and every LSTM's W_xᵀ and W_hᵀ in the GEMM's
+    /// layout, and every conv layer's weight and bias in the direct kernel's,
+    /// once, for inference passes with weights that no longer change (`nnc
+    /// bench`'s inference, a deployed model): the forward kernels then skip
+    /// packing their weights (where that gives the same bits; other shapes run
+    /// as before). The caller must not
     /// change the parameters while the plan is used for inference:
     /// `thawWeights()` drops the copies. Training passes never use them.
     public func freezeWeights() {
